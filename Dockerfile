@@ -1,0 +1,16 @@
+# Production image: gunicorn serves Django, whitenoise serves static files.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=safety_portal.settings.base
+WORKDIR /app
+RUN useradd --system --uid 10001 --home /app portal
+COPY pyproject.toml README.md ./
+COPY . .
+RUN pip install . && \
+    DEBUG=0 SECRET_KEY=build ALLOWED_HOSTS=build REDIS_URL=redis://build EMAIL_URL=consolemail:// \
+    python manage.py collectstatic --noinput && \
+    mkdir -p /app/var/media && chown -R portal /app/var
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "safety_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
+     "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

@@ -1,0 +1,33 @@
+"""Error pages in the user's language with no data and no stack trace.
+
+Django's default handlers already do this with templates named 400/403/404/500;
+these exist so the 500 page gets the request context (language, base layout)
+while staying safe if the failure was in the database."""
+
+from django.shortcuts import render
+from django.views.decorators.csrf import requires_csrf_token
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No context processors that touch the database: it may be what failed.
+    from django.template import loader
+
+    from django.http import HttpResponseServerError
+
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from schools import views as school_views
+from schools.forms import LoginForm
+
+account_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+]
+
+urlpatterns = [
+    path("", school_views.home, name="home"),
+    path("healthz", school_views.healthz, name="healthz"),
+    path("accounts/", include(account_patterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("schools/", include("schools.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("attendance/", include("attendance.urls")),
+    path("psych/", include("psych_screening.urls")),
+    path("campus/", include("campus.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("audit/", include("audit.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler400 = "safety_portal.errors.bad_request"
+handler403 = "safety_portal.errors.permission_denied"
+handler404 = "safety_portal.errors.page_not_found"
+handler500 = "safety_portal.errors.server_error"

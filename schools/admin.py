@@ -1,0 +1,138 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
+
+# Roles are Memberships; Django groups would be a second, drifting source of truth.
+admin.site.unregister(Group)
+
+
+class BureauScopedAdmin(admin.ModelAdmin):
+    """Rows limited to the bureaus the signed-in user works for."""
+
+    bureau_path = "bureau"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is None:
+            return qs
+        return qs.filter(**{f"{self.bureau_path}__in": bureau_ids})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is not None and db_field.related_model is School:
+            kwargs["queryset"] = School.objects.filter(bureau_id__in=bureau_ids)
+        elif bureau_ids is not None and db_field.related_model is Bureau:
+            kwargs["queryset"] = Bureau.objects.filter(pk__in=bureau_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "full_name", "phone", "is_active", "last_login")
+    list_filter = ("is_active", "memberships__role")
+    search_fields = ("username", "full_name", "phone")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("username", "full_name", "phone", "password1", "password2")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is None:
+            return qs
+        # People of this bureau's schools and offices, and accounts not yet placed.
+        return qs.filter(
+            Q(memberships__school__bureau_id__in=bureau_ids)
+            | Q(memberships__bureau_id__in=bureau_ids)
+            | Q(memberships__isnull=True)
+        ).filter(is_superuser=False).distinct()
+
+
+@admin.register(Bureau)
+class BureauAdmin(BureauScopedAdmin):
+    bureau_path = "pk"
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+class SchoolClassInline(admin.TabularInline):
+    model = SchoolClass
+    extra = 0
+
+
+@admin.register(School)
+class SchoolAdmin(BureauScopedAdmin):
+    list_display = ("code", "name", "school_type", "is_open", "in_campaign")
+    list_filter = ("school_type", "is_open", "in_campaign")
+    search_fields = ("code", "name")
+    inlines = [SchoolClassInline]
+
+
+@admin.register(SchoolClass)
+class SchoolClassAdmin(BureauScopedAdmin):
+    bureau_path = "school__bureau"
+    list_display = ("school", "grade", "number")
+    list_filter = ("grade", "school__school_type")
+    search_fields = ("school__name",)
+    list_select_related = ("school",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(BureauScopedAdmin):
+    list_display = ("user", "role", "school", "bureau", "is_active")
+    list_filter = ("role", "is_active", "school__school_type")
+    search_fields = ("user__username", "user__full_name", "school__name")
+    list_select_related = ("user", "school", "bureau")
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("classes",)
+
+    def get_queryset(self, request):
+        # A membership belongs to a district through its school or its bureau.
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is None:
+            return qs
+        return qs.filter(Q(school__bureau_id__in=bureau_ids) | Q(bureau_id__in=bureau_ids))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is not None and db_field.name == "classes":
+            kwargs["queryset"] = SchoolClass.objects.filter(
+                school__bureau_id__in=bureau_ids
+            ).select_related("school")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(TaskForceMember)
+class TaskForceMemberAdmin(BureauScopedAdmin):
+    bureau_path = "school__bureau"
+    list_display = ("school", "user", "duty", "is_leader")
+    list_filter = ("is_leader", "school__school_type")
+    search_fields = ("school__name", "user__full_name", "user__username")
+    list_select_related = ("school", "user")
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        # New members go through the same rule as the portal page (must hold a
+        # role at the school; one leader).
+        if change:
+            return super().save_model(request, obj, form, change)
+        from .services import task_force_add_member
+
+        created = task_force_add_member(
+            school=obj.school, user=obj.user, duty=obj.duty, is_leader=obj.is_leader
+        )
+        obj.pk = created.pk

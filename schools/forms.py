@@ -1,0 +1,46 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is wrong. Check them and try again; "
+            "after 5 failures the account is locked for 15 minutes."
+        ),
+        "inactive": _("This account has been deactivated. Ask your bureau administrator."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none"}
+        )
+
+
+class TaskForceMemberForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Member"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose a member of staff."),
+            "invalid_choice": _("Choose a member of this school's staff."),
+        },
+    )
+    duty = forms.CharField(
+        label=_("Responsibility"),
+        max_length=100,
+        required=False,
+        help_text=_("What this member is responsible for, e.g. 心理健康 or 校园安保."),
+    )
+    is_leader = forms.BooleanField(label=_("Leads the task force"), required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choice list is the school's own staff: a tampered user id from
+        # another school is an invalid choice, not a cross-school write (A3).
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = lambda u: f"{u} ({u.username})"

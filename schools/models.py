@@ -1,0 +1,271 @@
+"""Who and where: the district bureau, its schools, their classes and people.
+
+A person's role is never a flag on the user: it is a Membership that places a
+user at a school (school roles) or at the bureau (bureau roles). Access rules
+read these rows through schools.access, never directly in views.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who signs in. Names are Chinese full names, so one field."""
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Bureau(TimeStampedModel):
+    """The district education and sports bureau (区教体局)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolType(models.TextChoices):
+    KINDERGARTEN = "kindergarten", _("Kindergarten")
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR = "junior", _("Junior secondary school")
+    SENIOR = "senior", _("Senior secondary school")
+    NINE_YEAR = "nine_year", _("Nine-year school")
+    COMPLETE_SECONDARY = "complete_secondary", _("Complete secondary school")
+    TWELVE_YEAR = "twelve_year", _("Twelve-year school")
+    SPECIAL = "special", _("Special education school")
+
+
+class SchoolQuerySet(models.QuerySet):
+    def open(self) -> SchoolQuerySet:
+        return self.filter(is_open=True)
+
+    def in_campaign(self) -> SchoolQuerySet:
+        """Schools the bureau expects reports from: open and in the campaign."""
+        return self.filter(is_open=True, in_campaign=True)
+
+    def visible_to(self, user) -> SchoolQuerySet:
+        from .access import visible_school_ids_q
+
+        return self.filter(visible_school_ids_q(user))
+
+
+class School(TimeStampedModel):
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="schools", verbose_name=_("bureau")
+    )
+    code = models.CharField(_("school code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    school_type = models.CharField(_("school type"), max_length=20, choices=SchoolType.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    is_open = models.BooleanField(
+        _("open"), default=True, help_text=_("A closed school is no longer expected to report.")
+    )
+    in_campaign = models.BooleanField(
+        _("in the campaign"),
+        default=True,
+        help_text=_("Whether the special campaign covers this school."),
+    )
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def principal_memberships(self) -> Iterable[Membership]:
+        """The principal is the school's first responsible person (第一责任人).
+
+        Reads prefetched memberships when present, so lists stay at a fixed
+        number of queries.
+        """
+        return [
+            m
+            for m in self.memberships.all()
+            if m.role == Role.PRINCIPAL and m.is_active and m.user.is_active
+        ]
+
+
+class SchoolClass(models.Model):
+    """A class (班级): grade and class number within a school."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="classes", verbose_name=_("school")
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), help_text=_("1-12; kindergarten years are 1-3 (小班, 中班, 大班).")
+    )
+    number = models.PositiveSmallIntegerField(_("class number"))
+
+    class Meta:
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+        ordering = ["school", "grade", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "grade", "number"], name="class_unique"),
+            models.CheckConstraint(
+                condition=Q(grade__gte=1, grade__lte=12), name="class_grade_1_12"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="class_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Grade %(grade)s Class %(number)s") % {"grade": self.grade, "number": self.number}
+
+
+class Role(models.TextChoices):
+    # School roles
+    PRINCIPAL = "principal", _("Principal")
+    SAFETY_OFFICER = "safety_officer", _("Safety officer")
+    HEAD_TEACHER = "head_teacher", _("Head teacher")
+    COUNSELOR = "counselor", _("Counselor")
+    STAFF = "staff", _("Staff")
+    # Bureau roles
+    BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
+    INSPECTOR = "inspector", _("Inspector")
+    AUDITOR = "auditor", _("Auditor")
+
+
+SCHOOL_ROLES = frozenset(
+    {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR, Role.STAFF}
+)
+BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR, Role.AUDITOR})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(TimeStampedModel):
+    """Gives a user one role at one school, or one role at the bureau."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    school = models.ForeignKey(
+        School,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        verbose_name=_("school"),
+    )
+    bureau = models.ForeignKey(
+        Bureau,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        verbose_name=_("bureau"),
+    )
+    classes = models.ManyToManyField(
+        SchoolClass,
+        blank=True,
+        related_name="head_teacher_memberships",
+        verbose_name=_("classes led"),
+        help_text=_("For head teachers: the classes they lead."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # A school role names a school and no bureau; a bureau role the reverse.
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=sorted(r.value for r in SCHOOL_ROLES), school__isnull=False,
+                      bureau__isnull=True)
+                    | Q(role__in=sorted(r.value for r in BUREAU_ROLES), school__isnull=True,
+                        bureau__isnull=False)
+                ),
+                name="membership_role_matches_place",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "school", "role"],
+                condition=Q(school__isnull=False),
+                name="membership_unique_school_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "bureau", "role"],
+                condition=Q(bureau__isnull=False),
+                name="membership_unique_bureau_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.school or self.bureau
+        return f"{self.user} · {self.get_role_display()} · {place}"
+
+
+class TaskForceMember(TimeStampedModel):
+    """A member of a school's campaign task force (工作专班); one of them leads it."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="task_force", verbose_name=_("school")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="task_forces", verbose_name=_("member")
+    )
+    duty = models.CharField(
+        _("responsibility"),
+        max_length=100,
+        blank=True,
+        help_text=_("What this member is responsible for, e.g. 心理健康 or 校园安保."),
+    )
+    is_leader = models.BooleanField(_("leader"), default=False)
+
+    class Meta:
+        verbose_name = _("task force member")
+        verbose_name_plural = _("task force members")
+        ordering = ["school", "-is_leader", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "user"], name="task_force_member_once"),
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(is_leader=True), name="task_force_one_leader"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.duty})" if self.duty else str(self.user)

@@ -1,0 +1,18 @@
+from celery import shared_task
+from django.core import management
+
+# Security logs are kept at least six months (Cybersecurity Law Art. 21).
+SECURITY_LOG_RETENTION_DAYS = 200
+
+
+@shared_task(name="schools.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    """Expired sessions pile up in the database; Django does not remove them."""
+    management.call_command("clearsessions")
+
+
+@shared_task(name="schools.prune_login_logs")
+def prune_login_logs() -> None:
+    """Drop sign-in logs older than the retention period."""
+    management.call_command("axes_reset_logs", age=SECURITY_LOG_RETENTION_DAYS)
+    management.call_command("axes_reset_failure_logs", age=SECURITY_LOG_RETENTION_DAYS)

@@ -1,0 +1,110 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from reporting.selectors import next_deadline
+
+from . import access, selectors, services
+from .access import Perm
+from .forms import TaskForceMemberForm
+from .models import Role, TaskForceMember
+
+
+@login_required
+def home(request):
+    """工作台: what this person needs, by the roles they hold."""
+    user = request.user
+    grants = access.grants(user)
+    context = {"is_district": access.has_perm(user, Perm.VIEW_DISTRICT),
+               "is_auditor": access.has_perm(user, Perm.VIEW_AUDIT_LOG)}
+    if grants.school_roles:
+        schools = selectors.school_list_for(user).filter(pk__in=list(grants.school_roles))
+        due = next_deadline()
+        context["school_cards"] = [
+            {
+                "school": school,
+                "roles": sorted(grants.school_roles[school.pk], key=list(Role).index),
+                "principals": school.principal_memberships,
+            }
+            for school in schools
+        ]
+        context["due"] = due
+        context["days_left"] = (due.date - timezone.localdate()).days
+        led = [s for s, roles in grants.school_roles.items() if Role.PRINCIPAL in roles]
+        context["task_force"] = (
+            TaskForceMember.objects.filter(school_id__in=led).select_related("user", "school")
+        )
+    if context["is_district"]:
+        context["overview"] = selectors.district_overview(user)
+    return render(request, "schools/home.html", context)
+
+
+@login_required
+def school_list(request):
+    if not (access.grants(request.user).school_roles
+            or access.has_perm(request.user, Perm.VIEW_DISTRICT)):
+        access.deny(request, Perm.VIEW_SCHOOL, "school_list", status=403)
+    schools = selectors.school_list_for(request.user)
+    return render(request, "schools/school_list.html", {"schools": schools})
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = access.get_school_for_user(request, pk)
+    context = {"school": school, **selectors.school_detail(school)}
+    context["can_see_people"] = access.can(request.user, Perm.VIEW_SCHOOL_PEOPLE, school)
+    context["can_manage_task_force"] = access.can(request.user, Perm.MANAGE_TASK_FORCE, school)
+    if not context["can_see_people"]:
+        context.pop("members")
+    return render(request, "schools/school_detail.html", context)
+
+
+@login_required
+def task_force_add(request, pk: int):
+    school = access.get_school_for_user(request, pk, Perm.MANAGE_TASK_FORCE)
+    candidates = selectors.task_force_candidates(school)
+    form = TaskForceMemberForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_force_add_member(school=school, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Added to the task force."))
+            return redirect("schools:detail", pk=school.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "schools/task_force_form.html",
+                  {"school": school, "form": form}, status=status)
+
+
+@require_POST
+@login_required
+def task_force_remove(request, pk: int, member_id: int):
+    school = access.get_school_for_user(request, pk, Perm.MANAGE_TASK_FORCE)
+    try:
+        services.task_force_remove_member(school=school, member_id=member_id)
+    except TaskForceMember.DoesNotExist:
+        access.deny(request, Perm.MANAGE_TASK_FORCE, f"task_force_member:{member_id}",
+                    status=404)
+    messages.success(request, _("Removed from the task force."))
+    return redirect("schools:detail", pk=school.pk)
+
+
+@require_GET
+def healthz(request):
+    """Liveness and database reachability for container health checks. Says
+    nothing about the data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
+        return JsonResponse({"status": "error"}, status=503)
+    return HttpResponse("ok", content_type="text/plain")

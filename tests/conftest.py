@@ -1,0 +1,71 @@
+"""Named characters for the whole suite.
+
+The district "bureau" has two schools: school_a (where our school staff work) and
+school_b (a peer school in the same district). A second district, with
+school_c, stands for everything a bureau user of the first district must not see.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from schools.models import Role
+from tests.schools.factories import BureauFactory, SchoolFactory, bureau_member, school_member
+
+LOGIN_BACKEND = "schools.backends.PortalBackend"
+
+
+@dataclass
+class World:
+    bureau: object
+    other_bureau: object
+    school_a: object
+    school_b: object
+    school_c: object
+    principal: object
+    safety_officer: object
+    head_teacher: object
+    counselor: object
+    staff: object
+    bureau_admin: object
+    inspector: object
+    auditor: object
+    peer_principal: object
+    foreign_principal: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    bureau = BureauFactory(name="示例区教育和体育局")
+    other_bureau = BureauFactory(name="邻区教育和体育局")
+    school_a = SchoolFactory(bureau=bureau, name="甲小学")
+    school_b = SchoolFactory(bureau=bureau, name="乙小学")
+    school_c = SchoolFactory(bureau=other_bureau, name="丙小学")
+    return World(
+        bureau=bureau,
+        other_bureau=other_bureau,
+        school_a=school_a,
+        school_b=school_b,
+        school_c=school_c,
+        principal=school_member(school_a, Role.PRINCIPAL, username="a-principal",
+                                full_name="王校长"),
+        safety_officer=school_member(school_a, Role.SAFETY_OFFICER, username="a-safety",
+                                     full_name="李安全"),
+        head_teacher=school_member(school_a, Role.HEAD_TEACHER, username="a-teacher"),
+        counselor=school_member(school_a, Role.COUNSELOR, username="a-counselor"),
+        staff=school_member(school_a, Role.STAFF, username="a-staff"),
+        bureau_admin=bureau_member(bureau, Role.BUREAU_ADMIN, username="bureau-admin"),
+        inspector=bureau_member(bureau, Role.INSPECTOR, username="inspector"),
+        auditor=bureau_member(bureau, Role.AUDITOR, username="auditor"),
+        peer_principal=school_member(school_b, Role.PRINCIPAL, username="b-principal"),
+        foreign_principal=school_member(school_c, Role.PRINCIPAL, username="c-principal"),
+    )
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user, backend=LOGIN_BACKEND)
+        return client
+
+    return _login

@@ -1,0 +1,437 @@
+"""The authorization matrix: every URL pattern × every principal × own/other school.
+
+The resolver is walked, admin included; a URL pattern without a row here fails
+`test_every_url_pattern_has_a_row`. Expectations are written out independently
+of schools.access (not derived from its tables), so a loosened rule shows here.
+
+Outcomes: "200", "400", "403", "404", "405"; "login" is a redirect to the
+portal's sign-in, "admin_login" to the admin's sign-in, "redirect" any other
+redirect (a success, or the admin's "no such object" bounce).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from schools.models import Membership, Role, TaskForceMember
+from tests.conftest import LOGIN_BACKEND
+from tests.schools.factories import MembershipFactory, SchoolClassFactory, UserFactory
+
+ANON, DEACTIVATED = "anonymous", "deactivated"
+PRINCIPAL, SAFETY, HEAD, COUNSELOR, STAFF = (
+    "principal", "safety_officer", "head_teacher", "counselor", "staff")
+BADMIN, INSPECTOR, AUDITOR = "bureau_admin", "inspector", "auditor"
+SCHOOL_STAFF = (PRINCIPAL, SAFETY, HEAD, COUNSELOR, STAFF)
+PRINCIPALS = (ANON, *SCHOOL_STAFF, BADMIN, INSPECTOR, AUDITOR, DEACTIVATED)
+SIGNED_OUT = (ANON, DEACTIVATED)
+
+# Sides of an object URL: the principal's own school (A), a peer school in the
+# same district (B), a school of another district (C).
+OWN, PEER, FOREIGN = "own", "peer", "foreign"
+
+
+def everyone(outcome: str, **overrides: str) -> dict[str, str]:
+    table = dict.fromkeys(PRINCIPALS, outcome)
+    table.update(overrides)
+    return table
+
+
+def signed_in(outcome: str, **overrides: str) -> dict[str, str]:
+    return everyone(outcome, **dict.fromkeys(SIGNED_OUT, "login"), **overrides)
+
+
+@dataclass
+class Row:
+    get: dict[str, str] | dict[str, dict[str, str]]
+    post: dict[str, str] | dict[str, dict[str, str]] | None = None  # None: same as GET
+    kwargs: Callable | None = None  # (world, side) -> reverse() kwargs
+    sides: tuple[str, ...] = (OWN,)
+    last: bool = False  # POSTs that remove the sample object or sign out run last
+
+
+def by_side(**tables: dict[str, str]) -> dict[str, dict[str, str]]:
+    return tables
+
+
+def school_of(world, side):
+    return {OWN: world.school_a, PEER: world.school_b, FOREIGN: world.school_c}[side]
+
+
+def school_pk(world, side):
+    return {"pk": school_of(world, side).pk}
+
+
+def task_force_member(world, side):
+    school = school_of(world, side)
+    member = TaskForceMember.objects.filter(school=school).exclude(
+        user__username__startswith="sample-").first()
+    return {"pk": school.pk, "member_id": member.pk}
+
+
+# ------------------------------------------------------------------ portal rows
+school_detail = by_side(
+    own=signed_in("200", auditor="404"),
+    peer=signed_in("404", bureau_admin="200", inspector="200"),
+    foreign=signed_in("404"),
+)
+task_force_add_get = by_side(
+    own=signed_in("403", principal="200", bureau_admin="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="200", inspector="403"),
+    foreign=signed_in("404"),
+)
+task_force_add_post = by_side(  # an empty form: 400 with the errors, nothing saved
+    own=signed_in("403", principal="400", bureau_admin="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="400", inspector="403"),
+    foreign=signed_in("404"),
+)
+task_force_remove_post = by_side(
+    own=signed_in("403", principal="redirect", bureau_admin="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="redirect", inspector="403"),
+    foreign=signed_in("404"),
+)
+
+PORTAL_ROWS: dict[str, Row] = {
+    "home": Row(get=signed_in("200")),
+    "healthz": Row(get=everyone("200"), post=everyone("405")),
+    "login": Row(
+        get=everyone("redirect", anonymous="200", deactivated="200"),
+        post=everyone("redirect", anonymous="200", deactivated="200"),
+    ),
+    "logout": Row(get=everyone("405"), post=everyone("login"), last=True),
+    "password_change": Row(get=signed_in("200")),
+    "password_change_done": Row(get=signed_in("200"), post=signed_in("405")),
+    "set_language": Row(get=everyone("redirect")),
+    "schools:list": Row(get=signed_in("200", auditor="403")),
+    "schools:detail": Row(get=school_detail, kwargs=school_pk, sides=(OWN, PEER, FOREIGN)),
+    "schools:task_force_add": Row(
+        get=task_force_add_get, post=task_force_add_post, kwargs=school_pk,
+        sides=(OWN, PEER, FOREIGN),
+    ),
+    "schools:task_force_remove": Row(
+        get=by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405")),
+        post=task_force_remove_post, kwargs=task_force_member, sides=(OWN, PEER, FOREIGN),
+        last=True,
+    ),
+    "audit:event_list": Row(get=signed_in("403", auditor="200")),
+}
+
+# ------------------------------------------------------------------ admin rows
+# Which actions each bureau role has on each model in the admin. Everyone else
+# (school staff, the auditor, signed-out users) is sent to the admin's sign-in.
+ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
+    "schools.user": {BADMIN: {"view", "add", "change"}},
+    "schools.bureau": {BADMIN: {"view", "change"}, INSPECTOR: {"view"}},
+    "schools.school": {BADMIN: {"view", "add", "change"}, INSPECTOR: {"view"}},
+    "schools.schoolclass": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
+    "schools.membership": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
+    "schools.taskforcemember": {BADMIN: {"view", "add", "change", "delete"},
+                                INSPECTOR: {"view"}},
+    "axes.accessattempt": {BADMIN: {"view", "delete"}},
+    "axes.accesslog": {BADMIN: {"view"}},
+    "axes.accessfailurelog": {BADMIN: {"view"}},
+    "django_celery_beat.periodictask": {},
+    "django_celery_beat.crontabschedule": {},
+    "django_celery_beat.intervalschedule": {},
+    "django_celery_beat.solarschedule": {},
+    "django_celery_beat.clockedschedule": {},
+}
+# Models whose rows belong to one district: the other district's row must be
+# invisible in the admin too (G2).
+DISTRICT_SCOPED = {"schools.bureau", "schools.school", "schools.schoolclass",
+                   "schools.membership", "schools.taskforcemember", "schools.user"}
+ADMIN_VIEWS = {
+    "changelist": ("view", False), "add": ("add", False), "change": ("view", True),
+    "delete": ("delete", True), "history": ("view", True),
+}
+ADMIN_USERS = (BADMIN, INSPECTOR)
+
+
+def admin_outside(outcome: str = "admin_login") -> dict[str, str]:
+    return everyone(outcome)
+
+
+def admin_model_rows() -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    for label, grants in ADMIN_MODELS.items():
+        app_label, model = label.split(".")
+        for view, (needed, has_object) in ADMIN_VIEWS.items():
+            def outcome(role: str, method: str, side: str, view=view, grants=grants) -> str:
+                if role not in ADMIN_USERS:
+                    return "admin_login"
+                held = set(grants.get(role, set()))
+                if "change" in held:
+                    held.add("view")
+                # Django's order: history looks the object up first; the other
+                # object views check the permission first, then bounce a
+                # missing (or other district's) object.
+                if view == "history" and side == FOREIGN:
+                    return "redirect"
+                needed = "change" if view == "change" and method == "POST" else \
+                    ADMIN_VIEWS[view][0]
+                if needed not in held:
+                    return "403"
+                if side == FOREIGN:
+                    return "redirect"
+                # An empty POST saves nothing (form errors) and deletes nothing
+                # (no confirmation), so it re-renders the page.
+                return "200"
+
+            sides = (OWN, FOREIGN) if has_object and label in DISTRICT_SCOPED else (OWN,)
+            get = {s: {r: outcome(r, "GET", s) for r in PRINCIPALS} for s in sides}
+            post = {s: {r: outcome(r, "POST", s) for r in PRINCIPALS} for s in sides}
+            rows[f"admin:{app_label}_{model}_{view}"] = Row(
+                get=get, post=post, sides=sides, last=view == "delete",
+                kwargs=(lambda w, side, label=label: {"object_id": w.admin_sample(label, side).pk})
+                if has_object else None,
+            )
+    rows["admin:auth_user_password_change"] = Row(
+        get=admin_outside() | {BADMIN: "200", INSPECTOR: "403"},
+        post=admin_outside() | {BADMIN: "200", INSPECTOR: "403"},
+        kwargs=lambda w, side: {"id": w.admin_sample("schools.user", side).pk},
+    )
+    return rows
+
+
+ADMIN_ROWS: dict[str, Row] = {
+    "admin:index": Row(get=admin_outside() | {BADMIN: "200", INSPECTOR: "200"}),
+    "admin:login": Row(
+        get=everyone("200", bureau_admin="redirect", inspector="redirect"),
+        post=everyone("200"),  # an empty sign-in form, whoever posts it
+    ),
+    # Outsiders are bounced to the admin index (and from there to its sign-in);
+    # sign-out is POST only and lands on the portal's sign-in page.
+    "admin:logout": Row(
+        get=everyone("redirect", bureau_admin="405", inspector="405"),
+        post=everyone("redirect", bureau_admin="login", inspector="login"),
+        last=True,
+    ),
+    "admin:password_change": Row(get=admin_outside() | {BADMIN: "200", INSPECTOR: "200"}),
+    "admin:password_change_done": Row(
+        get=admin_outside() | {BADMIN: "200", INSPECTOR: "200"},
+        post=admin_outside() | {BADMIN: "405", INSPECTOR: "405"}),
+    "admin:jsi18n": Row(get=admin_outside() | {BADMIN: "200", INSPECTOR: "200"},
+                        post=admin_outside() | {BADMIN: "405", INSPECTOR: "405"}),
+    # Missing query parameters: refused whoever asks.
+    "admin:autocomplete": Row(get=admin_outside() | {BADMIN: "403", INSPECTOR: "403"},
+                              post=admin_outside() | {BADMIN: "405", INSPECTOR: "405"}),
+    # No model has a public page, so "view on site" finds nothing.
+    "admin:view_on_site": Row(
+        get=admin_outside() | {BADMIN: "404", INSPECTOR: "404"},
+        kwargs=lambda w, side: {"content_type_id": ContentType.objects.get_for_model(
+            w.school_a).pk, "object_id": w.school_a.pk},
+    ),
+    "admin:app_list": Row(
+        get=by_side(own=admin_outside() | {BADMIN: "200", INSPECTOR: "200"},
+                    foreign=admin_outside() | {BADMIN: "404", INSPECTOR: "404"}),
+        kwargs=lambda w, side: {"app_label": "schools" if side == OWN
+                                else "django_celery_beat"},
+        sides=(OWN, FOREIGN),
+    ),
+    # Each model's old-style object URL, a redirect to its change page (unnamed).
+    "admin:<object-redirect>": Row(
+        get=admin_outside() | {BADMIN: "redirect", INSPECTOR: "redirect"}),
+    # Django's catch-all for unknown admin paths (unnamed in the resolver).
+    "admin:<catch-all>": Row(get=admin_outside() | {BADMIN: "404", INSPECTOR: "404"}),
+}
+
+MATRIX: dict[str, Row] = {**PORTAL_ROWS, **ADMIN_ROWS, **admin_model_rows()}
+
+
+# ------------------------------------------------------------------ the walk
+def walk(patterns, namespace: str | None = None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            if p.namespace and namespace:
+                ns = f"{namespace}:{p.namespace}"
+            yield from walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            if p.name:
+                yield f"{namespace}:{p.name}" if namespace else p.name
+            elif namespace == "admin" and p.callback.__name__ == "catch_all_view":
+                yield "admin:<catch-all>"
+            elif namespace == "admin" and str(p.pattern) == "<path:object_id>/":
+                yield "admin:<object-redirect>"
+            else:
+                yield f"<unnamed:{p.pattern}>"
+
+
+def all_url_names() -> set[str]:
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_pattern_has_a_row():
+    missing = sorted(all_url_names() - set(MATRIX))
+    assert not missing, f"URL patterns with no row in the authorization matrix: {missing}"
+
+
+def test_every_row_is_a_real_url_pattern():
+    stale = sorted(set(MATRIX) - all_url_names())
+    assert not stale, f"Rows for URL patterns that no longer exist: {stale}"
+
+
+def test_every_admin_model_has_a_row():
+    from django.contrib import admin
+
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    assert registered == set(ADMIN_MODELS)
+
+
+# ------------------------------------------------------------------ the run
+@dataclass
+class MatrixWorld:
+    base: object
+    samples: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)
+
+    def admin_sample(self, label: str, side: str):
+        return self.samples[(label, side)]
+
+
+def build_samples(world) -> dict:
+    """One row of each admin model for the own district and for the foreign one.
+    Separate from the acting users, so deleting a sample removes no one's access."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    samples = {}
+    for side, school, bureau in ((OWN, world.school_a, world.bureau),
+                                 (FOREIGN, world.school_c, world.other_bureau)):
+        member = UserFactory(username=f"sample-{side}")
+        membership = MembershipFactory(user=member, role=Role.STAFF, school=school)
+        cls = SchoolClassFactory(school=school, grade=5, number=9)
+        TaskForceMember.objects.create(school=school, user=member, duty="样本")
+        samples[("schools.user", side)] = member
+        samples[("schools.bureau", side)] = bureau
+        samples[("schools.school", side)] = school
+        samples[("schools.schoolclass", side)] = cls
+        samples[("schools.membership", side)] = membership
+        samples[("schools.taskforcemember", side)] = TaskForceMember.objects.get(
+            school=school, user=member)
+    # Task force members the portal rows remove (one per school).
+    for school, user in ((world.school_a, world.staff), (world.school_b, world.peer_principal),
+                         (world.school_c, world.foreign_principal)):
+        TaskForceMember.objects.get_or_create(school=school, user=user)
+    now = timezone.now()
+    interval = IntervalSchedule.objects.create(every=10, period="minutes")
+    samples[("axes.accessattempt", OWN)] = AccessAttempt.objects.create(
+        username="someone", ip_address="10.0.0.1", user_agent="t", failures_since_start=1,
+        get_data="", post_data="", http_accept="", path_info="/")
+    samples[("axes.accesslog", OWN)] = AccessLog.objects.create(
+        username="someone", ip_address="10.0.0.1", user_agent="t", http_accept="",
+        path_info="/")
+    samples[("axes.accessfailurelog", OWN)] = AccessFailureLog.objects.create(
+        username="someone", ip_address="10.0.0.1", user_agent="t", http_accept="",
+        path_info="/", locked_out=False)
+    samples[("django_celery_beat.intervalschedule", OWN)] = interval
+    samples[("django_celery_beat.crontabschedule", OWN)] = CrontabSchedule.objects.create()
+    samples[("django_celery_beat.solarschedule", OWN)] = SolarSchedule.objects.create(
+        event="sunrise", latitude=30, longitude=120)
+    samples[("django_celery_beat.clockedschedule", OWN)] = ClockedSchedule.objects.create(
+        clocked_time=now)
+    samples[("django_celery_beat.periodictask", OWN)] = PeriodicTask.objects.create(
+        name="sample", task="safety_portal.ping", interval=interval)
+    return samples
+
+
+def acting_user(world, principal: str):
+    if principal == ANON:
+        return None
+    if principal == DEACTIVATED:
+        user = UserFactory(username="deactivated")
+        MembershipFactory(user=user, role=Role.PRINCIPAL, school=world.school_a)
+        user.is_active = False
+        user.save()
+        return user
+    return getattr(world, principal)
+
+
+def url_for(name: str, row: Row, world, side: str) -> str:
+    if name == "admin:<catch-all>":
+        return f"/{settings.ADMIN_URL}no-such-page/"
+    if name == "admin:<object-redirect>":
+        return f"/{settings.ADMIN_URL}schools/school/{world.school_a.pk}/"
+    kwargs = row.kwargs(world, side) if row.kwargs else {}
+    return reverse(name, kwargs=kwargs)
+
+
+def classify(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return "login"
+        if location.startswith(reverse("admin:login")):
+            return "admin_login"
+        return "redirect"
+    return str(response.status_code)
+
+
+def expected(table, side: str, principal: str) -> str:
+    if isinstance(next(iter(table.values())), dict):
+        return table[side][principal]
+    return table[principal]
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_authorization_matrix(world, client, principal):
+    mworld = MatrixWorld(world, build_samples(world))
+    user = acting_user(world, principal)
+    requests = []
+    for name, row in MATRIX.items():
+        for side in row.sides:
+            requests.append((False, "GET", name, row, side))
+            requests.append((row.last, "POST", name, row, side))
+    requests.sort(key=lambda r: r[0])  # GETs and harmless POSTs first
+
+    failures = []
+    for _last, method, name, row, side in requests:
+        client.logout()
+        if user is not None:
+            client.force_login(user, backend=LOGIN_BACKEND)
+        url = url_for(name, row, mworld, side)
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        table = row.get if method == "GET" or row.post is None else row.post
+        want = expected(table, side, principal)
+        got = classify(response)
+        if got != want:
+            failures.append(f"{method} {name} [{side}] {url}: expected {want}, got {got}")
+    assert not failures, "\n".join(failures)
+
+
+def test_denials_reveal_nothing_about_the_other_school(world, login):
+    login(world.principal)
+    response = login(world.principal).get(reverse("schools:detail", args=[world.school_b.pk]))
+    assert response.status_code == 404
+    assert world.school_b.name not in response.content.decode()
+
+
+def test_a_deactivated_user_loses_access_on_the_next_request(world, login):
+    client = login(world.safety_officer)
+    assert client.get(reverse("home")).status_code == 200
+    world.safety_officer.is_active = False
+    world.safety_officer.save()
+    assert classify(client.get(reverse("home"))) == "login"
+
+
+def test_a_demoted_user_loses_access_on_the_next_request(world, login):
+    client = login(world.principal)
+    url = reverse("schools:task_force_add", args=[world.school_a.pk])
+    assert client.get(url).status_code == 200
+    Membership.objects.filter(user=world.principal).update(role=Role.STAFF)
+    assert client.get(url).status_code == 403
+
