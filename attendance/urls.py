@@ -1,4 +1,4 @@
-"""URLs of attendance. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of attendance: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "attendance"
 urlpatterns: list = []

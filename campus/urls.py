@@ -1,4 +1,4 @@
-"""URLs of campus. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of campus: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "campus"
 urlpatterns: list = []

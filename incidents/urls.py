@@ -1,4 +1,4 @@
-"""URLs of incidents. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of incidents: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "incidents"
 urlpatterns: list = []

@@ -1,4 +1,4 @@
-"""URLs of notifications. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of notifications: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "notifications"
 urlpatterns: list = []

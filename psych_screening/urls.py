@@ -1,4 +1,4 @@
-"""URLs of psych_screening. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of psych_screening: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "psych_screening"
 urlpatterns: list = []

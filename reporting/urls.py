@@ -1,4 +1,4 @@
-"""URLs of reporting. Empty until its issue lands; the room is here so the house is visible."""
+"""URLs of reporting: empty until its issue lands; the room is here so the house shows."""
 
 app_name = "reporting"
 urlpatterns: list = []

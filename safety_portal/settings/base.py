@@ -251,7 +251,7 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 else:
-    raise ImproperlyConfigured("Production (DEBUG=0) needs EMAIL_URL, e.g. smtp+tls://user:pw@host:587")
+    raise ImproperlyConfigured("Production (DEBUG=0) needs EMAIL_URL, e.g. smtp+tls://u:pw@host:587")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safety-portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -295,7 +295,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # ---------------------------------------------------------------- admin and logging
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
-    raise ImproperlyConfigured("ADMIN_URL must look like 'path/' (no leading slash, trailing slash)")
+    raise ImproperlyConfigured("ADMIN_URL must look like 'path/': no leading, one trailing slash")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

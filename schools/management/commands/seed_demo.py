@@ -126,7 +126,7 @@ class Command(BaseCommand):
             logins.append((username, role.label, BUREAU_NAME))
 
         for number, (school_type, name) in enumerate(SCHOOLS[:schools], start=1):
-            school = self._school(bureau, number, school_type, name)
+            self._school(bureau, number, school_type, name)
             if number <= 2:
                 logins += [(f"s{number:02d}-{suffix}", role.label, name)
                            for suffix, role, _ in SCHOOL_ROLE_ACCOUNTS]

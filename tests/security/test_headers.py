@@ -1,0 +1,39 @@
+"""Every HTML response carries the security headers (G8)."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_sign_in_page_has_csp_without_inline_script_and_denies_framing(client):
+    response = client.get(reverse("login"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_carry_no_inline_script(client, world, login):
+    for url in (reverse("login"), reverse("home")):
+        if url == reverse("home"):
+            login(world.principal)
+        body = client.get(url).content.decode()
+        assert "<script>" not in body
+        assert "onclick=" not in body
+
+
+def test_signed_in_pages_are_never_cached(world, login):
+    response = login(world.principal).get(reverse("home"))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_error_page_shows_no_stack_trace(world, login):
+    response = login(world.principal).get("/schools/999999/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Traceback" not in body
+    assert "页面不存在" in body
