@@ -2,6 +2,7 @@ from django.dispatch import receiver
 
 from schools.access import access_denied
 
+from .middleware import RECORDED_FLAG
 from .models import AuditEvent
 from .services import audit_record
 
@@ -12,3 +13,5 @@ def record_denial(sender, request, user, perm, target, status, **kwargs):
         request=request, user=user, action=f"denied:{perm}", target=target,
         outcome=AuditEvent.Outcome.DENIED, status=status,
     )
+    if request is not None:
+        setattr(request, RECORDED_FLAG, True)

@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from . import access, services
 from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
 
 # Roles are Memberships; Django groups would be a second, drifting source of truth.
@@ -116,8 +117,21 @@ class MembershipAdmin(BureauScopedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class TaskForceMemberAdminForm(forms.ModelForm):
+    class Meta:
+        model = TaskForceMember
+        fields = ("school", "user", "duty", "is_leader")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("school") and cleaned.get("user"):
+            services.task_force_check_eligible(school=cleaned["school"], user=cleaned["user"])
+        return cleaned
+
+
 @admin.register(TaskForceMember)
 class TaskForceMemberAdmin(BureauScopedAdmin):
+    form = TaskForceMemberAdminForm
     bureau_path = "school__bureau"
     list_display = ("school", "user", "duty", "is_leader")
     list_filter = ("is_leader", "school__school_type")
@@ -130,9 +144,7 @@ class TaskForceMemberAdmin(BureauScopedAdmin):
         # role at the school; one leader).
         if change:
             return super().save_model(request, obj, form, change)
-        from .services import task_force_add_member
-
-        created = task_force_add_member(
+        created = services.task_force_add_member(
             school=obj.school, user=obj.user, duty=obj.duty, is_leader=obj.is_leader
         )
         obj.pk = created.pk

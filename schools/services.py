@@ -10,6 +10,12 @@ from django.utils.translation import gettext as _
 from .models import Membership, School, TaskForceMember, User
 
 
+def task_force_check_eligible(*, school: School, user: User) -> None:
+    """Only people who hold an active role at the school may join its task force."""
+    if not Membership.objects.active().filter(school=school, user=user).exists():
+        raise ValidationError({"user": _("This person has no active role at this school.")})
+
+
 @transaction.atomic
 def task_force_add_member(
     *, school: School, user: User, duty: str = "", is_leader: bool = False
@@ -19,8 +25,7 @@ def task_force_add_member(
     Only people who hold an active role at the school may join. Naming a new
     leader steps the previous leader down, in the same transaction.
     """
-    if not Membership.objects.active().filter(school=school, user=user).exists():
-        raise ValidationError({"user": _("This person has no active role at this school.")})
+    task_force_check_eligible(school=school, user=user)
     if TaskForceMember.objects.filter(school=school, user=user).exists():
         raise ValidationError({"user": _("This person is already on the task force.")})
     if is_leader:

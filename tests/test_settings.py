@@ -20,8 +20,10 @@ PRODUCTION = {
 
 
 def manage(*args, env):
-    clean = {k: v for k, v in os.environ.items()
-             if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a real
+    # deployment never has it (check --deploy rightly refuses it).
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION
+             and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean,

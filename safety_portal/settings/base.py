@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "schools.middleware.NoStoreForAuthenticatedMiddleware",
+    "audit.middleware.ForbiddenResponseAuditMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into
     # its lockout response.
     "axes.middleware.AxesMiddleware",

@@ -43,3 +43,16 @@ def test_audit_rows_cannot_be_changed_or_deleted_in_the_database(world):
         AuditEvent.objects.filter(pk=event.pk).update(target="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_a_refusal_in_the_admin_is_audited_too(world, login):
+    response = login(world.inspector).get(reverse("admin:schools_school_add"))
+    assert response.status_code == 403
+    event = AuditEvent.objects.get()
+    assert (event.username, event.action, event.target) == (
+        "inspector", "denied:http", reverse("admin:schools_school_add"))
+
+
+def test_a_denial_through_the_access_layer_is_recorded_once(world, login):
+    login(world.head_teacher).get(reverse("schools:task_force_add", args=[world.school_a.pk]))
+    assert AuditEvent.objects.count() == 1
