@@ -42,6 +42,10 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.full_name or self.username
 
+    def get_short_name(self) -> str:
+        # Chinese names are short; the admin greets people by this.
+        return self.get_full_name()
+
 
 class Bureau(TimeStampedModel):
     """The district education and sports bureau (区教体局)."""

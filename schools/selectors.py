@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Membership, School, SchoolType, TaskForceMember, User
+from .models import Membership, Role, School, SchoolType, TaskForceMember, User
 
 
 def school_list_for(user) -> QuerySet[School]:
@@ -27,10 +27,15 @@ def school_detail(school: School) -> dict:
         .filter(school=school)
         .select_related("user")
         .prefetch_related("classes")
-        .order_by("role", "user__full_name")
+        .order_by("user__full_name")
     )
+    rank = {role: index for index, role in enumerate(Role)}
     classes = school.classes.all()
-    return {"task_force": list(task_force), "members": list(members), "classes": list(classes)}
+    return {
+        "task_force": list(task_force),
+        "members": sorted(members, key=lambda m: rank[m.role]),  # principal first
+        "classes": list(classes),
+    }
 
 
 def task_force_candidates(school: School) -> QuerySet[User]:
