@@ -51,17 +51,27 @@ class Perm(StrEnum):
     VIEW_DISTRICT = "view_district"
     VIEW_AUDIT_LOG = "view_audit_log"
     USE_ADMIN = "use_admin"
+    VIEW_REPORT = "view_report"
+    EDIT_REPORT = "edit_report"
+    REVIEW_REPORT = "review_report"
 
 
 SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
     Perm.VIEW_SCHOOL: SCHOOL_ROLES,
     Perm.VIEW_SCHOOL_PEOPLE: frozenset({Role.PRINCIPAL, Role.SAFETY_OFFICER}),
     Perm.MANAGE_TASK_FORCE: frozenset({Role.PRINCIPAL}),
+    # Progress reports are the school's account of its campaign work (no child
+    # data); the principal and the safety officer write them.
+    Perm.VIEW_REPORT: frozenset(
+        {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR}),
+    Perm.EDIT_REPORT: frozenset({Role.PRINCIPAL, Role.SAFETY_OFFICER}),
 }
 BUREAU_SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
     Perm.VIEW_SCHOOL: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
     Perm.VIEW_SCHOOL_PEOPLE: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
     Perm.MANAGE_TASK_FORCE: frozenset({Role.BUREAU_ADMIN}),
+    Perm.VIEW_REPORT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
+    Perm.REVIEW_REPORT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
 }
 GLOBAL_RULES: dict[Perm, frozenset[Role]] = {
     Perm.VIEW_DISTRICT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
@@ -88,6 +98,11 @@ ADMIN_MODEL_RULES: dict[str, dict[str, frozenset[Role]]] = {
     "schools.membership": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
     "schools.taskforcemember": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA},
                                            delete={_BA}),
+    # Campaigns and their calendar belong to the bureau admin; reports are
+    # reviewed through admin actions (approve/return), never edited in place.
+    "reporting.campaign": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
+    "reporting.deadline": _admin_rule(view={_BA, _IN}, change={_BA}),
+    "reporting.progressreport": _admin_rule(view={_BA, _IN}),
     # A locked-out teacher is unlocked by deleting their attempt record.
     "axes.accessattempt": _admin_rule(view={_BA}, delete={_BA}),
     "axes.accesslog": _admin_rule(view={_BA}),
@@ -169,6 +184,21 @@ def can(user, perm: Perm, school: School) -> bool:
     if g.school_roles.get(school.pk, set()) & SCHOOL_RULES.get(perm, _NONE):
         return True
     return bool(g.bureau_roles.get(school.bureau_id, set()) & BUREAU_SCHOOL_RULES.get(perm, _NONE))
+
+
+def can_manage_campaign(user, bureau_id: int) -> bool:
+    """Create campaigns and move their deadlines: the bureau admin of that bureau."""
+    if not is_active_user(user):
+        return False
+    return Role.BUREAU_ADMIN in grants(user).bureau_roles.get(bureau_id, set())
+
+
+def can_review_in_bureau(user, bureau_id: int) -> bool:
+    """Approve or return reports of this bureau's schools."""
+    if not is_active_user(user):
+        return False
+    held = grants(user).bureau_roles.get(bureau_id, set())
+    return bool(held & BUREAU_SCHOOL_RULES[Perm.REVIEW_REPORT])
 
 
 def visible_school_ids_q(user) -> Q:

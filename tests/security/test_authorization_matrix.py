@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
+from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import MembershipFactory, SchoolClassFactory, UserFactory
 
 ANON, DEACTIVATED = "anonymous", "deactivated"
@@ -133,6 +134,9 @@ ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
     "schools.membership": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
     "schools.taskforcemember": {BADMIN: {"view", "add", "change", "delete"},
                                 INSPECTOR: {"view"}},
+    "reporting.campaign": {BADMIN: {"view", "add", "change"}, INSPECTOR: {"view"}},
+    "reporting.deadline": {BADMIN: {"view", "change"}, INSPECTOR: {"view"}},
+    "reporting.progressreport": {BADMIN: {"view"}, INSPECTOR: {"view"}},
     "axes.accessattempt": {BADMIN: {"view", "delete"}},
     "axes.accesslog": {BADMIN: {"view"}},
     "axes.accessfailurelog": {BADMIN: {"view"}},
@@ -145,7 +149,8 @@ ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
 # Models whose rows belong to one district: the other district's row must be
 # invisible in the admin too (G2).
 DISTRICT_SCOPED = {"schools.bureau", "schools.school", "schools.schoolclass",
-                   "schools.membership", "schools.taskforcemember", "schools.user"}
+                   "schools.membership", "schools.taskforcemember", "schools.user",
+                   "reporting.campaign", "reporting.deadline", "reporting.progressreport"}
 ADMIN_VIEWS = {
     "changelist": ("view", False), "add": ("add", False), "change": ("view", True),
     "delete": ("delete", True), "history": ("view", True),
@@ -323,6 +328,12 @@ def build_samples(world) -> dict:
         samples[("schools.membership", side)] = membership
         samples[("schools.taskforcemember", side)] = TaskForceMember.objects.get(
             school=school, user=member)
+        campaign = CampaignFactory(bureau=bureau)
+        deadline = DeadlineFactory(campaign=campaign)
+        samples[("reporting.campaign", side)] = campaign
+        samples[("reporting.deadline", side)] = deadline
+        samples[("reporting.progressreport", side)] = ProgressReportFactory(
+            school=school, deadline=deadline)
     # Task force members the portal rows remove (one per school).
     for school, user in ((world.school_a, world.staff), (world.school_b, world.peer_principal),
                          (world.school_c, world.foreign_principal)):

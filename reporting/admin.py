@@ -1,0 +1,166 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from schools import access
+from schools.models import SchoolType
+
+from . import services
+from .models import Campaign, Deadline, ProgressReport, ReportMeasure, ReportTransition
+
+
+class BureauScoped:
+    bureau_path = "bureau"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if bureau_ids is None:
+            return qs
+        return qs.filter(**{f"{self.bureau_path}__in": bureau_ids})
+
+
+class CampaignForm(forms.ModelForm):
+    school_types = forms.MultipleChoiceField(
+        label=gettext_lazy("school types in scope"), choices=SchoolType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ("bureau", "name", "start_month", "end_date", "school_types")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(BureauScoped, admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ("name", "start_month", "end_date")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        bureau_ids = access.admin_bureau_ids(request.user)
+        if db_field.name == "bureau" and bureau_ids is not None:
+            kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=bureau_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            services.campaign_generate_deadlines(campaign=obj)
+            return
+        created = services.campaign_create(
+            bureau=obj.bureau, name=obj.name, start_month=obj.start_month,
+            end_date=obj.end_date, school_types=obj.school_types,
+        )
+        obj.pk = created.pk
+
+
+class DeadlineForm(forms.ModelForm):
+    moved_reason = forms.CharField(label=gettext_lazy("reason for the move"), max_length=200,
+                                   required=True)
+
+    class Meta:
+        model = Deadline
+        fields = ("due_date", "moved_reason")
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(BureauScoped, admin.ModelAdmin):
+    bureau_path = "campaign__bureau"
+    form = DeadlineForm
+    list_display = ("due_date", "kind", "original_due_date", "moved_reason", "campaign")
+    list_filter = ("kind", "campaign")
+    readonly_fields = ("campaign", "kind", "original_due_date", "moved_by", "moved_at")
+    list_select_related = ("campaign",)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.deadline_move(deadline=obj, new_date=form.cleaned_data["due_date"],
+                                   reason=form.cleaned_data["moved_reason"], by=request.user)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:  # the form already required a reason
+            messages.error(request, "; ".join(exc.messages))
+
+
+class ReportMeasureInline(admin.TabularInline):
+    model = ReportMeasure
+    extra = 0
+    can_delete = False
+    fields = ("measure", "narrative")
+    readonly_fields = fields
+
+
+class ReportTransitionInline(admin.TabularInline):
+    model = ReportTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason for return"), widget=forms.Textarea,
+                             max_length=2000)
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
+    bureau_path = "school__bureau"
+    list_display = ("school", "deadline", "status", "timeliness_label", "first_submitted_at")
+    list_filter = ("status", "deadline", "school__school_type")
+    search_fields = ("school__name", "school__code")
+    list_select_related = ("school", "deadline")
+    readonly_fields = ("school", "deadline", "status", "sections", "first_submitted_at",
+                       "last_submitted_at", "approved_at", "return_reason")
+    exclude = ()
+    inlines = [ReportMeasureInline, ReportTransitionInline]
+    actions = ["approve", "return_to_school"]
+
+    @admin.display(description=gettext_lazy("Timeliness"))
+    def timeliness_label(self, obj):
+        return obj.timeliness.label
+
+    def has_review_permission(self, request):
+        return any(
+            access.can_review_in_bureau(request.user, bureau_id)
+            for bureau_id in access.grants(request.user).bureau_roles
+        )
+
+    def _each(self, request, queryset, action, **kwargs):
+        done = 0
+        for report in queryset.select_related("school", "deadline"):
+            try:
+                action(report=report, by=request.user, **kwargs)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                detail = "; ".join(getattr(exc, "messages", [])) or _("not allowed")
+                messages.warning(request, f"{report.school}: {detail}")
+        return done
+
+    @admin.action(description=gettext_lazy("Approve the selected reports"),
+                  permissions=["review"])
+    def approve(self, request, queryset):
+        done = self._each(request, queryset, services.report_approve)
+        if done:
+            messages.success(request, _("%(n)s reports approved.") % {"n": done})
+
+    @admin.action(description=gettext_lazy("Return the selected reports to their schools"),
+                  permissions=["review"])
+    def return_to_school(self, request, queryset):
+        form = ReturnForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = self._each(request, queryset, services.report_return,
+                              reason=form.cleaned_data["reason"])
+            if done:
+                messages.success(request, _("%(n)s reports returned.") % {"n": done})
+            return None
+        return TemplateResponse(request, "admin/reporting/return_reports.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Return reports to their schools"),
+            "form": form, "reports": queryset.select_related("school", "deadline"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }, status=400 if "apply" in request.POST else 200)

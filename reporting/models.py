@@ -1,0 +1,273 @@
+"""The campaign's calendar and its reports.
+
+A Campaign generates its Deadlines (the 13th and 24th of every month from its
+start month, and the year-end summary on 24 December). Each school in scope
+writes one ProgressReport per deadline. Every status change is a
+ReportTransition row: who, when, why. Timeliness is derived from the server's
+first submission time and the deadline's date in Asia/Shanghai, never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Bureau, School, SchoolType, TimeStampedModel
+
+
+class Measure(models.TextChoices):
+    """The work plan's seven main measures (三、主要措施), in its order."""
+
+    MORAL = "moral", _("Moral and ideological education")
+    LEGAL = "legal", _("Safety and legal education")
+    CAMPUS = "campus", _("Safety of the campus and its surroundings")
+    DROPOUT = "dropout", _("Dropout prevention")
+    PSYCH = "psych", _("Psychological counselling and intervention")
+    MANDATORY = "mandatory", _("Mandatory reporting of harm to minors")
+    HOME_SCHOOL = "home_school", _("Home-school contact")
+
+
+class Campaign(TimeStampedModel):
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("bureau")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    start_month = models.DateField(_("first reporting month"),
+                                   help_text=_("Reports are due from this month on."))
+    end_date = models.DateField(_("end date"))
+    school_types = models.JSONField(
+        _("school types in scope"), default=list,
+        help_text=_("The types of school the campaign covers."),
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start_month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_month")),
+                                   name="campaign_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def expected_schools(self):
+        """Schools expected to report: this bureau's, open, in the campaign and of
+        a type in scope. Closed or out-of-scope schools are never counted, so a
+        rate cannot exceed 100%."""
+        valid = [t for t in self.school_types if t in SchoolType.values]
+        return School.objects.in_campaign().filter(bureau=self.bureau, school_type__in=valid)
+
+
+class DeadlineKind(models.TextChoices):
+    PROGRESS = "progress", _("Progress report")
+    YEAR_END = "year_end", _("Year-end summary")
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def due_between(self, start: dt.date, end: dt.date) -> DeadlineQuerySet:
+        return self.filter(due_date__gte=start, due_date__lte=end)
+
+    def closed_by(self, at: dt.datetime) -> DeadlineQuerySet:
+        """Deadlines whose due date has fully passed at `at` (Asia/Shanghai)."""
+        return self.filter(due_date__lt=timezone.localdate(at))
+
+
+class Deadline(TimeStampedModel):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("campaign")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=DeadlineKind.choices)
+    due_date = models.DateField(_("due date"), db_index=True)
+    # The generated date, kept when a bureau admin moves the deadline (调休).
+    original_due_date = models.DateField(_("original due date"))
+    moved_reason = models.CharField(_("reason for the move"), max_length=200, blank=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("moved by"),
+    )
+    moved_at = models.DateTimeField(_("moved at"), null=True, blank=True)
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_date", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "kind", "original_due_date"],
+                                    name="deadline_unique_per_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_date:%Y-%m-%d} {self.get_kind_display()}"
+
+    @property
+    def closes_at(self) -> dt.datetime:
+        """The first instant after the due date, in the bureau's time zone: a
+        submission strictly before it is on time."""
+        next_day = self.due_date + dt.timedelta(days=1)
+        return timezone.make_aware(dt.datetime.combine(next_day, dt.time.min))
+
+    @property
+    def is_moved(self) -> bool:
+        return self.due_date != self.original_due_date
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    APPROVED = "approved", _("Approved")
+
+
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+REVIEWABLE_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED)
+
+
+class Timeliness(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    MISSING = "missing", _("Not submitted")
+
+
+# Sections of each kind of report, in the order a bureau expects them
+# (domain.md §7). Keys are stable; labels are translated.
+SECTIONS = {
+    DeadlineKind.PROGRESS: [
+        ("organisation", _("Organisation and responsibility")),
+        ("results", _("Results and figures")),
+        ("problems", _("Problems")),
+        ("next_steps", _("Next steps")),
+    ],
+    DeadlineKind.YEAR_END: [
+        ("overview", _("The year's work in brief")),
+        ("organisation", _("Organisation and responsibility")),
+        ("results", _("Main results and figures")),
+        ("experience", _("Practices worth sharing")),
+        ("problems", _("Problems and shortcomings")),
+        ("next_year", _("Plans for next year")),
+    ],
+}
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProgressReportQuerySet:
+        return self.filter(school__in=School.objects.visible_to(user))
+
+    def submitted(self) -> ProgressReportQuerySet:
+        return self.filter(first_submitted_at__isnull=False)
+
+
+class ProgressReport(TimeStampedModel):
+    """One school's report for one deadline (a progress report or the year-end
+    summary, by the deadline's kind)."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="reports", verbose_name=_("school")
+    )
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.PROTECT, related_name="reports", verbose_name=_("deadline")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices,
+                              default=ReportStatus.DRAFT)
+    sections = models.JSONField(_("sections"), default=dict, blank=True)
+    # Server times only: a client clock never decides timeliness.
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    last_submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-deadline__due_date", "school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "deadline"], name="report_once_per_deadline"),
+            models.CheckConstraint(
+                condition=Q(status=ReportStatus.DRAFT) | Q(first_submitted_at__isnull=False),
+                name="report_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["deadline", "status"], name="report_deadline_status")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.deadline}"
+
+    @property
+    def timeliness(self) -> Timeliness:
+        return timeliness_of(self.first_submitted_at, self.deadline)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def was_resubmitted(self) -> bool:
+        return self.last_submitted_at is not None and self.last_submitted_at != \
+            self.first_submitted_at
+
+
+def timeliness_of(first_submitted_at: dt.datetime | None, deadline: Deadline) -> Timeliness:
+    if first_submitted_at is None:
+        return Timeliness.MISSING
+    if first_submitted_at < deadline.closes_at:
+        return Timeliness.ON_TIME
+    return Timeliness.LATE
+
+
+class ReportMeasure(models.Model):
+    """A measure of the plan the school ticked, with what it did under it."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="measures",
+        verbose_name=_("report"),
+    )
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    narrative = models.TextField(_("work done"))
+
+    class Meta:
+        verbose_name = _("measure worked on")
+        verbose_name_plural = _("measures worked on")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "measure"], name="report_measure_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_measure_display()
+
+
+class ReportTransition(models.Model):
+    """One status change: the report's timeline (提交 → 退回 → 再次提交 → 通过)."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="transitions",
+        verbose_name=_("report"),
+    )
+    from_status = models.CharField(_("from"), max_length=12, choices=ReportStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=ReportStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"

@@ -1,0 +1,246 @@
+"""Business actions of the reporting cycle. Views, admin actions, tasks and
+commands all call these; none writes the models directly.
+
+Lifecycle: draft → submitted → returned (reason required) → resubmitted →
+approved. Nothing is edited after submission unless it is returned. Each change
+is a ReportTransition with who and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schools import access
+from schools.access import Perm
+from schools.models import Bureau, School, User
+
+from .calendar import REPORT_DAYS, YEAR_END
+from .models import (
+    EDITABLE_STATUSES,
+    REVIEWABLE_STATUSES,
+    SECTIONS,
+    Campaign,
+    Deadline,
+    DeadlineKind,
+    Measure,
+    ProgressReport,
+    ReportMeasure,
+    ReportStatus,
+    ReportTransition,
+)
+
+MAX_SECTION_CHARS = 5000
+
+
+def _months(start: dt.date, end: dt.date) -> Iterable[tuple[int, int]]:
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def deadline_dates(start_month: dt.date, end_date: dt.date) -> list[tuple[str, dt.date]]:
+    """The campaign's calendar: the 13th and 24th of every month from the start
+    month to the end date, and the year-end summary on 24 December."""
+    dates = []
+    for year, month in _months(start_month, end_date):
+        for day in REPORT_DAYS:
+            due = dt.date(year, month, day)
+            if start_month <= due <= end_date:
+                dates.append((DeadlineKind.PROGRESS, due))
+        if month == YEAR_END[0]:
+            due = dt.date(year, *YEAR_END)
+            if start_month <= due <= end_date:
+                dates.append((DeadlineKind.YEAR_END, due))
+    return dates
+
+
+@transaction.atomic
+def campaign_create(
+    *, bureau: Bureau, name: str, start_month: dt.date, end_date: dt.date,
+    school_types: list[str],
+) -> Campaign:
+    campaign = Campaign(bureau=bureau, name=name, start_month=start_month.replace(day=1),
+                        end_date=end_date, school_types=list(school_types))
+    campaign.full_clean()
+    campaign.save()
+    campaign_generate_deadlines(campaign=campaign)
+    return campaign
+
+
+def campaign_generate_deadlines(*, campaign: Campaign) -> int:
+    """Create the deadlines the calendar asks for; existing ones (moved or not)
+    are left alone, so this may run again after the end date is extended."""
+    rows = [
+        Deadline(campaign=campaign, kind=kind, due_date=due, original_due_date=due)
+        for kind, due in deadline_dates(campaign.start_month, campaign.end_date)
+    ]
+    existing = set(
+        Deadline.objects.filter(campaign=campaign).values_list("kind", "original_due_date")
+    )
+    new = [d for d in rows if (d.kind, d.original_due_date) not in existing]
+    Deadline.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User) -> Deadline:
+    """Move one deadline (a holiday, 调休). The reason is required and kept, with
+    the original date."""
+    if not access.can_manage_campaign(by, deadline.campaign.bureau_id):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"moved_reason": _("Give the reason for moving the deadline.")})
+    deadline.due_date = new_date
+    deadline.moved_reason = reason
+    deadline.moved_by = by
+    deadline.moved_at = timezone.now()
+    deadline.full_clean()
+    deadline.save()
+    return deadline
+
+
+def _record(report: ProgressReport, before: str, by: User, reason: str = "") -> None:
+    ReportTransition.objects.create(report=report, from_status=before, to_status=report.status,
+                                    actor=by, reason=reason)
+
+
+def _lock(report: ProgressReport) -> ProgressReport:
+    # Two taps on "submit", or an inspector and a school acting at once: the row
+    # lock serialises them and the second sees the first's status.
+    return ProgressReport.objects.select_for_update().select_related(
+        "deadline", "school").get(pk=report.pk)
+
+
+@transaction.atomic
+def report_start(*, school: School, deadline: Deadline, by: User) -> ProgressReport:
+    """The school's report for a deadline, created as a draft on first use."""
+    if not access.can(by, Perm.EDIT_REPORT, school):
+        raise PermissionDenied
+    report, _created = ProgressReport.objects.get_or_create(school=school, deadline=deadline)
+    return report
+
+
+@transaction.atomic
+def report_save_draft(
+    *, report: ProgressReport, by: User, sections: Mapping[str, str],
+    measures: Mapping[str, str],
+) -> ProgressReport:
+    """Keep what the school has written so far. Nothing is required yet."""
+    report = _lock(report)
+    if not access.can(by, Perm.EDIT_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    known = {key for key, _label in SECTIONS[report.deadline.kind]}
+    errors = {}
+    cleaned_sections = {}
+    for key, text in sections.items():
+        if key not in known:
+            continue  # a tampered form field: ignored, never stored
+        text = (text or "").strip()
+        if len(text) > MAX_SECTION_CHARS:
+            errors[key] = _("Keep this section under %(n)s characters.") % {
+                "n": MAX_SECTION_CHARS}
+        cleaned_sections[key] = text
+    cleaned_measures = {}
+    for measure, narrative in measures.items():
+        if measure not in Measure.values:
+            continue
+        narrative = (narrative or "").strip()
+        if len(narrative) > MAX_SECTION_CHARS:
+            errors[f"measure_{measure}"] = _("Keep this section under %(n)s characters.") % {
+                "n": MAX_SECTION_CHARS}
+        cleaned_measures[measure] = narrative
+    if errors:
+        raise ValidationError(errors)
+    report.sections = cleaned_sections
+    report.save(update_fields=["sections", "updated_at"])
+    report.measures.exclude(measure__in=list(cleaned_measures)).delete()
+    for measure, narrative in cleaned_measures.items():
+        ReportMeasure.objects.update_or_create(
+            report=report, measure=measure, defaults={"narrative": narrative})
+    return report
+
+
+def report_missing_parts(report: ProgressReport) -> dict[str, str]:
+    """What must be filled before the report can be submitted, by field."""
+    missing = {}
+    for key, label in SECTIONS[report.deadline.kind]:
+        if not report.sections.get(key):
+            missing[key] = _("Fill in “%(section)s”.") % {"section": label}
+    measures = list(report.measures.all())
+    if report.deadline.kind == DeadlineKind.PROGRESS and not measures:
+        missing["measures"] = _("Tick at least one measure of the plan you worked on.")
+    for m in measures:
+        if not m.narrative:
+            missing[f"measure_{m.measure}"] = _(
+                "Say what was done under “%(measure)s”.") % {"measure": m.get_measure_display()}
+    return missing
+
+
+@transaction.atomic
+def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
+    """Submit a draft, or resubmit a returned report. The server's clock decides
+    timeliness; a resubmission never changes the first submission time."""
+    report = _lock(report)
+    if not access.can(by, Perm.EDIT_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This report has already been submitted."))
+    missing = report_missing_parts(report)
+    if missing:
+        raise ValidationError(missing)
+    now = timezone.now()
+    before = report.status
+    if before == ReportStatus.DRAFT:
+        report.status = ReportStatus.SUBMITTED
+        report.first_submitted_at = now
+    else:
+        report.status = ReportStatus.RESUBMITTED
+    report.last_submitted_at = now
+    report.save(update_fields=["status", "first_submitted_at", "last_submitted_at",
+                               "updated_at"])
+    _record(report, before, by)
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
+    """Send a submitted report back to the school, with the reason it must fix."""
+    report = _lock(report)
+    if not access.can(by, Perm.REVIEW_REPORT, report.school):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for returning the report.")})
+    if report.status not in REVIEWABLE_STATUSES:
+        raise ValidationError(_("Only a submitted report can be returned."))
+    before = report.status
+    report.status = ReportStatus.RETURNED
+    report.return_reason = reason
+    report.save(update_fields=["status", "return_reason", "updated_at"])
+    _record(report, before, by, reason)
+    return report
+
+
+@transaction.atomic
+def report_approve(*, report: ProgressReport, by: User) -> ProgressReport:
+    report = _lock(report)
+    if not access.can(by, Perm.REVIEW_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in REVIEWABLE_STATUSES:
+        raise ValidationError(_("Only a submitted report can be approved."))
+    before = report.status
+    report.status = ReportStatus.APPROVED
+    report.approved_at = timezone.now()
+    report.save(update_fields=["status", "approved_at", "updated_at"])
+    _record(report, before, by)
+    return report
