@@ -1,11 +1,100 @@
-"""Read-only functions other apps' pages may call."""
+"""Read-only functions for pages (and for other apps' pages)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .calendar import DueDate, next_due_date
+from schools.models import School
+
+from .models import (
+    REVIEWABLE_STATUSES,
+    SECTIONS,
+    Campaign,
+    Deadline,
+    ProgressReport,
+    ReportStatus,
+    Timeliness,
+    timeliness_of,
+)
 
 
-def next_deadline() -> DueDate:
-    return next_due_date(timezone.localdate())
+def deadlines_for_school(school: School) -> QuerySet[Deadline]:
+    """Deadlines of the campaigns that expect this school. A bureau runs a handful
+    of campaigns, so their type lists are read once and matched here (portable
+    across PostgreSQL and SQLite, which has no JSON containment lookup)."""
+    campaign_ids = [
+        c.pk for c in Campaign.objects.filter(bureau_id=school.bureau_id)
+        if school.school_type in c.school_types
+    ]
+    return Deadline.objects.filter(campaign_id__in=campaign_ids).select_related("campaign")
+
+
+@dataclass
+class DeadlineRow:
+    deadline: Deadline
+    report: ProgressReport | None
+    timeliness: Timeliness
+    days_left: int
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else ""
+
+    @property
+    def status_label(self) -> str:
+        return self.report.get_status_display() if self.report else ""
+
+
+def school_deadline_rows(school: School, today: dt.date | None = None) -> list[DeadlineRow]:
+    """The school's deadlines with its report (if any) for each: two queries."""
+    today = today or timezone.localdate()
+    deadlines = list(deadlines_for_school(school).order_by("due_date", "kind"))
+    reports = {r.deadline_id: r for r in ProgressReport.objects.filter(
+        school=school, deadline__in=deadlines)}
+    rows = []
+    for d in deadlines:
+        report = reports.get(d.pk)
+        rows.append(DeadlineRow(
+            deadline=d, report=report,
+            timeliness=timeliness_of(report.first_submitted_at if report else None, d),
+            days_left=(d.due_date - today).days,
+        ))
+    return rows
+
+
+def next_open_row(rows: list[DeadlineRow]) -> DeadlineRow | None:
+    """What the school should work on now: the earliest deadline not yet
+    submitted whose date has not passed, else the earliest returned report."""
+    returned = [r for r in rows if r.status == ReportStatus.RETURNED]
+    if returned:
+        return returned[0]
+    upcoming = [r for r in rows if r.days_left >= 0 and r.status in ("", ReportStatus.DRAFT)]
+    return upcoming[0] if upcoming else None
+
+
+def review_queue(user, *, deadline=None, school_type="", status="") -> QuerySet[ProgressReport]:
+    reports = (ProgressReport.objects.visible_to(user)
+               .exclude(status=ReportStatus.DRAFT)
+               .select_related("school", "deadline"))
+    if deadline is not None:
+        reports = reports.filter(deadline=deadline)
+    if school_type:
+        reports = reports.filter(school__school_type=school_type)
+    if status:
+        reports = reports.filter(status=status)
+    else:
+        reports = reports.filter(status__in=REVIEWABLE_STATUSES)
+    return reports.order_by("deadline__due_date", "last_submitted_at")
+
+
+def report_detail(report: ProgressReport) -> dict:
+    return {
+        "section_items": [{"label": label, "text": report.sections.get(key, "")}
+                          for key, label in SECTIONS[report.deadline.kind]],
+        "measures": list(report.measures.all()),
+        "transitions": list(report.transitions.select_related("actor")),
+    }

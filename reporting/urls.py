@@ -1,4 +1,14 @@
-"""URLs of reporting: empty until its issue lands; the room is here so the house shows."""
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    path("schools/<int:pk>/", views.school_reports, name="school_reports"),
+    path("schools/<int:pk>/deadlines/<int:deadline_id>/", views.report_edit,
+         name="report_edit"),
+    path("reports/<uuid:code>/", views.report_detail, name="report_detail"),
+    path("reports/<uuid:code>/approve/", views.report_approve, name="report_approve"),
+    path("reports/<uuid:code>/return/", views.report_return, name="report_return"),
+    path("review/", views.review_queue, name="review_queue"),
+]

@@ -4,11 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from reporting.selectors import next_deadline
+from reporting import selectors as reporting_selectors
 
 from . import access, selectors, services
 from .access import Perm
@@ -25,17 +24,18 @@ def home(request):
                "is_auditor": access.has_perm(user, Perm.VIEW_AUDIT_LOG)}
     if grants.school_roles:
         schools = selectors.school_list_for(user).filter(pk__in=list(grants.school_roles))
-        due = next_deadline()
         context["school_cards"] = [
             {
                 "school": school,
                 "roles": sorted(grants.school_roles[school.pk], key=list(Role).index),
                 "principals": school.principal_memberships,
+                "next": reporting_selectors.next_open_row(
+                    reporting_selectors.school_deadline_rows(school)),
+                "can_report": access.can(user, Perm.VIEW_REPORT, school),
+                "can_edit": access.can(user, Perm.EDIT_REPORT, school),
             }
             for school in schools
         ]
-        context["due"] = due
-        context["days_left"] = (due.date - timezone.localdate()).days
         led = [s for s, roles in grants.school_roles.items() if Role.PRINCIPAL in roles]
         context["task_force"] = (
             TaskForceMember.objects.filter(school_id__in=led).select_related("user", "school")
@@ -69,7 +69,8 @@ def school_detail(request, pk: int):
 def task_force_add(request, pk: int):
     school = access.get_school_for_user(request, pk, Perm.MANAGE_TASK_FORCE)
     candidates = selectors.task_force_candidates(school)
-    form = TaskForceMemberForm(request.POST or None, candidates=candidates)
+    form = TaskForceMemberForm(request.POST if request.method == "POST" else None,
+                               candidates=candidates)
     if request.method == "POST" and form.is_valid():
         try:
             services.task_force_add_member(school=school, **form.cleaned_data)

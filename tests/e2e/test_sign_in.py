@@ -1,17 +1,22 @@
 """A safety officer signs in in Chinese, reaches the school workbench, signs out."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from schools.models import Role
+from tests.reporting.factories import CampaignFactory, DeadlineFactory
 from tests.schools.factories import PASSWORD, SchoolFactory, school_member
 
 
 @pytest.fixture
 def safety_officer(transactional_db):
     school = SchoolFactory(name="示例区实验小学")
+    DeadlineFactory(campaign=CampaignFactory(bureau=school.bureau),
+                    due_date=timezone.localdate() + dt.timedelta(days=3))
     return school_member(school, Role.SAFETY_OFFICER, username="s01-safety", full_name="李安全")
 
 
@@ -27,7 +32,7 @@ def test_a_safety_officer_signs_in_reaches_the_workbench_and_signs_out(
     page.get_by_role("button", name="登录").click()
 
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-    expect(page.get_by_test_id("next-deadline")).to_contain_text("截止")
+    expect(page.get_by_test_id("next-deadline")).to_contain_text("还剩 3 天")
     expect(page.get_by_test_id("school-card")).to_contain_text("示例区实验小学")
     expect(page.get_by_test_id("school-card")).to_contain_text("安全专干")
 

@@ -6,7 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from reporting.models import DeadlineKind, ReportStatus
 from schools.models import Role, TaskForceMember
+from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +16,13 @@ pytestmark = pytest.mark.django_db
 
 @time_machine.travel(dt.datetime(2026, 5, 11, 10, 0, tzinfo=dt.UTC), tick=False)
 def test_school_staff_see_the_next_deadline_with_a_countdown(world, login):
+    campaign = CampaignFactory(bureau=world.bureau)
+    DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 24))
     body = login(world.safety_officer).get(reverse("home")).content.decode()
     assert "2026年5月13日" in body
     assert "还剩 2 天" in body
+    assert "填写报告" in body
     assert world.school_a.name in body
     assert world.school_b.name not in body
 
@@ -24,9 +30,37 @@ def test_school_staff_see_the_next_deadline_with_a_countdown(world, login):
 @time_machine.travel(dt.datetime(2026, 12, 23, 17, 0, tzinfo=dt.UTC), tick=False)
 def test_on_the_year_end_day_the_card_names_the_summary(world, login):
     # 01:00 on 24 December in Asia/Shanghai: due today.
+    DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau), kind=DeadlineKind.YEAR_END,
+                    due_date=dt.date(2026, 12, 24))
     body = login(world.principal).get(reverse("home")).content.decode()
     assert "年度工作总结" in body
     assert "今天截止" in body
+
+
+def test_a_returned_report_comes_first_with_the_inspectors_reason(world, login):
+    campaign = CampaignFactory(bureau=world.bureau)
+    old = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 24))
+    ProgressReportFactory(school=world.school_a, deadline=old, status=ReportStatus.RETURNED,
+                          first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC),
+                          return_reason="请补充活动照片")
+    with time_machine.travel(dt.datetime(2026, 5, 20, 2, 0, tzinfo=dt.UTC), tick=False):
+        body = login(world.safety_officer).get(reverse("home")).content.decode()
+    assert "请补充活动照片" in body
+    assert "已退回" in body
+
+
+def test_a_head_teacher_sees_the_deadline_but_no_fill_in_button(world, login):
+    DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau), due_date=dt.date(2099, 5, 13))
+    body = login(world.head_teacher).get(reverse("home")).content.decode()
+    assert "下一个截止日期" in body
+    assert "填写报告" not in body
+
+
+def test_staff_without_report_access_see_no_deadline_card(world, login):
+    DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau), due_date=dt.date(2099, 5, 13))
+    body = login(world.staff).get(reverse("home")).content.decode()
+    assert 'data-testid="next-deadline"' not in body
 
 
 def test_the_principal_sees_the_task_force(world, login):

@@ -11,6 +11,7 @@ redirect (a success, or the admin's "no such object" bounce).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from reporting.models import ReportStatus
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -98,6 +100,47 @@ task_force_remove_post = by_side(
     foreign=signed_in("404"),
 )
 
+def school_deadline(world, side):
+    school = school_of(world, side)
+    return {"pk": school.pk, "deadline_id": world.matrix_deadlines[side].pk}
+
+
+def report_code(world, side):
+    return {"code": world.matrix_reports[side].code}
+
+
+READERS = dict.fromkeys((PRINCIPAL, SAFETY, HEAD, COUNSELOR), "200")
+school_reports = by_side(
+    own=signed_in("403", **READERS, bureau_admin="200", inspector="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="200", inspector="200"),
+    foreign=signed_in("404"),
+)
+report_edit_get = by_side(
+    own=signed_in("403", principal="200", safety_officer="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+report_edit_post = by_side(  # "save" of an empty form: a draft, then back to the form
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+report_view = by_side(
+    own=signed_in("403", **READERS, bureau_admin="200", inspector="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="200", inspector="200"),
+    foreign=signed_in("404"),
+)
+report_review_post = by_side(
+    own=signed_in("403", bureau_admin="redirect", inspector="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="redirect", inspector="redirect"),
+    foreign=signed_in("404"),
+)
+report_return_post = by_side(  # no reason given: the form comes back with the error
+    own=signed_in("403", bureau_admin="400", inspector="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="400", inspector="400"),
+    foreign=signed_in("404"),
+)
+
 PORTAL_ROWS: dict[str, Row] = {
     "home": Row(get=signed_in("200")),
     "healthz": Row(get=everyone("200"), post=everyone("405")),
@@ -121,6 +164,21 @@ PORTAL_ROWS: dict[str, Row] = {
         last=True,
     ),
     "audit:event_list": Row(get=signed_in("403", auditor="200")),
+    "reporting:school_reports": Row(get=school_reports, kwargs=school_pk,
+                                    sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_edit": Row(get=report_edit_get, post=report_edit_post,
+                                 kwargs=school_deadline, sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_detail": Row(get=report_view, kwargs=report_code,
+                                   sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_approve": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                                everyone("405"))),
+                                    post=report_review_post, kwargs=report_code,
+                                    sides=(OWN, PEER, FOREIGN), last=True),
+    "reporting:report_return": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                               everyone("405"))),
+                                   post=report_return_post, kwargs=report_code,
+                                   sides=(OWN, PEER, FOREIGN)),
+    "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 
 # ------------------------------------------------------------------ admin rows
@@ -294,6 +352,8 @@ def test_every_admin_model_has_a_row():
 class MatrixWorld:
     base: object
     samples: dict = field(default_factory=dict)
+    matrix_deadlines: dict = field(default_factory=dict)
+    matrix_reports: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         return getattr(self.base, name)
@@ -401,6 +461,14 @@ def expected(table, side: str, principal: str) -> str:
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_authorization_matrix(world, client, principal):
     mworld = MatrixWorld(world, build_samples(world))
+    for side, school in ((OWN, world.school_a), (PEER, world.school_b),
+                         (FOREIGN, world.school_c)):
+        deadline = DeadlineFactory(campaign=CampaignFactory(bureau=school.bureau))
+        mworld.matrix_deadlines[side] = deadline
+        mworld.matrix_reports[side] = ProgressReportFactory(
+            school=school, deadline=DeadlineFactory(campaign=deadline.campaign,
+                                                    due_date=dt.date(2026, 5, 24)),
+            status=ReportStatus.SUBMITTED, first_submitted_at=timezone.now())
     user = acting_user(world, principal)
     requests = []
     for name, row in MATRIX.items():

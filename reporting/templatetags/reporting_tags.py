@@ -1,0 +1,37 @@
+"""One colour per status, the same on every page, always with its word."""
+
+from django import template
+
+from reporting.models import ReportStatus, Timeliness
+
+register = template.Library()
+
+STATUS_CLASS = {
+    "": "text-bg-light border",
+    ReportStatus.DRAFT: "text-bg-secondary",
+    ReportStatus.SUBMITTED: "text-bg-primary",
+    ReportStatus.RETURNED: "text-bg-warning",
+    ReportStatus.RESUBMITTED: "text-bg-info",
+    ReportStatus.APPROVED: "text-bg-success",
+}
+TIMELINESS_CLASS = {
+    Timeliness.ON_TIME: "text-bg-success",
+    Timeliness.LATE: "text-bg-warning",
+    Timeliness.MISSING: "text-bg-danger",
+}
+
+
+@register.inclusion_tag("reporting/_badge.html")
+def status_badge(status: str, label: str = ""):
+    from django.utils.translation import gettext as _
+
+    if not status:
+        label = _("Not started")
+    elif not label:
+        label = ReportStatus(status).label
+    return {"css": STATUS_CLASS.get(status, "text-bg-light"), "label": label}
+
+
+@register.inclusion_tag("reporting/_badge.html")
+def timeliness_badge(timeliness: str):
+    return {"css": TIMELINESS_CLASS[timeliness], "label": Timeliness(timeliness).label}

@@ -1,0 +1,147 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from schools import access
+from schools.access import Perm
+
+from . import selectors, services
+from .forms import ReportForm, ReturnForm, ReviewFilterForm
+from .models import Deadline, ProgressReport
+
+
+def _report_for(request, code, perm: Perm) -> ProgressReport:
+    report = (ProgressReport.objects.visible_to(request.user)
+              .select_related("school", "deadline").filter(code=code).first())
+    if report is None:
+        access.deny(request, perm, f"report:{code}", status=404)
+    if not access.can(request.user, perm, report.school):
+        access.deny(request, perm, f"report:{code}", status=403)
+    return report
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+def school_reports(request, pk: int):
+    """报告: the school's deadlines, its report and status for each."""
+    school = access.get_school_for_user(request, pk, Perm.VIEW_REPORT)
+    rows = selectors.school_deadline_rows(school)
+    return render(request, "reporting/school_reports.html", {
+        "school": school, "rows": rows,
+        "can_edit": access.can(request.user, Perm.EDIT_REPORT, school),
+    })
+
+
+@login_required
+def report_edit(request, pk: int, deadline_id: int):
+    """填写报告: save a draft any time; submit when complete. On an error the
+    draft is still saved and everything typed is shown again."""
+    school = access.get_school_for_user(request, pk, Perm.EDIT_REPORT)
+    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
+    if deadline is None:
+        access.deny(request, Perm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    if report is not None and not report.is_editable:
+        return redirect("reporting:report_detail", code=report.code)
+    form = ReportForm(request.POST if request.method == "POST" else None, report=report,
+                      kind=deadline.kind)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            report = report or services.report_start(school=school, deadline=deadline,
+                                                     by=request.user)
+            try:
+                services.report_save_draft(report=report, by=request.user,
+                                           sections=form.sections_data(),
+                                           measures=form.measures_data())
+                if "submit" in request.POST:
+                    services.report_submit(report=report, by=request.user)
+                    messages.success(request, _("Report submitted."))
+                    return redirect("reporting:report_detail", code=report.code)
+                messages.success(request, _("Draft saved."))
+                return redirect("reporting:report_edit", pk=school.pk, deadline_id=deadline.pk)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+                messages.error(request, _("The draft is saved, but the report is not complete "
+                                          "yet. See the notes below."))
+    return render(request, "reporting/report_form.html", {
+        "school": school, "deadline": deadline, "report": report, "form": form,
+    }, status=status)
+
+
+@login_required
+def report_detail(request, code):
+    report = _report_for(request, code, Perm.VIEW_REPORT)
+    can_review = access.can(request.user, Perm.REVIEW_REPORT, report.school)
+    return render(request, "reporting/report_detail.html", {
+        "report": report, **selectors.report_detail(report),
+        "can_review": can_review and report.status in ("submitted", "resubmitted"),
+        "can_edit": report.is_editable and access.can(request.user, Perm.EDIT_REPORT,
+                                                      report.school),
+        "return_form": ReturnForm(),
+    })
+
+
+@require_POST
+@login_required
+def report_approve(request, code):
+    report = _report_for(request, code, Perm.REVIEW_REPORT)
+    try:
+        services.report_approve(report=report, by=request.user)
+        messages.success(request, _("Report approved."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reporting:report_detail", code=report.code)
+
+
+@require_POST
+@login_required
+def report_return(request, code):
+    report = _report_for(request, code, Perm.REVIEW_REPORT)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_return(report=report, by=request.user,
+                                   reason=form.cleaned_data["reason"])
+            messages.success(request, _("Report returned to the school."))
+            return redirect("reporting:report_detail", code=report.code)
+        except (ValidationError, PermissionDenied) as exc:
+            _add_errors(form, exc if isinstance(exc, ValidationError)
+                        else ValidationError(_("not allowed")))
+    return render(request, "reporting/report_detail.html", {
+        "report": report, **selectors.report_detail(report),
+        "can_review": True, "return_form": form,
+    }, status=400)
+
+
+@login_required
+def review_queue(request):
+    """审核: reports awaiting review, by deadline, school type and status."""
+    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
+        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
+    deadlines = Deadline.objects.filter(
+        campaign__bureau__in=access.grants(request.user).bureau_roles).order_by("due_date")
+    form = ReviewFilterForm(request.GET or None, deadlines=deadlines)
+    filters = form.cleaned_data if form.is_valid() else {}
+    reports = selectors.review_queue(
+        request.user, deadline=filters.get("deadline"),
+        school_type=filters.get("school_type", ""), status=filters.get("status", ""))
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reporting/review_queue.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+    })

@@ -1,0 +1,145 @@
+"""The report pages as a school officer and an inspector meet them."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reporting.models import Measure, ProgressReport, ReportStatus
+from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+
+pytestmark = pytest.mark.django_db
+
+COMPLETE = {
+    "organisation": "校长任组长", "results": "教育 3 次", "problems": "无",
+    "next_steps": "防溺水教育", f"measure_{Measure.CAMPUS}_on": "on",
+    f"measure_{Measure.CAMPUS}": "门卫检查 2 次",
+}
+
+
+@pytest.fixture
+def deadline(world):
+    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
+                           due_date=dt.date(2026, 5, 13))
+
+
+def edit_url(world, deadline):
+    return reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])
+
+
+def test_saving_a_draft_keeps_everything_typed(world, login, deadline):
+    client = login(world.safety_officer)
+    response = client.post(edit_url(world, deadline), {"save": "", "results": "写了一半"})
+    assert response.status_code == 302
+    report = ProgressReport.objects.get()
+    assert (report.status, report.sections["results"]) == (ReportStatus.DRAFT, "写了一半")
+    assert "写了一半" in client.get(edit_url(world, deadline)).content.decode()
+
+
+def test_submitting_an_incomplete_report_saves_it_and_names_what_is_missing(
+    world, login, deadline
+):
+    response = login(world.safety_officer).post(edit_url(world, deadline), {
+        "submit": "", "results": "教育 3 次"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "请填写“组织领导与责任落实”" in body
+    assert "请至少勾选一项" in body
+    assert "教育 3 次" in body
+    assert ProgressReport.objects.get().status == ReportStatus.DRAFT
+
+
+@time_machine.travel(dt.datetime(2026, 5, 13, 15, 0, tzinfo=dt.UTC), tick=False)
+def test_a_complete_report_is_submitted_on_time_and_becomes_read_only(world, login, deadline):
+    client = login(world.safety_officer)
+    response = client.post(edit_url(world, deadline), {"submit": "", **COMPLETE})
+    report = ProgressReport.objects.get()
+    assert response["Location"] == reverse("reporting:report_detail", args=[report.code])
+    assert report.status == ReportStatus.SUBMITTED
+    page = client.get(response["Location"]).content.decode()
+    assert "按时" in page
+    assert "门卫检查 2 次" in page
+    # The form is closed now: asking for it leads back to the read-only page.
+    assert client.get(edit_url(world, deadline))["Location"] == response["Location"]
+
+
+def test_the_inspector_returns_with_a_reason_and_the_school_sees_it(world, login, deadline):
+    report = ProgressReportFactory(school=world.school_a, deadline=deadline,
+                                   status=ReportStatus.SUBMITTED,
+                                   first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+    inspector = login(world.inspector)
+    url = reverse("reporting:report_return", args=[report.code])
+    empty = inspector.post(url, {"reason": ""})
+    assert empty.status_code == 400
+    assert "请填写退回原因" in empty.content.decode()
+    inspector.post(url, {"reason": "请补充活动照片"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RETURNED
+    home = login(world.safety_officer).get(reverse("home")).content.decode()
+    assert "请补充活动照片" in home
+
+
+def test_the_review_queue_lists_reports_awaiting_review_in_the_district(world, login, deadline):
+    waiting = ProgressReportFactory(school=world.school_a, deadline=deadline,
+                                    status=ReportStatus.SUBMITTED,
+                                    first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+    ProgressReportFactory(school=world.school_b, deadline=deadline)  # a draft: not listed
+    other = DeadlineFactory(campaign=CampaignFactory(bureau=world.other_bureau))
+    ProgressReportFactory(school=world.school_c, deadline=other, status=ReportStatus.SUBMITTED,
+                          first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+    response = login(world.inspector).get(reverse("reporting:review_queue"))
+    assert list(response.context["page"]) == [waiting]
+
+
+def test_the_review_queue_filters_by_status_and_type(world, login, deadline):
+    approved = ProgressReportFactory(school=world.school_a, deadline=deadline,
+                                     status=ReportStatus.APPROVED,
+                                     first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+    client = login(world.inspector)
+    response = client.get(reverse("reporting:review_queue"), {"status": "approved"})
+    assert list(response.context["page"]) == [approved]
+    response = client.get(reverse("reporting:review_queue"),
+                          {"status": "approved", "school_type": "kindergarten"})
+    assert list(response.context["page"]) == []
+
+
+def test_a_nonsense_filter_is_ignored_not_an_error(world, login):
+    response = login(world.inspector).get(reverse("reporting:review_queue"),
+                                          {"deadline": "abc", "status": "<x>", "page": "-1"})
+    assert response.status_code == 200
+
+
+def test_the_school_report_list_shows_each_deadline_with_its_status(world, login, deadline):
+    DeadlineFactory(campaign=deadline.campaign, due_date=dt.date(2026, 5, 24))
+    ProgressReportFactory(school=world.school_a, deadline=deadline)
+    response = login(world.principal).get(
+        reverse("reporting:school_reports", args=[world.school_a.pk]))
+    statuses = [row.status for row in response.context["rows"]]
+    assert statuses == [ReportStatus.DRAFT, ""]
+
+
+def test_a_deadline_of_a_campaign_that_does_not_cover_the_school_is_not_found(world, login):
+    kindergartens_only = CampaignFactory(bureau=world.bureau, school_types=["kindergarten"])
+    deadline = DeadlineFactory(campaign=kindergartens_only)
+    response = login(world.principal).get(edit_url(world, deadline))
+    assert response.status_code == 404
+
+
+def test_the_school_report_pages_cost_the_same_queries_for_more_deadlines(
+    world, login, deadline
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.principal)
+    url = reverse("reporting:school_reports", args=[world.school_a.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for day in range(1, 20):
+        d = DeadlineFactory(campaign=deadline.campaign, due_date=dt.date(2026, 6, day))
+        ProgressReportFactory(school=world.school_a, deadline=d)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
