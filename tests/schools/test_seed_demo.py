@@ -44,3 +44,23 @@ def test_head_teachers_lead_classes_of_their_school():
     for m in Membership.objects.filter(role=Role.HEAD_TEACHER):
         assert m.classes.exists()
         assert {c.school_id for c in m.classes.all()} == {m.school_id}
+
+
+def test_the_demo_campaign_shows_every_state_an_inspector_meets():
+    import datetime as dt
+
+    import time_machine
+
+    from reporting.models import ProgressReport, Timeliness
+
+    with time_machine.travel(dt.datetime(2026, 11, 29, 4, 0, tzinfo=dt.UTC), tick=False):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reports = ProgressReport.objects.select_related("deadline")
+    assert {"submitted", "approved", "returned"} <= set(r.status for r in reports)
+    assert {Timeliness.ON_TIME, Timeliness.LATE} <= {r.timeliness for r in reports}
+    # Some expected schools have nothing for a past deadline: missing.
+    expected = School.objects.in_campaign().count()
+    per_deadline = {}
+    for r in reports:
+        per_deadline[r.deadline_id] = per_deadline.get(r.deadline_id, 0) + 1
+    assert any(n < expected for n in per_deadline.values())
