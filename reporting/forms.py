@@ -64,3 +64,46 @@ class ReviewFilterForm(forms.Form):
         self.fields["status"].choices = [
             ("", _("Awaiting review")),
             *[(s.value, s.label) for s in ReportStatus if s != ReportStatus.DRAFT]]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is only
+    checked to be a file here: reporting.photos decides what it really is."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class PhotoForm(forms.Form):
+    photos = MultipleFileField(
+        label=_("Photos"), required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/*"}),
+        help_text=_("JPEG or PNG, up to 10 MB each, at most 20 per report."))
+    caption = forms.CharField(label=_("Caption"), max_length=200,
+                              error_messages={"required": _("Say what the photo shows.")})
+    taken_on = forms.DateField(label=_("Date of the activity"),
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        self.fields["taken_on"].initial = timezone.localdate()
+
+    def clean_taken_on(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["taken_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The activity date cannot be in the future."))
+        return value

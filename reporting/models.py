@@ -271,3 +271,38 @@ class ReportTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+MAX_PHOTOS_PER_REPORT = 20
+
+
+class ReportPhoto(models.Model):
+    """An activity photo, re-encoded by reporting.photos before it is stored:
+    random names under MEDIA_ROOT (outside the static root), served only
+    through a permission-checked view."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="photos",
+        verbose_name=_("report"),
+    )
+    image = models.FileField(_("photo"), max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), max_length=200)
+    caption = models.CharField(_("caption"), max_length=200)
+    taken_on = models.DateField(_("date of the activity"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = ["taken_on", "id"]
+
+    def __str__(self) -> str:
+        return self.caption

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps
 
 ALLOWED_FORMATS = ["JPEG", "PNG"]
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 JPEG_QUALITY = 85
 THUMBNAIL_SIDE = 400
 DISPLAY_NAME_MAX = 60
@@ -87,7 +88,7 @@ def random_storage_name(ext: str = "jpg") -> str:
 def process_photo(
     uploaded_file: IO[bytes],
     *,
-    max_bytes: int = 10 * 1024 * 1024,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = 40_000_000,
     max_side: int = 2048,
 ) -> ProcessedPhoto:

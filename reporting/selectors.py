@@ -97,4 +97,5 @@ def report_detail(report: ProgressReport) -> dict:
                           for key, label in SECTIONS[report.deadline.kind]],
         "measures": list(report.measures.all()),
         "transitions": list(report.transitions.select_related("actor")),
+        "photos": list(report.photos.all()),
     }

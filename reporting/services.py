@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +27,7 @@ from schools.models import Bureau, School, User
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
+    MAX_PHOTOS_PER_REPORT,
     REVIEWABLE_STATUSES,
     SECTIONS,
     Campaign,
@@ -31,8 +36,16 @@ from .models import (
     Measure,
     ProgressReport,
     ReportMeasure,
+    ReportPhoto,
     ReportStatus,
     ReportTransition,
+)
+from .photos import (
+    PhotoRejected,
+    ProcessedPhoto,
+    process_photo,
+    random_storage_name,
+    safe_display_name,
 )
 
 MAX_SECTION_CHARS = 5000
@@ -244,3 +257,70 @@ def report_approve(*, report: ProgressReport, by: User) -> ProgressReport:
     report.save(update_fields=["status", "approved_at", "updated_at"])
     _record(report, before, by)
     return report
+
+
+@dataclass
+class PhotoUpload:
+    file: UploadedFile
+    caption: str
+    taken_on: dt.date
+
+
+def report_add_photos(
+    *, report: ProgressReport, by: User, uploads: list[PhotoUpload],
+) -> tuple[list[ReportPhoto], list[str]]:
+    """Re-encode and attach photos. Each bad file is skipped with a message
+    naming it; the good ones are kept. Returns (added, messages)."""
+    report = ProgressReport.objects.select_related("school", "deadline").get(pk=report.pk)
+    if not access.can(by, Perm.EDIT_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    errors: list[str] = []
+    processed: list[tuple[PhotoUpload, ProcessedPhoto]] = []
+    for upload in uploads:
+        try:
+            processed.append((upload, process_photo(upload.file)))
+        except PhotoRejected as exc:
+            errors.append(exc.message)
+    room = MAX_PHOTOS_PER_REPORT - report.photos.count()
+    if len(processed) > room:
+        for upload, _photo in processed[max(room, 0):]:
+            errors.append(_("%(name)s was not added: a report holds at most %(n)s photos.") % {
+                "name": safe_display_name(upload.file.name), "n": MAX_PHOTOS_PER_REPORT})
+        processed = processed[:max(room, 0)]
+    added: list[ReportPhoto] = []
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            for upload, photo in processed:
+                image_name = default_storage.save(random_storage_name(), ContentFile(photo.image))
+                written.append(image_name)
+                thumb_name = default_storage.save(random_storage_name(),
+                                                  ContentFile(photo.thumbnail))
+                written.append(thumb_name)
+                row = ReportPhoto(
+                    report=report, image=image_name, thumbnail=thumb_name,
+                    caption=upload.caption.strip()[:200], taken_on=upload.taken_on,
+                    width=photo.width, height=photo.height, sha256=photo.sha256, uploaded_by=by)
+                row.full_clean()
+                row.save()
+                added.append(row)
+    except Exception:
+        # A failed save (a full disk, a database error) leaves no orphan files.
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return added, errors
+
+
+@transaction.atomic
+def report_remove_photo(*, photo: ReportPhoto, by: User) -> None:
+    report = _lock(photo.report)
+    if not access.can(by, Perm.EDIT_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    names = [photo.image.name, photo.thumbnail.name]
+    photo.delete()
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in names])

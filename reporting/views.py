@@ -2,16 +2,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
 
 from schools import access
 from schools.access import Perm
 
 from . import selectors, services
-from .forms import ReportForm, ReturnForm, ReviewFilterForm
-from .models import Deadline, ProgressReport
+from .forms import PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
+from .models import MAX_PHOTOS_PER_REPORT, Deadline, ProgressReport, ReportPhoto
+from .photos import DEFAULT_MAX_BYTES, safe_display_name
+from .uploads import PhotoSizeLimitHandler
 
 
 def _report_for(request, code, perm: Perm) -> ProgressReport:
@@ -58,6 +62,7 @@ def report_edit(request, pk: int, deadline_id: int):
     form = ReportForm(request.POST if request.method == "POST" else None, report=report,
                       kind=deadline.kind)
     status = 200
+    photo_form = PhotoForm()
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -77,9 +82,108 @@ def report_edit(request, pk: int, deadline_id: int):
                 _add_errors(form, exc)
                 messages.error(request, _("The draft is saved, but the report is not complete "
                                           "yet. See the notes below."))
+    return _render_form(request, school, deadline, report, form, photo_form, status)
+
+
+def _render_form(request, school, deadline, report, form, photo_form, status):
+    photos = list(report.photos.all()) if report else []
     return render(request, "reporting/report_form.html", {
         "school": school, "deadline": deadline, "report": report, "form": form,
+        "photo_form": photo_form, "photos": photos,
+        "photo_room": MAX_PHOTOS_PER_REPORT - len(photos),
     }, status=status)
+
+
+@csrf_exempt  # the CSRF check runs in _photo_add, after the size-limit handler is in place
+@require_POST
+@login_required
+def photo_add(request, pk: int, deadline_id: int):
+    """添加照片: several at once, each re-encoded; a bad file is named and skipped."""
+    request.upload_handlers.insert(0, PhotoSizeLimitHandler(request))
+    return _photo_add(request, pk, deadline_id)
+
+
+@csrf_protect
+def _photo_add(request, pk: int, deadline_id: int):
+    school = access.get_school_for_user(request, pk, Perm.EDIT_REPORT)
+    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
+    if deadline is None:
+        access.deny(request, Perm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    if report is not None and not report.is_editable:
+        return redirect("reporting:report_detail", code=report.code)
+    photo_form = PhotoForm(request.POST, request.FILES)
+    files = request.FILES.getlist("photos")
+    problems = [
+        _("%(name)s is larger than %(limit)s MB.") % {
+            "name": safe_display_name(name), "limit": DEFAULT_MAX_BYTES // (1024 * 1024)}
+        for name in request.oversize_files
+    ]
+    if not files and not problems:
+        photo_form.add_error("photos", _("Choose at least one photo."))
+    if photo_form.is_valid() and files:
+        report = report or services.report_start(school=school, deadline=deadline,
+                                                 by=request.user)
+        uploads = [services.PhotoUpload(file=f, caption=photo_form.cleaned_data["caption"],
+                                        taken_on=photo_form.cleaned_data["taken_on"])
+                   for f in files]
+        added, rejected = services.report_add_photos(report=report, by=request.user,
+                                                     uploads=uploads)
+        problems += rejected
+        if added:
+            messages.success(request, _("%(n)s photos added.") % {"n": len(added)})
+        if not problems:
+            return redirect("reporting:report_edit", pk=school.pk, deadline_id=deadline.pk)
+    for problem in problems:
+        photo_form.add_error("photos", problem)
+    form = ReportForm(None, report=report, kind=deadline.kind)
+    return _render_form(request, school, deadline, report, form, photo_form, status=400)
+
+
+def _photo_for(request, code) -> ReportPhoto:
+    photo = (ReportPhoto.objects.select_related("report__school", "report__deadline")
+             .filter(code=code, report__school__in=access_visible(request.user)).first())
+    if photo is None:
+        access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=404)
+    if not access.can(request.user, Perm.VIEW_REPORT, photo.report.school):
+        access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=403)
+    return photo
+
+
+def access_visible(user):
+    from schools.models import School
+
+    return School.objects.visible_to(user)
+
+
+@require_GET
+@login_required
+def photo_file(request, code, size: str = "full"):
+    """A photo, only through this permission check, as a download that no
+    browser will sniff into anything but a JPEG (U1, U12)."""
+    photo = _photo_for(request, code)
+    field = photo.thumbnail if size == "thumbnail" else photo.image
+    response = FileResponse(field.open("rb"), content_type="image/jpeg", as_attachment=True,
+                            filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+@login_required
+def photo_remove(request, code):
+    photo = _photo_for(request, code)
+    report = photo.report
+    if not access.can(request.user, Perm.EDIT_REPORT, report.school):
+        access.deny(request, Perm.EDIT_REPORT, f"photo:{code}", status=403)
+    try:
+        services.report_remove_photo(photo=photo, by=request.user)
+        messages.success(request, _("Photo removed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reporting:report_edit", pk=report.school_id, deadline_id=report.deadline_id)
 
 
 @login_required

@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from reporting.models import ReportStatus
+from reporting.models import ReportPhoto, ReportStatus
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -141,6 +141,23 @@ report_return_post = by_side(  # no reason given: the form comes back with the e
     foreign=signed_in("404"),
 )
 
+def photo_code(world, side):
+    return {"code": world.matrix_photos[side].code}
+
+
+photo_add_post = by_side(  # no file chosen: the form comes back with the error
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+# The matrix report is submitted, so removing a photo bounces to the read-only page.
+photo_remove_post = by_side(
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404",
+                  head_teacher="403", counselor="403"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+
 PORTAL_ROWS: dict[str, Row] = {
     "home": Row(get=signed_in("200")),
     "healthz": Row(get=everyone("200"), post=everyone("405")),
@@ -178,6 +195,18 @@ PORTAL_ROWS: dict[str, Row] = {
                                                                everyone("405"))),
                                    post=report_return_post, kwargs=report_code,
                                    sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo_add": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                           everyone("405"))),
+                               post=photo_add_post, kwargs=school_deadline,
+                               sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo": Row(get=report_view, post=by_side(**dict.fromkeys(
+        (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo_thumbnail": Row(get=report_view, post=by_side(**dict.fromkeys(
+        (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo_remove": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                              everyone("405"))),
+                                  post=photo_remove_post, kwargs=photo_code,
+                                  sides=(OWN, PEER, FOREIGN), last=True),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 
@@ -354,6 +383,7 @@ class MatrixWorld:
     samples: dict = field(default_factory=dict)
     matrix_deadlines: dict = field(default_factory=dict)
     matrix_reports: dict = field(default_factory=dict)
+    matrix_photos: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         return getattr(self.base, name)
@@ -420,6 +450,18 @@ def build_samples(world) -> dict:
     return samples
 
 
+def sample_jpeg() -> str:
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "JPEG")
+    return default_storage.save("photos/matrix/sample.jpg", ContentFile(buffer.getvalue()))
+
+
 def acting_user(world, principal: str):
     if principal == ANON:
         return None
@@ -459,7 +501,8 @@ def expected(table, side: str, principal: str) -> str:
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
-def test_authorization_matrix(world, client, principal):
+def test_authorization_matrix(world, client, principal, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
                          (FOREIGN, world.school_c)):
@@ -469,6 +512,10 @@ def test_authorization_matrix(world, client, principal):
             school=school, deadline=DeadlineFactory(campaign=deadline.campaign,
                                                     due_date=dt.date(2026, 5, 24)),
             status=ReportStatus.SUBMITTED, first_submitted_at=timezone.now())
+        mworld.matrix_photos[side] = ReportPhoto.objects.create(
+            report=mworld.matrix_reports[side], image=sample_jpeg(), thumbnail=sample_jpeg(),
+            caption="样本", taken_on=dt.date(2026, 5, 1), width=1, height=1, sha256="0" * 64,
+            uploaded_by=world.principal)
     user = acting_user(world, principal)
     requests = []
     for name, row in MATRIX.items():
