@@ -1,4 +1,9 @@
-"""URLs of notifications: empty until its issue lands; the room is here so the house shows."""
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/open/", views.notice_open, name="open"),
+]

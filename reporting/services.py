@@ -24,6 +24,7 @@ from schools import access
 from schools.access import Perm
 from schools.models import Bureau, School, User
 
+from . import notices
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
@@ -120,9 +121,10 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     return deadline
 
 
-def _record(report: ProgressReport, before: str, by: User, reason: str = "") -> None:
-    ReportTransition.objects.create(report=report, from_status=before, to_status=report.status,
-                                    actor=by, reason=reason)
+def _record(report: ProgressReport, before: str, by: User,
+            reason: str = "") -> ReportTransition:
+    return ReportTransition.objects.create(report=report, from_status=before,
+                                           to_status=report.status, actor=by, reason=reason)
 
 
 def _lock(report: ProgressReport) -> ProgressReport:
@@ -222,6 +224,7 @@ def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
     report.save(update_fields=["status", "first_submitted_at", "last_submitted_at",
                                "updated_at"])
     _record(report, before, by)
+    notices.report_arrived(report)
     return report
 
 
@@ -240,7 +243,7 @@ def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressR
     report.status = ReportStatus.RETURNED
     report.return_reason = reason
     report.save(update_fields=["status", "return_reason", "updated_at"])
-    _record(report, before, by, reason)
+    notices.report_returned(report, _record(report, before, by, reason))
     return report
 
 

@@ -103,6 +103,8 @@ ADMIN_MODEL_RULES: dict[str, dict[str, frozenset[Role]]] = {
     "reporting.campaign": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
     "reporting.deadline": _admin_rule(view={_BA, _IN}, change={_BA}),
     "reporting.progressreport": _admin_rule(view={_BA, _IN}),
+    # The outbox, for checking that a notice went out; written by services only.
+    "notifications.notice": _admin_rule(view={_BA}),
     # A locked-out teacher is unlocked by deleting their attempt record.
     "axes.accessattempt": _admin_rule(view={_BA}, delete={_BA}),
     "axes.accesslog": _admin_rule(view={_BA}),

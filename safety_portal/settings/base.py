@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schools.context_processors.portal",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -256,6 +257,10 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safety-portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Days before a deadline on which schools that have not submitted are reminded
+# (0 = on the day itself).
+REPORT_REMINDER_DAYS = env.list("REPORT_REMINDER_DAYS", cast=int, default=[2, 0])
 
 # ---------------------------------------------------------------- Celery
 REDIS_URL = env.str("REDIS_URL", default="")

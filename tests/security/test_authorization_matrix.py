@@ -207,6 +207,12 @@ PORTAL_ROWS: dict[str, Row] = {
                                                               everyone("405"))),
                                   post=photo_remove_post, kwargs=photo_code,
                                   sides=(OWN, PEER, FOREIGN), last=True),
+    "notifications:list": Row(get=signed_in("200"), post=signed_in("200")),
+    # The sample notice is the inspector's: anyone else's id is a 404.
+    "notifications:open": Row(get=everyone("405"),
+                              post=signed_in("404", inspector="redirect"),
+                              kwargs=lambda w, side: {
+                                  "pk": w.admin_sample("notifications.notice", OWN).pk}),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 
@@ -224,6 +230,7 @@ ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
     "reporting.campaign": {BADMIN: {"view", "add", "change"}, INSPECTOR: {"view"}},
     "reporting.deadline": {BADMIN: {"view", "change"}, INSPECTOR: {"view"}},
     "reporting.progressreport": {BADMIN: {"view"}, INSPECTOR: {"view"}},
+    "notifications.notice": {BADMIN: {"view"}},
     "axes.accessattempt": {BADMIN: {"view", "delete"}},
     "axes.accesslog": {BADMIN: {"view"}},
     "axes.accessfailurelog": {BADMIN: {"view"}},
@@ -428,6 +435,10 @@ def build_samples(world) -> dict:
     for school, user in ((world.school_a, world.staff), (world.school_b, world.peer_principal),
                          (world.school_c, world.foreign_principal)):
         TaskForceMember.objects.get_or_create(school=school, user=user)
+    from notifications.models import Notice
+
+    samples[("notifications.notice", OWN)] = Notice.objects.create(
+        key="sample", kind="digest", recipient=world.inspector, context={"count": 1, "path": "/"})
     now = timezone.now()
     interval = IntervalSchedule.objects.create(every=10, period="minutes")
     samples[("axes.accessattempt", OWN)] = AccessAttempt.objects.create(

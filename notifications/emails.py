@@ -1,0 +1,60 @@
+"""The e-mail of a notice: subject, plain text and HTML from templates/emails/.
+
+Templates see only the recipient's name, the portal's name, an absolute link and
+the few display values of Notice.context (names, a date, a count). Everything
+else, and above all anything about a child, stays behind the link (security.md G5).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+if TYPE_CHECKING:
+    from .models import Notice
+
+# A path inside the portal: one leading slash (never "//host"), ASCII URL
+# characters only, so the link cannot point elsewhere or break the header/HTML.
+_PORTAL_PATH = re.compile(r"^/(?!/)[A-Za-z0-9\-._~/%?=&#+:]*$")
+
+
+def is_portal_path(path: object) -> bool:
+    return isinstance(path, str) and len(path) <= 500 and bool(_PORTAL_PATH.match(path))
+
+
+def render_notice_email(notice: Notice, *, connection=None) -> EmailMultiAlternatives:
+    """Build (not send) the e-mail for `notice`, in the notice's language."""
+    context = notice.context or {}
+    path = context.get("path")
+    if not is_portal_path(path):
+        raise ValueError(f"notice {notice.pk} has no valid portal path")
+    deadline = context.get("deadline_date")
+    with translation.override(notice.language):
+        values = {
+            "recipient_name": notice.recipient.get_full_name(),
+            "portal_name": str(settings.PORTAL_NAME),
+            "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+            "school_name": context.get("school_name", ""),
+            "campaign_name": context.get("campaign_name", ""),
+            "deadline_date": date.fromisoformat(deadline) if deadline else None,
+            "count": context.get("count"),
+        }
+        subject = render_to_string(f"emails/{notice.kind}_subject.txt", values)
+        text = render_to_string(f"emails/{notice.kind}.txt", values)
+        html = render_to_string(f"emails/{notice.kind}.html", values)
+    message = EmailMultiAlternatives(
+        # A header is one line; a template's stray newline must not break it.
+        subject=" ".join(subject.split()),
+        body=text,
+        to=[notice.recipient.email],
+        connection=connection,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message

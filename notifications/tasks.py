@@ -1,0 +1,68 @@
+"""Celery side of the outbox: a thin periodic task and the after-commit kick.
+
+The task takes no arguments: the rows are the queue. Running it twice, on two
+workers, or again after Redis redelivers it (acks_late) sends nothing twice,
+because each notice is locked, sent and marked sent in one transaction.
+"""
+
+import logging
+
+import redis
+from celery import shared_task
+from django.db import OperationalError, close_old_connections, transaction
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+logger = logging.getLogger("safety_portal.notifications")
+
+# What publishing raises when the broker is down or unreachable.
+BROKER_ERRORS = (
+    BrokerOperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
+# One quick retry for a stale pooled connection, then give up: the periodic run
+# sends the notice anyway, and a web request must not wait for a dead broker.
+KICK_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                     "interval_max": 0.2}
+
+
+@shared_task(
+    name="notifications.deliver_notices",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    # Every countdown stays far below the Redis visibility timeout (1 h), or a
+    # waiting retry is redelivered and runs twice (security.md §1.5).
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def deliver_notices(batch: int = 50) -> int:
+    """Send the pending notices that are due; returns how many were sent."""
+    from .services import deliver_due
+
+    # A connection left broken by a database restart fails once, not forever.
+    _close_old_connections()
+    try:
+        return deliver_due(batch=batch)
+    finally:
+        _close_old_connections()
+
+
+def _close_old_connections() -> None:
+    # An eager run (the test settings) happens inside the caller's transaction,
+    # which Django would take for a stale connection and close.
+    if not transaction.get_connection().in_atomic_block:
+        close_old_connections()
+
+
+def kick_delivery() -> None:
+    """Ask a worker to deliver now. Called after commit; never raises for a dead broker."""
+    try:
+        deliver_notices.apply_async(retry=True, retry_policy=KICK_RETRY_POLICY)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "notice delivery not queued, broker unreachable (%s); "
+            "the periodic delivery run will send it",
+            type(exc).__name__,
+        )

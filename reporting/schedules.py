@@ -1,0 +1,8 @@
+"""Beat schedules of the reporting cycle (gathered by setup_periodic_tasks)."""
+
+SCHEDULES = {
+    # https://crontab.guru/#0_8_*_*_*  every morning at 08:00 Asia/Shanghai: the
+    # reminders before a deadline, the overdue notice the morning after a missed
+    # one, and the inspectors' digest.
+    "Scan deadlines for notices": ("reporting.scan_notices", {"minute": "0", "hour": "8"}),
+}

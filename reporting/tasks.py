@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.db import close_old_connections
+
+from . import notices
+
+
+@shared_task(name="reporting.scan_notices")
+def scan_notices() -> dict:
+    """Reminders, overdue notices and inspectors' digests. Safe to run twice or on
+    two beats at once: each notice's dedupe key lets it exist once."""
+    close_old_connections()
+    result = notices.scan()
+    return {"reminders": result.reminders, "overdue": result.overdue,
+            "digests": result.digests}

@@ -1,0 +1,143 @@
+"""A notice goes out through a real Celery worker over Redis to a real SMTP server.
+
+The worker is another process, so it reads the test database through committed
+rows (transactional_db) and sends over SMTP to aiosmtpd on a free local port.
+"""
+
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery import Celery
+from django.db import connection
+
+from notifications.models import Notice
+from notifications.services import notice_enqueue
+from tests.notifications.factories import RecipientFactory, overdue_context
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTAL = "https://anquan.example.edu.cn"
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every accepted message."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def shared_database_url() -> str:
+    """The test database, as a URL another process can open."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if connection.is_in_memory_db():
+            pytest.skip("the SQLite test database is in memory: a worker process "
+                        "cannot open it (this test runs on PostgreSQL)")
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return (f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}")
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def worker(shared_database_url, redis_url, smtp_server, tmp_path):
+    controller, _ = smtp_server
+    queue = f"test-notices-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base", "DEBUG": "1",
+           "VAR_DIR": str(tmp_path), "REDIS_URL": redis_url,
+           "DATABASE_URL": shared_database_url, "CONN_MAX_AGE": "0",
+           "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}", "PORTAL_BASE_URL": PORTAL}
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
+         "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield queue
+    finally:
+        # Stopped before the test database is flushed and dropped.
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
+        redis_url, worker, smtp_server, monkeypatch):
+    _, inbox = smtp_server
+    # In this process Celery is eager: keep the after-commit kick from sending
+    # in-process, so only the worker can deliver.
+    monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
+    recipient = RecipientFactory(full_name="王校长")
+    notice, created = notice_enqueue(key="overdue:7:3:1", kind=Notice.Kind.OVERDUE,
+                                     recipient=recipient, context=overdue_context(),
+                                     language="en")
+    assert created
+
+    client = Celery(broker=redis_url, backend=redis_url)
+    result = client.send_task("notifications.deliver_notices", queue=worker)
+    assert result.get(timeout=60) == 1
+
+    deadline = time.monotonic() + 5
+    while not inbox.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [(rcpt_tos, message)] = inbox.messages
+    assert rcpt_tos == [recipient.email]
+    assert message["To"] == recipient.email
+    # The parser keeps the blank that folds an encoded header onto its own line.
+    assert message["Subject"].strip() == ("Overdue: the report of 甲小学 due on Oct. 13, 2025 "
+                                  "has not been submitted")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f"{PORTAL}/reports/deadlines/7/" in text
+    assert f'href="{PORTAL}/reports/deadlines/7/"' in html
+
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT
+    assert notice.attempts == 1
+
+    # Sent means sent: a second run finds nothing.
+    again = client.send_task("notifications.deliver_notices", queue=worker)
+    assert again.get(timeout=60) == 0
+    assert len(inbox.messages) == 1

@@ -1,0 +1,40 @@
+import pytest
+
+from notifications.emails import render_notice_email
+from notifications.models import Notice
+from tests.notifications.factories import NoticeFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTEXTS = {
+    Notice.Kind.REMINDER: {"path": "/reports/deadlines/7/", "school_name": "甲小学",
+                           "deadline_date": "2025-10-24"},
+    Notice.Kind.OVERDUE: {"path": "/reports/deadlines/7/", "school_name": "甲小学",
+                          "deadline_date": "2025-10-13"},
+    Notice.Kind.RETURNED: {"path": "/reports/12/", "school_name": "甲小学",
+                           "deadline_date": "2025-10-13", "report_id": 12},
+    Notice.Kind.DIGEST: {"path": "/notifications/", "count": 4},
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("kind", list(Notice.Kind))
+def test_every_kind_renders_subject_text_and_html(kind, language, settings):
+    settings.PORTAL_BASE_URL = "https://anquan.example.edu.cn"
+    notice = NoticeFactory(kind=kind, language=language, context=CONTEXTS[kind])
+    message = render_notice_email(notice)
+    link = "https://anquan.example.edu.cn" + CONTEXTS[kind]["path"]
+    [(html, _)] = message.alternatives
+    assert message.subject
+    assert "\n" not in message.subject
+    assert message.to == [notice.recipient.email]
+    assert link in message.body
+    assert f'href="{link}"' in html
+    assert f'<html lang="{language}">' in html
+    assert "{" not in message.body + html  # no template syntax left over
+    if kind == Notice.Kind.DIGEST:
+        assert "4" in message.body
+    else:
+        assert "甲小学" in message.subject
+        expected = "2025年10月" if language == "zh-hans" else "Oct. "
+        assert expected in message.subject
