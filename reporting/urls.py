@@ -17,4 +17,5 @@ urlpatterns = [
     path("reports/<uuid:code>/approve/", views.report_approve, name="report_approve"),
     path("reports/<uuid:code>/return/", views.report_return, name="report_return"),
     path("review/", views.review_queue, name="review_queue"),
+    path("dashboard/", views.bureau_dashboard, name="dashboard"),
 ]

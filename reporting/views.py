@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from schools import access
 from schools.access import Perm
+from schools.models import SchoolType
 
-from . import selectors, services
+from . import dashboard, selectors, services
 from .forms import PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
 from .models import MAX_PHOTOS_PER_REPORT, Deadline, ProgressReport, ReportPhoto
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
@@ -249,3 +250,37 @@ def review_queue(request):
     return render(request, "reporting/review_queue.html", {
         "form": form, "page": page, "query": query.urlencode(),
     })
+
+
+@login_required
+def bureau_dashboard(request):
+    """督导看板: the timeliness of every school at every deadline."""
+    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
+        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
+    campaigns = list(dashboard.campaigns_for(request.user).order_by("-start_month"))
+    campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")),
+                    campaigns[0] if campaigns else None)
+    if campaign is None:
+        return render(request, "reporting/dashboard.html", {"campaigns": []})
+    context = dashboard.dashboard(
+        request.user, campaign=campaign,
+        deadline_id=_int_or_none(request.GET.get("deadline")),
+        school_type=request.GET.get("school_type", ""),
+        state=request.GET.get("state", ""),
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reporting/dashboard.html", {
+        **context, "campaigns": campaigns, "query": query.urlencode(),
+        "school_type": request.GET.get("school_type", ""),
+        "state": request.GET.get("state", ""),
+        "school_types": SchoolType.choices, "states": dashboard.STATE_LABELS,
+    })
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,6 +1,7 @@
 """One colour per status, the same on every page, always with its word."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from reporting.models import ReportStatus, Timeliness
 
@@ -19,6 +20,28 @@ TIMELINESS_CLASS = {
     Timeliness.LATE: "text-bg-warning",
     Timeliness.MISSING: "text-bg-danger",
 }
+
+
+# The dashboard's cell states: a colour, a word and a mark (never colour alone).
+CELL = {
+    "on_time": ("cell-on-time", "✓", _("On time")),
+    "late": ("cell-late", "!", _("Late")),
+    "missing": ("cell-missing", "✗", _("Not submitted")),
+    "upcoming": ("cell-upcoming", "·", _("Not yet due")),
+}
+
+
+@register.inclusion_tag("reporting/_cell.html")
+def matrix_cell(cell):
+    css, mark, label = CELL[cell.state]
+    review = {"returned": _("Returned"), "approved": _("Approved")}.get(cell.review, "")
+    return {"css": css, "mark": mark, "label": label, "review": review,
+            "review_mark": {"returned": "↩", "approved": "★"}.get(cell.review, "")}
+
+
+@register.filter
+def percent(value):
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 @register.inclusion_tag("reporting/_badge.html")

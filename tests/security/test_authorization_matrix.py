@@ -213,6 +213,7 @@ PORTAL_ROWS: dict[str, Row] = {
                               post=signed_in("404", inspector="redirect"),
                               kwargs=lambda w, side: {
                                   "pk": w.admin_sample("notifications.notice", OWN).pk}),
+    "reporting:dashboard": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 

@@ -1,0 +1,192 @@
+"""The bureau's dashboard (督导看板): who reported on time, late or not at all.
+
+Every function here runs a fixed number of SQL queries whatever the number of
+schools: counts come from single aggregates (one conditional Count per
+deadline), the matrix reads one page of schools and their reports in one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import School, SchoolType
+
+from .models import Campaign, Deadline, DeadlineKind, ProgressReport, ReportStatus
+
+STATE_LABELS = [
+    ("on_time", _("On time")),
+    ("late", _("Late")),
+    ("missing", _("Not submitted")),
+    ("returned", _("Returned")),
+    ("approved", _("Approved")),
+]
+STATES = tuple(value for value, _label in STATE_LABELS)
+SCHOOLS_PER_PAGE = 50
+
+
+def campaigns_for(user) -> QuerySet[Campaign]:
+    from schools import access
+
+    return Campaign.objects.filter(bureau_id__in=list(access.grants(user).bureau_roles))
+
+
+def default_deadline(deadlines: list[Deadline], today: dt.date) -> Deadline | None:
+    """The latest deadline already past, else the first one."""
+    past = [d for d in deadlines if d.due_date < today]
+    return past[-1] if past else (deadlines[0] if deadlines else None)
+
+
+def _state_q(state: str, deadline: Deadline) -> Q:
+    reports = ProgressReport.objects.filter(school=OuterRef("pk"), deadline=deadline)
+    submitted = reports.filter(first_submitted_at__isnull=False)
+    return {
+        "on_time": Q(Exists(submitted.filter(first_submitted_at__lt=deadline.closes_at))),
+        "late": Q(Exists(submitted.filter(first_submitted_at__gte=deadline.closes_at))),
+        "missing": ~Q(Exists(submitted)),
+        "returned": Q(Exists(reports.filter(status=ReportStatus.RETURNED))),
+        "approved": Q(Exists(reports.filter(status=ReportStatus.APPROVED))),
+    }[state]
+
+
+@dataclass
+class DeadlineStats:
+    deadline: Deadline
+    expected: int
+    submitted: int
+    on_time: int
+    returned: int
+    approved: int
+    is_closed: bool
+
+    @property
+    def late(self) -> int:
+        return self.submitted - self.on_time
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.submitted if self.is_closed else 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.expected if self.expected and self.is_closed else None
+
+    @property
+    def completeness(self) -> float | None:
+        return self.submitted / self.expected if self.expected else None
+
+
+def deadline_stats(expected: QuerySet[School], deadlines: list[Deadline],
+                   now: dt.datetime) -> list[DeadlineStats]:
+    """Per deadline: submitted, on time, returned, approved. Two queries."""
+    expected_count = expected.count()
+    if not deadlines:
+        return []
+    aggregates = {}
+    for d in deadlines:
+        of_d = Q(deadline_id=d.pk)
+        aggregates[f"s{d.pk}"] = Count("id", filter=of_d & Q(first_submitted_at__isnull=False))
+        aggregates[f"o{d.pk}"] = Count("id", filter=of_d & Q(first_submitted_at__lt=d.closes_at))
+        aggregates[f"r{d.pk}"] = Count("id", filter=of_d & Q(status=ReportStatus.RETURNED))
+        aggregates[f"a{d.pk}"] = Count("id", filter=of_d & Q(status=ReportStatus.APPROVED))
+    row = ProgressReport.objects.filter(
+        school__in=expected, deadline__in=deadlines).aggregate(**aggregates)
+    return [
+        DeadlineStats(deadline=d, expected=expected_count, submitted=row[f"s{d.pk}"],
+                      on_time=row[f"o{d.pk}"], returned=row[f"r{d.pk}"],
+                      approved=row[f"a{d.pk}"], is_closed=d.closes_at <= now)
+        for d in deadlines
+    ]
+
+
+def stats_by_type(expected: QuerySet[School], deadline: Deadline) -> list[dict]:
+    """Completeness and on-time rate per school type for one deadline: one query."""
+    rows = {
+        r["school_type"]: r
+        for r in expected.values("school_type").annotate(
+            n=Count("id", distinct=True),
+            submitted=Count("reports", filter=Q(reports__deadline=deadline,
+                                                reports__first_submitted_at__isnull=False)),
+            on_time=Count("reports", filter=Q(reports__deadline=deadline,
+                                              reports__first_submitted_at__lt=deadline.closes_at)),
+        )
+    }
+    result = []
+    for value, label in SchoolType.choices:
+        r = rows.get(value)
+        if r:
+            result.append({"label": label, "expected": r["n"], "submitted": r["submitted"],
+                           "on_time": r["on_time"],
+                           "rate": r["on_time"] / r["n"] if r["n"] else None})
+    return result
+
+
+@dataclass
+class Cell:
+    state: str  # on_time, late, missing, upcoming
+    review: str = ""  # returned, approved or ""
+
+
+@dataclass
+class MatrixRow:
+    school: School
+    cells: list[Cell] = field(default_factory=list)
+
+
+def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], page_number,
+                now: dt.datetime):
+    """One page of the schools × deadlines matrix: three queries (count, page,
+    reports)."""
+    page = Paginator(schools.order_by("code"), SCHOOLS_PER_PAGE).get_page(page_number)
+    school_list = list(page.object_list)
+    found = {
+        (s, d): (status, submitted_at)
+        for s, d, status, submitted_at in ProgressReport.objects.filter(
+            school__in=school_list, deadline__in=deadlines,
+        ).values_list("school_id", "deadline_id", "status", "first_submitted_at")
+    }
+    rows = []
+    for school in school_list:
+        row = MatrixRow(school=school)
+        for d in deadlines:
+            status, submitted_at = found.get((school.pk, d.pk), ("", None))
+            if submitted_at is not None:
+                state = "on_time" if submitted_at < d.closes_at else "late"
+            else:
+                state = "missing" if d.closes_at <= now else "upcoming"
+            review = status if status in (ReportStatus.RETURNED, ReportStatus.APPROVED) else ""
+            row.cells.append(Cell(state=state, review=review))
+        rows.append(row)
+    return page, rows
+
+
+def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = "",
+              state: str = "", page_number=None, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
+    selected = next((d for d in deadlines if d.pk == deadline_id), None) or \
+        default_deadline(deadlines, timezone.localdate(now))
+    expected = campaign.expected_schools().filter(pk__in=School.objects.visible_to(user))
+    if school_type in SchoolType.values:
+        expected = expected.filter(school_type=school_type)
+    stats = deadline_stats(expected, deadlines, now)
+    schools = expected
+    if selected is not None and state in STATES:
+        schools = schools.filter(_state_q(state, selected))
+    page, rows = matrix_page(schools, deadlines, page_number, now)
+    selected_stats = next((s for s in stats if s.deadline == selected), None)
+    return {
+        "campaign": campaign, "deadlines": deadlines, "selected": selected,
+        "stats": stats, "tiles": selected_stats,
+        "by_type": stats_by_type(expected, selected) if selected else [],
+        "page": page, "rows": rows,
+        "trend": [{"date": s.deadline.due_date.isoformat(),
+                   "year_end": s.deadline.kind == DeadlineKind.YEAR_END,
+                   "rate": round(s.on_time_rate * 100, 1)}
+                  for s in stats if s.on_time_rate is not None],
+    }

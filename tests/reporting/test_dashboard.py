@@ -1,0 +1,133 @@
+"""The bureau's dashboard: tiles, matrix, rates, filters, fixed queries."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reporting.models import ReportStatus
+from schools.models import SchoolType
+from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.schools.factories import SchoolFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def submitted(school, deadline, at, status=ReportStatus.SUBMITTED):
+    return ProgressReportFactory(school=school, deadline=deadline, status=status,
+                                 first_submitted_at=at.astimezone(dt.UTC))
+
+
+@pytest.fixture
+def scene(world):
+    """Four schools expected; at the 13 May deadline A is on time (approved), B
+    late, C returned after an on-time submission, D missing. One closed school
+    and one of another district are never counted."""
+    campaign = CampaignFactory(bureau=world.bureau)
+    may13 = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    may24 = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 24))
+    school_d = SchoolFactory(bureau=world.bureau, name="丁幼儿园",
+                             school_type=SchoolType.KINDERGARTEN)
+    extra = SchoolFactory(bureau=world.bureau, name="戊小学")
+    SchoolFactory(bureau=world.bureau, name="已停办小学", is_open=False)
+    submitted(world.school_a, may13, dt.datetime(2026, 5, 13, 23, 59, 59, tzinfo=SHANGHAI),
+              ReportStatus.APPROVED)
+    submitted(world.school_b, may13, dt.datetime(2026, 5, 14, 0, 0, tzinfo=SHANGHAI))
+    submitted(extra, may13, dt.datetime(2026, 5, 12, 9, 0, tzinfo=SHANGHAI),
+              ReportStatus.RETURNED)
+    return {"campaign": campaign, "may13": may13, "may24": may24, "school_d": school_d,
+            "extra": extra}
+
+
+def get(login, world, **params):
+    with time_machine.travel(NOW, tick=False):
+        return login(world.inspector).get(reverse("reporting:dashboard"), params)
+
+
+def test_the_tiles_count_the_latest_past_deadline_by_default(world, login, scene):
+    tiles = get(login, world).context["tiles"]
+    assert tiles.deadline == scene["may13"]
+    assert (tiles.expected, tiles.submitted, tiles.on_time, tiles.late, tiles.missing) == (
+        4, 3, 2, 1, 1)
+    assert tiles.on_time_rate == 0.5
+
+
+def test_the_matrix_shows_each_school_at_each_deadline(world, login, scene):
+    rows = {r.school.name: [(c.state, c.review) for c in r.cells]
+            for r in get(login, world).context["rows"]}
+    assert rows == {
+        "甲小学": [("on_time", "approved"), ("upcoming", "")],
+        "乙小学": [("late", ""), ("upcoming", "")],
+        "丁幼儿园": [("missing", ""), ("upcoming", "")],
+        "戊小学": [("on_time", "returned"), ("upcoming", "")],
+    }
+
+
+@pytest.mark.parametrize(("state", "names"), [
+    ("late", ["乙小学"]), ("missing", ["丁幼儿园"]), ("returned", ["戊小学"]),
+    ("approved", ["甲小学"]), ("on_time", ["甲小学", "戊小学"]),
+])
+def test_a_tile_links_to_the_schools_behind_it(world, login, scene, state, names):
+    response = get(login, world, deadline=scene["may13"].pk, state=state)
+    assert sorted(r.school.name for r in response.context["rows"]) == sorted(names)
+    assert response.context["tiles"].expected == 4  # the tiles do not shrink with a filter
+
+
+def test_filtering_by_school_type(world, login, scene):
+    response = get(login, world, school_type=SchoolType.KINDERGARTEN)
+    assert [r.school.name for r in response.context["rows"]] == ["丁幼儿园"]
+    assert response.context["tiles"].expected == 1
+
+
+def test_rates_per_school_type(world, login, scene):
+    by_type = {r["label"]: r for r in get(login, world).context["by_type"]}
+    assert by_type["小学"]["expected"] == 3
+    assert by_type["小学"]["on_time"] == 2
+    assert by_type["幼儿园"]["submitted"] == 0
+
+
+def test_the_trend_has_one_point_per_closed_deadline(world, login, scene):
+    assert get(login, world).context["trend"] == [
+        {"date": "2026-05-13", "year_end": False, "rate": 50.0}]
+
+
+def test_rates_never_exceed_100_percent_when_a_school_closes_after_reporting(
+    world, login, scene
+):
+    world.school_a.is_open = False
+    world.school_a.save()
+    tiles = get(login, world).context["tiles"]
+    assert tiles.submitted <= tiles.expected
+    assert tiles.on_time_rate <= 1
+
+
+def test_nonsense_filters_are_ignored(world, login, scene):
+    response = get(login, world, deadline="x", state="<script>", school_type="nope", page="-3",
+                   campaign="999999")
+    assert response.status_code == 200
+
+
+def test_the_page_runs_the_same_queries_for_many_more_schools(world, login, scene):
+    client = login(world.inspector)
+    with time_machine.travel(NOW, tick=False):
+        client.get(reverse("reporting:dashboard"))
+        with CaptureQueriesContext(connection) as few:
+            client.get(reverse("reporting:dashboard"))
+        for school in SchoolFactory.create_batch(80, bureau=world.bureau):
+            submitted(school, scene["may13"], dt.datetime(2026, 5, 13, 9, tzinfo=SHANGHAI))
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(reverse("reporting:dashboard"))
+    assert len(response.context["rows"]) == 50  # paginated
+    assert len(many) == len(few)
+
+
+def test_without_a_campaign_the_page_says_so(world, login):
+    response = login(world.inspector).get(reverse("reporting:dashboard"))
+    assert response.status_code == 200
+    assert "暂无专项行动" in response.content.decode()
