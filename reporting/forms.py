@@ -92,7 +92,7 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(label=_("Caption"), max_length=200,
                               error_messages={"required": _("Say what the photo shows.")})
     taken_on = forms.DateField(label=_("Date of the activity"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,3 +107,11 @@ class PhotoForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The activity date cannot be in the future."))
         return value
+
+
+class BulletinForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    body = forms.CharField(label=_("wording"), widget=forms.Textarea(attrs={"rows": 8}),
+                           max_length=5000)
+    remedy_by = forms.DateField(label=_("submit late reports by"), required=False,
+                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))

@@ -306,3 +306,36 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption
+
+
+class Bulletin(TimeStampedModel):
+    """通报: the bureau's notice naming the schools that reported late or not at
+    all for one deadline. Drafted from the data, worded by an inspector, then
+    published; the figures are frozen at publication. School names only, never
+    a child's data."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, related_name="bulletin", verbose_name=_("deadline")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("wording"))
+    remedy_by = models.DateField(_("submit late reports by"), null=True, blank=True)
+    figures = models.JSONField(_("figures"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("late-school notice")
+        verbose_name_plural = _("late-school notices")
+
+    def __str__(self) -> str:
+        return self.title

@@ -18,4 +18,7 @@ urlpatterns = [
     path("reports/<uuid:code>/return/", views.report_return, name="report_return"),
     path("review/", views.review_queue, name="review_queue"),
     path("dashboard/", views.bureau_dashboard, name="dashboard"),
+    path("deadlines/<int:deadline_id>/bulletin/", views.bulletin, name="bulletin"),
+    path("deadlines/<int:deadline_id>/bulletin.xlsx", views.bulletin_xlsx,
+         name="bulletin_xlsx"),
 ]

@@ -1,9 +1,12 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -12,9 +15,9 @@ from schools import access
 from schools.access import Perm
 from schools.models import SchoolType
 
-from . import dashboard, selectors, services
-from .forms import PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
-from .models import MAX_PHOTOS_PER_REPORT, Deadline, ProgressReport, ReportPhoto
+from . import bulletins, dashboard, selectors, services
+from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
+from .models import MAX_PHOTOS_PER_REPORT, Bulletin, Deadline, ProgressReport, ReportPhoto
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
 from .uploads import PhotoSizeLimitHandler
 
@@ -284,3 +287,59 @@ def _int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _deadline_for_bulletin(request, deadline_id: int) -> Deadline:
+    deadline = Deadline.objects.select_related("campaign").filter(
+        pk=deadline_id, campaign__in=dashboard.campaigns_for(request.user)).first()
+    if deadline is None:
+        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=404)
+    if not access.can_review_in_bureau(request.user, deadline.campaign.bureau_id):
+        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=403)
+    return deadline
+
+
+@login_required
+def bulletin(request, deadline_id: int):
+    """通报: drafted from the data when first opened (a draft's figures follow the
+    data until it is published), worded by the inspector, then published."""
+    deadline = _deadline_for_bulletin(request, deadline_id)
+    try:
+        item = bulletins.bulletin_draft(deadline=deadline, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('reporting:dashboard')}?deadline={deadline.pk}")
+    form = BulletinForm(request.POST if request.method == "POST" else None, initial={
+        "title": item.title, "body": item.body, "remedy_by": item.remedy_by})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                bulletins.bulletin_edit(bulletin=item, by=request.user, **form.cleaned_data)
+                if "publish" in request.POST:
+                    bulletins.bulletin_publish(bulletin=item, by=request.user)
+                    messages.success(request, _("The notice is published."))
+                else:
+                    messages.success(request, _("Draft saved."))
+                return redirect("reporting:bulletin", deadline_id=deadline.pk)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+    return render(request, "reporting/bulletin.html", {
+        "bulletin": item, "deadline": deadline, "form": form}, status=status)
+
+
+@require_GET
+@login_required
+def bulletin_xlsx(request, deadline_id: int):
+    deadline = _deadline_for_bulletin(request, deadline_id)
+    item = Bulletin.objects.filter(deadline=deadline).first()
+    if item is None:
+        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=404)
+    out = io.BytesIO()
+    bulletins.bulletin_workbook(item, out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True,
+                        filename=f"tongbao-{deadline.due_date:%Y%m%d}.xlsx",
+                        content_type="application/vnd.openxmlformats-officedocument"
+                                     ".spreadsheetml.sheet")

@@ -24,3 +24,8 @@ document.addEventListener("change", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-toggles]").forEach(syncToggle);
 });
+
+// <button data-print>: print the page (the notice's own print styles apply).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) { window.print(); }
+});

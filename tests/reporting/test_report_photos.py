@@ -173,3 +173,14 @@ def test_the_inspector_sees_the_gallery_on_the_report(world, login, deadline):
     body = login(world.inspector).get(
         reverse("reporting:report_detail", args=[report.code])).content.decode()
     assert reverse("reporting:photo_thumbnail", args=[ReportPhoto.objects.get().code]) in body
+
+
+def test_the_activity_date_defaults_to_today_in_a_format_the_date_picker_reads(world, login,
+                                                                               deadline):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 5, 11, 2, 0, tzinfo=dt.UTC), tick=False):
+        body = login(world.safety_officer).get(
+            reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])
+        ).content.decode()
+    assert 'type="date" name="taken_on" value="2026-05-11"' in body

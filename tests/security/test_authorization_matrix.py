@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from reporting.models import ReportPhoto, ReportStatus
+from reporting.models import Bulletin, ReportPhoto, ReportStatus
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -158,6 +158,21 @@ photo_remove_post = by_side(
     foreign=signed_in("404"),
 )
 
+def deadline_pk(world, side):
+    return {"deadline_id": world.matrix_deadlines[side].pk}
+
+
+# The auditor belongs to the bureau but does not review: 403. School staff do not
+# see the bureau's campaigns at all: 404.
+bulletin_get = by_side(
+    own=signed_in("404", bureau_admin="200", inspector="200", auditor="403"),
+    foreign=signed_in("404"),
+)
+bulletin_post = by_side(  # an empty form: the errors come back
+    own=signed_in("404", bureau_admin="400", inspector="400", auditor="403"),
+    foreign=signed_in("404"),
+)
+
 PORTAL_ROWS: dict[str, Row] = {
     "home": Row(get=signed_in("200")),
     "healthz": Row(get=everyone("200"), post=everyone("405")),
@@ -214,6 +229,11 @@ PORTAL_ROWS: dict[str, Row] = {
                               kwargs=lambda w, side: {
                                   "pk": w.admin_sample("notifications.notice", OWN).pk}),
     "reporting:dashboard": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
+    "reporting:bulletin": Row(get=bulletin_get, post=bulletin_post, kwargs=deadline_pk,
+                              sides=(OWN, FOREIGN)),
+    "reporting:bulletin_xlsx": Row(get=bulletin_get, post=by_side(
+        own=everyone("405"), foreign=everyone("405")), kwargs=deadline_pk,
+        sides=(OWN, FOREIGN)),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 
@@ -524,6 +544,9 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
             school=school, deadline=DeadlineFactory(campaign=deadline.campaign,
                                                     due_date=dt.date(2026, 5, 24)),
             status=ReportStatus.SUBMITTED, first_submitted_at=timezone.now())
+        Bulletin.objects.create(deadline=deadline, title="通报", body="正文",
+                                figures={"expected": 1, "submitted": 0, "on_time": [],
+                                         "late": [], "missing": ["x"], "on_time_rate": 0})
         mworld.matrix_photos[side] = ReportPhoto.objects.create(
             report=mworld.matrix_reports[side], image=sample_jpeg(), thumbnail=sample_jpeg(),
             caption="样本", taken_on=dt.date(2026, 5, 1), width=1, height=1, sha256="0" * 64,
