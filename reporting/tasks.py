@@ -12,3 +12,11 @@ def scan_notices() -> dict:
     result = notices.scan()
     return {"reminders": result.reminders, "overdue": result.overdue,
             "digests": result.digests}
+
+
+@shared_task(name="reporting.run_export", acks_late=True)
+def run_export(job_id: int) -> None:
+    from .export_jobs import export_run
+
+    close_old_connections()
+    export_run(job_id)

@@ -15,9 +15,16 @@ from schools import access
 from schools.access import Perm
 from schools.models import SchoolType
 
-from . import bulletins, dashboard, selectors, services
+from . import bulletins, dashboard, export_jobs, selectors, services
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
-from .models import MAX_PHOTOS_PER_REPORT, Bulletin, Deadline, ProgressReport, ReportPhoto
+from .models import (
+    MAX_PHOTOS_PER_REPORT,
+    Bulletin,
+    Deadline,
+    ExportJob,
+    ProgressReport,
+    ReportPhoto,
+)
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
 from .uploads import PhotoSizeLimitHandler
 
@@ -279,6 +286,7 @@ def bureau_dashboard(request):
         "school_type": request.GET.get("school_type", ""),
         "state": request.GET.get("state", ""),
         "school_types": SchoolType.choices, "states": dashboard.STATE_LABELS,
+        "export_kinds": ExportJob.Kind.choices,
     })
 
 
@@ -341,5 +349,46 @@ def bulletin_xlsx(request, deadline_id: int):
     out.seek(0)
     return FileResponse(out, as_attachment=True,
                         filename=f"tongbao-{deadline.due_date:%Y%m%d}.xlsx",
+                        content_type="application/vnd.openxmlformats-officedocument"
+                                     ".spreadsheetml.sheet")
+
+
+@require_POST
+@login_required
+def export_start(request):
+    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
+        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
+    campaign = dashboard.campaigns_for(request.user).filter(
+        pk=_int_or_none(request.POST.get("campaign"))).first()
+    kind = request.POST.get("kind")
+    if campaign is None or kind not in ExportJob.Kind.values:
+        messages.error(request, _("Choose what to export."))
+        return redirect("reporting:dashboard")
+    job = export_jobs.export_start(user=request.user, campaign=campaign, kind=kind)
+    return redirect("reporting:export", code=job.code)
+
+
+def _job_for(request, code) -> ExportJob:
+    job = ExportJob.objects.filter(code=code, requested_by=request.user).first()
+    if job is None:  # someone else's export is as good as none
+        access.deny(request, "export", f"export:{code}", status=404)
+    return job
+
+
+@require_GET
+@login_required
+def export_status(request, code):
+    return render(request, "reporting/export.html", {"job": _job_for(request, code)})
+
+
+@require_GET
+@login_required
+def export_download(request, code):
+    job = _job_for(request, code)
+    if job.status != ExportJob.Status.DONE or not access.has_perm(request.user,
+                                                                  Perm.VIEW_DISTRICT):
+        access.deny(request, "export", f"export:{code}", status=404)
+    return FileResponse(job.file.open("rb"), as_attachment=True,
+                        filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
                         content_type="application/vnd.openxmlformats-officedocument"
                                      ".spreadsheetml.sheet")

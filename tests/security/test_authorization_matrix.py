@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from reporting.models import Bulletin, ReportPhoto, ReportStatus
+from reporting.models import Bulletin, ExportJob, ReportPhoto, ReportStatus
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -234,6 +234,16 @@ PORTAL_ROWS: dict[str, Row] = {
     "reporting:bulletin_xlsx": Row(get=bulletin_get, post=by_side(
         own=everyone("405"), foreign=everyone("405")), kwargs=deadline_pk,
         sides=(OWN, FOREIGN)),
+    # Empty form: bureau users are sent back to the dashboard with a message.
+    "reporting:export_start": Row(get=everyone("405"),
+                                  post=signed_in("403", bureau_admin="redirect",
+                                                 inspector="redirect")),
+    # The sample export is the inspector's: nobody else may see or fetch it.
+    "reporting:export": Row(get=signed_in("404", inspector="200"), post=everyone("405"),
+                            kwargs=lambda w, side: {"code": w.export_job.code}),
+    "reporting:export_download": Row(get=signed_in("404", inspector="200"),
+                                     post=everyone("405"),
+                                     kwargs=lambda w, side: {"code": w.export_job.code}),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
 }
 
@@ -412,6 +422,7 @@ class MatrixWorld:
     matrix_deadlines: dict = field(default_factory=dict)
     matrix_reports: dict = field(default_factory=dict)
     matrix_photos: dict = field(default_factory=dict)
+    export_job: object = None
 
     def __getattr__(self, name):
         return getattr(self.base, name)
@@ -536,6 +547,9 @@ def expected(table, side: str, principal: str) -> str:
 def test_authorization_matrix(world, client, principal, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
+    mworld.export_job = ExportJob.objects.create(
+        kind="timeliness", campaign=CampaignFactory(bureau=world.bureau),
+        requested_by=world.inspector, status="done", file=sample_jpeg())
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
                          (FOREIGN, world.school_c)):
         deadline = DeadlineFactory(campaign=CampaignFactory(bureau=school.bureau))
