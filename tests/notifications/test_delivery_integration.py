@@ -141,3 +141,84 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
     again = client.send_task("notifications.deliver_notices", queue=worker)
     assert again.get(timeout=60) == 0
     assert len(inbox.messages) == 1
+
+
+class HangingInbox:
+    """aiosmtpd handler that never answers DATA: the worker is mid-send."""
+
+    def __init__(self):
+        import threading
+
+        self.entered = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import asyncio
+
+        self.entered.set()
+        await asyncio.sleep(120)
+        return "451 never reached"
+
+
+def start_worker(database_url, redis_url, smtp_port, queue, tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base", "DEBUG": "1",
+           "VAR_DIR": str(tmp_path), "REDIS_URL": redis_url, "DATABASE_URL": database_url,
+           "CONN_MAX_AGE": "0", "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+           "PORTAL_BASE_URL": PORTAL}
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
+         "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
+        redis_url, shared_database_url, smtp_server, tmp_path, monkeypatch):
+    """security.md F2: SIGKILL while the SMTP server has not yet accepted the
+    message. The row lock dies with the worker's connection and the transaction
+    rolls back, so the notice is still pending; the next worker sends it once."""
+    import signal
+
+    monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
+    recipient = RecipientFactory(full_name="李安全")
+    notice, _ = notice_enqueue(key="overdue:7:3:2", kind=Notice.Kind.OVERDUE,
+                               recipient=recipient, context=overdue_context(), language="en")
+    hanging = HangingInbox()
+    stuck_smtp = Controller(hanging, hostname="127.0.0.1", port=free_port())
+    stuck_smtp.start()
+    queue = f"test-kill-{uuid.uuid4().hex[:8]}"
+    client = Celery(broker=redis_url, backend=redis_url)
+    first = start_worker(shared_database_url, redis_url, stuck_smtp.port, queue, tmp_path)
+    try:
+        client.send_task("notifications.deliver_notices", queue=queue)
+        assert hanging.entered.wait(timeout=60), "the worker never reached the SMTP DATA step"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        stuck_smtp.stop()
+
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.PENDING
+    assert notice.attempts == 0  # the attempt rolled back with the transaction
+
+    controller, inbox = smtp_server
+    second = start_worker(shared_database_url, redis_url, controller.port, queue, tmp_path)
+    try:
+        result = client.send_task("notifications.deliver_notices", queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            notice.refresh_from_db()
+            if notice.status == Notice.Status.SENT:
+                break
+            time.sleep(0.2)
+        result.get(timeout=60)
+    finally:
+        second.terminate()
+        try:
+            second.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            second.kill()
+    assert notice.status == Notice.Status.SENT
+    assert len(inbox.messages) == 1
