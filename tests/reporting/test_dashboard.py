@@ -131,3 +131,12 @@ def test_without_a_campaign_the_page_says_so(world, login):
     response = login(world.inspector).get(reverse("reporting:dashboard"))
     assert response.status_code == 200
     assert "暂无专项行动" in response.content.decode()
+
+
+def test_completeness_and_on_time_rate_per_deadline(world, login, scene):
+    body = get(login, world).content.decode()
+    stats = {s.deadline: (s.completeness, s.on_time_rate)
+             for s in get(login, world).context["stats"]}
+    assert stats[scene["may13"]] == (0.75, 0.5)
+    assert stats[scene["may24"]] == (0.0, None)  # not yet due: no rate
+    assert "75.0%" in body
