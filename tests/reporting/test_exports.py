@@ -109,9 +109,8 @@ def test_it_writes_the_matrix_in_chinese_with_a_word_per_cell(scene):
     assert rows == 5
     ws = wb.worksheets[0]
     assert ws.title == "及时性"
-    year_end = gettext("%(date)s (year-end)") % {"date": "2026-12-24"}
     assert values(ws) == [
-        ["学校代码", "学校", "学校类型", "2026-05-13", "2026-05-24", year_end],
+        ["学校代码", "学校", "学校类型", "2026-05-13", "2026-05-24", "2026-12-24（年度总结）"],
         [ws["A2"].value, "甲小学", "小学", "按时", "未到期", "未到期"],
         [ws["A3"].value, "乙小学", "小学", "逾期", "按时", "未到期"],
         [ws["A4"].value, "丁幼儿园", "幼儿园", "未报", "未到期", "未到期"],
@@ -149,7 +148,7 @@ def test_it_totals_each_deadline_on_a_second_sheet(scene):
     _rows, wb = export_matrix(scene["campaign"], scene["campaign"].expected_schools())
 
     ws = wb.worksheets[1]
-    assert ws.title == gettext("Totals")
+    assert ws.title == "汇总"
     header, may13, may24, dec24 = values(ws)
     assert header == ["截止日期", "应报", "已提交", "按时", "逾期", "未报", "未到期", "已退回",
                       "已通过", "按时率"]
