@@ -1,5 +1,7 @@
+"""Celery tasks of the reporting cycle: thin adapters over services. Celery's
+Django fixup closes stale database connections around every task."""
+
 from celery import shared_task
-from django.db import close_old_connections
 
 from . import notices
 
@@ -8,7 +10,6 @@ from . import notices
 def scan_notices() -> dict:
     """Reminders, overdue notices and inspectors' digests. Safe to run twice or on
     two beats at once: each notice's dedupe key lets it exist once."""
-    close_old_connections()
     result = notices.scan()
     return {"reminders": result.reminders, "overdue": result.overdue,
             "digests": result.digests}
@@ -18,5 +19,4 @@ def scan_notices() -> dict:
 def run_export(job_id: int) -> None:
     from .export_jobs import export_run
 
-    close_old_connections()
     export_run(job_id)
