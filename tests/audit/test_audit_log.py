@@ -56,3 +56,10 @@ def test_a_refusal_in_the_admin_is_audited_too(world, login):
 def test_a_denial_through_the_access_layer_is_recorded_once(world, login):
     login(world.head_teacher).get(reverse("schools:task_force_add", args=[world.school_a.pk]))
     assert AuditEvent.objects.count() == 1
+
+
+def test_the_next_page_link_keeps_the_outcome_filter(world, login):
+    for n in range(51):
+        AuditEvent.objects.create(username="x", action="a", target=f"t{n}", outcome="denied")
+    body = login(world.auditor).get(reverse("audit:event_list") + "?outcome=denied").content
+    assert b'href="?outcome=denied&amp;page=2"' in body
