@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 
 from schools.models import School, SchoolType
 
+from .dashboard import deadline_stats
 from .models import (
     SECTIONS,
     Campaign,
@@ -201,42 +202,6 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
     return written
 
 
-def deadline_totals(*, schools: QuerySet[School], deadlines: list[Deadline], expected: int,
-                    now: dt.datetime) -> list[dict]:
-    """Per deadline: expected, submitted, on time, late, missing, not yet due,
-    returned, approved and the on-time rate (None until the deadline closes).
-    One aggregate query whatever the number of schools and deadlines.
-
-    As on the dashboard, "on time" and "late" count every first submission,
-    including reports since returned or approved."""
-    if not deadlines:
-        return []
-    aggregates = {}
-    for d in deadlines:
-        of_d = Q(deadline_id=d.pk)
-        aggregates[f"s{d.pk}"] = Count("id", filter=of_d & Q(first_submitted_at__isnull=False))
-        aggregates[f"o{d.pk}"] = Count("id", filter=of_d & Q(first_submitted_at__lt=d.closes_at))
-        aggregates[f"r{d.pk}"] = Count("id", filter=of_d & Q(status=ReportStatus.RETURNED))
-        aggregates[f"a{d.pk}"] = Count("id", filter=of_d & Q(status=ReportStatus.APPROVED))
-    counts = ProgressReport.objects.filter(
-        school__in=schools.order_by().values("pk"), deadline_id__in=[d.pk for d in deadlines],
-    ).order_by().aggregate(**aggregates)
-    totals = []
-    for d in deadlines:
-        submitted, on_time = counts[f"s{d.pk}"], counts[f"o{d.pk}"]
-        closed = d.closes_at <= now
-        unsubmitted = max(expected - submitted, 0)
-        totals.append({
-            "deadline": d, "expected": expected, "submitted": submitted, "on_time": on_time,
-            "late": submitted - on_time,
-            "missing": unsubmitted if closed else 0,
-            "not_yet_due": 0 if closed else unsubmitted,
-            "returned": counts[f"r{d.pk}"], "approved": counts[f"a{d.pk}"],
-            "on_time_rate": on_time / expected if expected and closed else None,
-        })
-    return totals
-
-
 def _write_totals(wb: Workbook, *, schools, deadlines, expected: int, now) -> None:
     ws = wb.create_sheet(_("Totals"))
     columns = [capfirst(_("deadline")), _("Expected"), _("Submitted"), _("On time"), _("Late"),
@@ -245,13 +210,12 @@ def _write_totals(wb: Workbook, *, schools, deadlines, expected: int, now) -> No
     _set_widths(ws, [22] + [10] * (len(columns) - 1))
     ws.freeze_panes = "B2"
     ws.append(_bold_header(ws, columns))
-    rows = deadline_totals(schools=schools, deadlines=deadlines, expected=expected, now=now)
-    for t in rows:
-        rate = WriteOnlyCell(ws, value=t["on_time_rate"])
+    # The dashboard's own per-deadline counts: one aggregate query.
+    for t in deadline_stats(schools, deadlines, now, expected_count=expected):
+        rate = WriteOnlyCell(ws, value=t.on_time_rate)
         rate.number_format = "0.0%"
-        ws.append([deadline_label(t["deadline"]), t["expected"], t["submitted"], t["on_time"],
-                   t["late"], t["missing"], t["not_yet_due"], t["returned"], t["approved"],
-                   rate])
+        ws.append([deadline_label(t.deadline), t.expected, t.submitted, t.on_time, t.late,
+                   t.missing, t.not_yet_due, t.returned, t.approved, rate])
 
 
 # --- One row per report ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from schools import access
 from schools.access import Perm
-from schools.models import SchoolType
+from schools.models import School, SchoolType
 
 from . import bulletins, dashboard, export_jobs, selectors, services
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
@@ -153,18 +153,13 @@ def _photo_add(request, pk: int, deadline_id: int):
 
 def _photo_for(request, code) -> ReportPhoto:
     photo = (ReportPhoto.objects.select_related("report__school", "report__deadline")
-             .filter(code=code, report__school__in=access_visible(request.user)).first())
+             .filter(code=code, report__school__in=School.objects.visible_to(request.user))
+             .first())
     if photo is None:
         access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=404)
     if not access.can(request.user, Perm.VIEW_REPORT, photo.report.school):
         access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=403)
     return photo
-
-
-def access_visible(user):
-    from schools.models import School
-
-    return School.objects.visible_to(user)
 
 
 @require_GET
