@@ -6,10 +6,7 @@ rows (transactional_db) and sends over SMTP to aiosmtpd on a free local port.
 
 import email
 import email.policy
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +20,7 @@ from django.db import connection
 from notifications.models import Notice
 from notifications.services import notice_enqueue
 from tests.notifications.factories import RecipientFactory, overdue_context
+from tests.services.workers import start_worker, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL = "https://anquan.example.edu.cn"
@@ -79,28 +77,13 @@ def smtp_server():
 def worker(shared_database_url, redis_url, smtp_server, tmp_path):
     controller, _ = smtp_server
     queue = f"test-notices-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base", "DEBUG": "1",
-           "VAR_DIR": str(tmp_path), "REDIS_URL": redis_url,
-           "DATABASE_URL": shared_database_url, "CONN_MAX_AGE": "0",
-           "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}", "PORTAL_BASE_URL": PORTAL}
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = start_worker_for(shared_database_url, redis_url, controller.port, queue,
+                               tmp_path, log_path=tmp_path / "worker.log")
     try:
         yield queue
     finally:
         # Stopped before the test database is flushed and dropped.
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+        stop_worker(process)
 
 
 def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
@@ -159,17 +142,13 @@ class HangingInbox:
         return "451 never reached"
 
 
-def start_worker(database_url, redis_url, smtp_port, queue, tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base", "DEBUG": "1",
-           "VAR_DIR": str(tmp_path), "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-           "CONN_MAX_AGE": "0", "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-           "PORTAL_BASE_URL": PORTAL}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
-         "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+def start_worker_for(database_url, redis_url, smtp_port, queue, tmp_path, log_path=None):
+    """A worker on the test database that mails to the given local SMTP port."""
+    return start_worker(
+        env={"VAR_DIR": str(tmp_path), "REDIS_URL": redis_url, "DATABASE_URL": database_url,
+             "CONN_MAX_AGE": "0", "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+             "PORTAL_BASE_URL": PORTAL},
+        queue=queue, name=f"{queue}-{uuid.uuid4().hex[:4]}", log_path=log_path)
 
 
 def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
@@ -188,7 +167,7 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
     stuck_smtp.start()
     queue = f"test-kill-{uuid.uuid4().hex[:8]}"
     client = Celery(broker=redis_url, backend=redis_url)
-    first = start_worker(shared_database_url, redis_url, stuck_smtp.port, queue, tmp_path)
+    first = start_worker_for(shared_database_url, redis_url, stuck_smtp.port, queue, tmp_path)
     try:
         client.send_task("notifications.deliver_notices", queue=queue)
         assert hanging.entered.wait(timeout=60), "the worker never reached the SMTP DATA step"
@@ -204,7 +183,7 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
     assert notice.attempts == 0  # the attempt rolled back with the transaction
 
     controller, inbox = smtp_server
-    second = start_worker(shared_database_url, redis_url, controller.port, queue, tmp_path)
+    second = start_worker_for(shared_database_url, redis_url, controller.port, queue, tmp_path)
     try:
         result = client.send_task("notifications.deliver_notices", queue=queue)
         deadline = time.monotonic() + 60
@@ -215,10 +194,6 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
             time.sleep(0.2)
         result.get(timeout=60)
     finally:
-        second.terminate()
-        try:
-            second.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop_worker(second)
     assert notice.status == Notice.Status.SENT
     assert len(inbox.messages) == 1

@@ -1,38 +1,22 @@
 """A task round-trips through a real Celery worker process over Redis."""
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from celery import Celery
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.services.workers import start_worker, stop_worker
 
 
 @pytest.fixture
 def worker(redis_url, tmp_path):
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "REDIS_URL": redis_url, "DEBUG": "1", "VAR_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base"}
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = start_worker(env={"REDIS_URL": redis_url, "VAR_DIR": str(tmp_path)},
+                           queue=queue, log_path=tmp_path / "worker.log")
     try:
         yield queue
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_worker(process)
 
 
 def test_a_task_round_trips_through_a_real_worker_over_redis(redis_url, worker):
@@ -53,14 +37,8 @@ def test_the_suite_runs_on_postgresql_under_ci():
 
 def test_the_embedded_default_runs_a_real_worker_without_redis(tmp_path):
     """`make run` has no Redis: the filesystem broker must carry tasks."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update({"DEBUG": "1", "VAR_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "safety_portal.settings.base"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "safety_portal", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    process = start_worker(env={"VAR_DIR": str(tmp_path)},
+                           drop=("REDIS_URL", "DATABASE_URL"))
     try:
         queue = tmp_path / "celery" / "queue"
         queue.mkdir(parents=True, exist_ok=True)
@@ -71,5 +49,4 @@ def test_the_embedded_default_runs_a_real_worker_without_redis(tmp_path):
         result = client.send_task("safety_portal.ping", args=["offline"])
         assert result.get(timeout=60) == "pong:offline"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_worker(process)
