@@ -211,16 +211,23 @@ No broker is used: Celery runs eager in-process and the delivery kick is a
 no-op. A figure that could not be obtained is written as `null` in the JSON and
 "not measured" in the table, never estimated.
 
-## Findings (29 Nov 2026, 2-core machine, PostgreSQL 15)
+## Findings (2-core machine, PostgreSQL 15)
 
-* The dashboard keeps 16 queries at every size but is ~11x slower at 50,000
-  schools than at 500 (target < 3x). Two aggregate queries read every report of
-  the campaign (~640k rows) on each page view. First, `stats_by_type`: the
-  deadline condition sits in the `FILTER`, not the join, so it LEFT JOINs all
-  640k reports and sorts them to disk for `COUNT(DISTINCT)` (~420 ms). Second,
-  `deadline_stats`: a parallel seq scan with 68 `FILTER` counts (~330 ms).
-* Without `ANALYZE` right after the bulk load, the `deadline_stats` aggregate
-  took 1.3 s and the page took 2.1 s. So the runner ANALYZEs before measuring.
+* First run (28 Nov 2026): the dashboard kept its query count at every size but
+  was ~8x slower at 50,000 schools than at 500 (target < 3x): two aggregates
+  read every report of the campaign (~640k rows) on each page view. Fix (29 Nov):
+  the counts are kept per deadline and school type in `DeadlineTally`, moved by
+  the report services in the same transaction (`reporting/tallies.py`); a page
+  view reads 16 × 8 rows. The data builder loads reports in bulk, around the
+  services, so it recounts the tallies afterwards, as `manage.py
+  rebuild_tallies` does after an import. What still grows with the district is
+  counting the expected schools (two index scans of `schools_school`).
+* Without `ANALYZE` right after the bulk load, the planner works on stale
+  estimates and a large aggregate took 4x longer. So the runner ANALYZEs before
+  measuring.
+* The export spends most of its time in openpyxl writing ~1M cells. Without
+  lxml installed openpyxl falls back to a pure-Python XML writer and took 38 s
+  instead of 24 s, so lxml is a dependency.
 
 ## Latest results
 

@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from reporting import tallies
 from reporting.models import Campaign, Deadline, DeadlineKind, ProgressReport, ReportStatus
 from reporting.services import deadline_dates
 from schools.models import Bureau, Membership, Role, School, SchoolType, User
@@ -54,6 +55,7 @@ def build(size: int, submitters: bool = True) -> Dataset:
     _schools(bureau, size)
     inspector = _staff(bureau, size)
     _reports(campaign, deadlines, size)
+    _tallies([*deadlines, submit_deadline])
     submitters = _submitters(bureau, size) if submitters else []
     return Dataset(size=size, bureau=bureau, campaign=campaign, deadlines=deadlines,
                    submit_deadline=submit_deadline, inspector=inspector, submitters=submitters)
@@ -154,6 +156,15 @@ def _reports(campaign: Campaign, deadlines: list, size: int) -> None:
     log(f"{n} progress reports in {time.perf_counter() - t:.1f} s")
 
 
+def _tallies(deadlines: list) -> None:
+    """The reports were loaded in bulk, around the services: recount the
+    dashboard's tallies, as `manage.py rebuild_tallies` does after an import."""
+    t = time.perf_counter()
+    wrong = sum(tallies.rebuild([d]) for d in deadlines)
+    log(f"tallies of {len(deadlines)} deadlines recounted in {time.perf_counter() - t:.1f} s "
+        f"({wrong} rows changed)")
+
+
 def _report(rng: random.Random, school_id: int, d: Deadline, now: dt.datetime) -> ProgressReport:
     closes = d.closes_at
     r = rng.random()
@@ -188,4 +199,5 @@ def _submitters(bureau: Bureau, size: int) -> list[tuple[str, int]]:
 def reset_submissions(ds: Dataset) -> int:
     """Forget earlier benchmark submissions to the dedicated deadline."""
     deleted, _ = ProgressReport.objects.filter(deadline=ds.submit_deadline).delete()
+    tallies.rebuild([ds.submit_deadline])
     return deleted

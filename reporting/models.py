@@ -113,8 +113,10 @@ class Deadline(TimeStampedModel):
     def closes_at(self) -> dt.datetime:
         """The first instant after the due date, in the bureau's time zone: a
         submission strictly before it is on time."""
+        # The bureau's zone (settings.TIME_ZONE), not whichever zone a request
+        # activated: a deadline closes at the same instant for every reader.
         next_day = self.due_date + dt.timedelta(days=1)
-        return timezone.make_aware(dt.datetime.combine(next_day, dt.time.min))
+        return dt.datetime.combine(next_day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
     @property
     def is_moved(self) -> bool:
@@ -380,3 +382,35 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class DeadlineTally(models.Model):
+    """How many of one deadline's reports, from schools of one type, stand where:
+    the dashboard's counts, kept as reports change so that a page view reads a
+    few rows instead of every report of the campaign.
+
+    Only expected schools count (open and in the campaign); whether the type is
+    in the campaign's scope is decided when reading. The report services change
+    a row in the transaction that changes the report (`reporting.tallies`);
+    moving a deadline or changing a school recounts what they touch, and
+    `manage.py rebuild_tallies` recounts everything after a bulk load."""
+
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("deadline")
+    )
+    school_type = models.CharField(_("school type"), max_length=20, choices=SchoolType.choices)
+    submitted = models.PositiveIntegerField(_("submitted"), default=0)
+    on_time = models.PositiveIntegerField(_("on time"), default=0)
+    returned = models.PositiveIntegerField(_("returned"), default=0)
+    approved = models.PositiveIntegerField(_("approved"), default=0)
+
+    class Meta:
+        verbose_name = _("deadline tally")
+        verbose_name_plural = _("deadline tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "school_type"],
+                                    name="tally_once_per_deadline_and_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline} · {self.get_school_type_display()}"

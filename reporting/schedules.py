@@ -5,4 +5,8 @@ SCHEDULES = {
     # reminders before a deadline, the overdue notice the morning after a missed
     # one, and the inspectors' digest.
     "Scan deadlines for notices": ("reporting.scan_notices", {"minute": "0", "hour": "8"}),
+    # https://crontab.guru/#10_4_*_*_*  every night at 04:10: recount the
+    # dashboard's tallies and log any drift (reporting.tallies).
+    "Check the dashboard's tallies": ("reporting.check_tallies",
+                                      {"minute": "10", "hour": "4"}),
 }

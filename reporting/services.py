@@ -24,7 +24,7 @@ from schools import access
 from schools.access import Perm
 from schools.models import Bureau, School, User
 
-from . import notices
+from . import notices, tallies
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
@@ -99,7 +99,7 @@ def campaign_generate_deadlines(*, campaign: Campaign) -> int:
         Deadline.objects.filter(campaign=campaign).values_list("kind", "original_due_date")
     )
     new = [d for d in rows if (d.kind, d.original_due_date) not in existing]
-    Deadline.objects.bulk_create(new)
+    tallies.ensure_rows(Deadline.objects.bulk_create(new))
     return len(new)
 
 
@@ -118,6 +118,7 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     deadline.moved_at = timezone.now()
     deadline.full_clean()
     deadline.save()
+    tallies.rebuild([deadline])  # on time or late is measured against the new date
     return deadline
 
 
@@ -130,8 +131,8 @@ def _record(report: ProgressReport, before: str, by: User,
 def _lock(report: ProgressReport) -> ProgressReport:
     # Two taps on "submit", or an inspector and a school acting at once: the row
     # lock serialises them and the second sees the first's status.
-    return ProgressReport.objects.select_for_update().select_related(
-        "deadline", "school").get(pk=report.pk)
+    return ProgressReport.objects.select_for_update(of=("self",)).select_related(
+        "deadline__campaign", "school").get(pk=report.pk)
 
 
 @transaction.atomic
@@ -214,7 +215,7 @@ def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
     if missing:
         raise ValidationError(missing)
     now = timezone.now()
-    before = report.status
+    before, counted = report.status, tallies.marks_of(report)
     if before == ReportStatus.DRAFT:
         report.status = ReportStatus.SUBMITTED
         report.first_submitted_at = now
@@ -223,6 +224,7 @@ def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
     report.last_submitted_at = now
     report.save(update_fields=["status", "first_submitted_at", "last_submitted_at",
                                "updated_at"])
+    tallies.record_change(report, counted)
     _record(report, before, by)
     notices.report_arrived(report)
     return report
@@ -239,10 +241,11 @@ def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressR
         raise ValidationError({"reason": _("Give the reason for returning the report.")})
     if report.status not in REVIEWABLE_STATUSES:
         raise ValidationError(_("Only a submitted report can be returned."))
-    before = report.status
+    before, counted = report.status, tallies.marks_of(report)
     report.status = ReportStatus.RETURNED
     report.return_reason = reason
     report.save(update_fields=["status", "return_reason", "updated_at"])
+    tallies.record_change(report, counted)
     notices.report_returned(report, _record(report, before, by, reason))
     return report
 
@@ -254,10 +257,11 @@ def report_approve(*, report: ProgressReport, by: User) -> ProgressReport:
         raise PermissionDenied
     if report.status not in REVIEWABLE_STATUSES:
         raise ValidationError(_("Only a submitted report can be approved."))
-    before = report.status
+    before, counted = report.status, tallies.marks_of(report)
     report.status = ReportStatus.APPROVED
     report.approved_at = timezone.now()
     report.save(update_fields=["status", "approved_at", "updated_at"])
+    tallies.record_change(report, counted)
     _record(report, before, by)
     return report
 

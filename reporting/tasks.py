@@ -3,7 +3,7 @@ Django fixup closes stale database connections around every task."""
 
 from celery import shared_task
 
-from . import notices
+from . import notices, tallies
 
 
 @shared_task(name="reporting.scan_notices")
@@ -13,6 +13,15 @@ def scan_notices() -> dict:
     result = notices.scan()
     return {"reminders": result.reminders, "overdue": result.overdue,
             "digests": result.digests}
+
+
+@shared_task(name="reporting.check_tallies")
+def check_tallies() -> dict:
+    """Recount the dashboard's tallies from the reports. They are kept exact by
+    the services; this finds (logs) and repairs a drift from writes that went
+    around them, such as a bulk UPDATE in a shell."""
+    deadlines, wrong = tallies.rebuild_all()
+    return {"deadlines": deadlines, "wrong_rows": wrong}
 
 
 @shared_task(name="reporting.run_export", acks_late=True)

@@ -11,7 +11,8 @@ def test_schedules_are_declared_once_in_asia_shanghai():
     tasks = PeriodicTask.objects.filter(name__startswith="[portal] ")
     assert set(tasks.values_list("task", flat=True)) == {
         "schools.clear_expired_sessions", "schools.prune_login_logs",
-        "notifications.deliver_notices", "reporting.scan_notices"}
+        "notifications.deliver_notices", "reporting.scan_notices",
+        "reporting.check_tallies"}
     assert {str(t.crontab.timezone) for t in tasks} == {"Asia/Shanghai"}
 
 

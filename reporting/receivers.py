@@ -1,0 +1,34 @@
+"""Reporting's answers to changes made elsewhere (schools cannot call reporting)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+
+from schools.models import School
+
+from . import tallies
+from .models import Deadline
+
+# What decides whether, and under which type, a school's reports are counted.
+COUNTED_BY = ("is_open", "in_campaign", "school_type", "bureau_id")
+
+
+@receiver(pre_save, sender=School, dispatch_uid="reporting.school_before_save")
+def remember_school(sender, instance: School, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    instance._counted_before = School.objects.filter(pk=instance.pk).values(*COUNTED_BY).first()
+
+
+@receiver(post_save, sender=School, dispatch_uid="reporting.school_saved")
+def recount_school(sender, instance: School, created=False, raw=False, **kwargs) -> None:
+    """A school closed, reopened, taken out of the campaign or given another
+    type: recount the deadlines it has reports for, in the same transaction."""
+    before = getattr(instance, "_counted_before", None)
+    instance._counted_before = None
+    if raw or created or before is None:
+        return
+    if all(before[name] == getattr(instance, name) for name in COUNTED_BY):
+        return
+    tallies.rebuild(Deadline.objects.filter(reports__school=instance).distinct())

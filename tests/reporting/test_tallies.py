@@ -1,0 +1,244 @@
+"""The dashboard's tallies move with the reports, whoever changes what, and a
+recount from the reports always agrees with them."""
+
+import datetime as dt
+import logging
+import threading
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from reporting import services, tallies
+from reporting.models import Deadline, DeadlineTally, Measure, ProgressReport, ReportStatus
+from reporting.tasks import check_tallies
+from schools.models import SchoolType
+from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.schools.factories import MembershipFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PRIMARY, MIDDLE = SchoolType.PRIMARY, SchoolType.JUNIOR
+ON_TIME = dt.datetime(2026, 5, 13, 23, 59, 59, tzinfo=SHANGHAI)
+LATE = dt.datetime(2026, 5, 14, 0, 0, tzinfo=SHANGHAI)
+
+
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def tally(deadline, school_type=PRIMARY) -> dict:
+    row = DeadlineTally.objects.get(deadline=deadline, school_type=school_type)
+    return {name: getattr(row, name) for name in tallies.FIELDS}
+
+
+def counts(submitted=0, on_time=0, returned=0, approved=0) -> dict:
+    return {"submitted": submitted, "on_time": on_time, "returned": returned,
+            "approved": approved}
+
+
+def assert_a_recount_agrees():
+    assert tallies.rebuild(Deadline.objects.all()) == 0
+
+
+@pytest.fixture
+def deadline(world):
+    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
+                           due_date=dt.date(2026, 5, 13))
+
+
+def draft(school, deadline):
+    report = ProgressReportFactory(school=school, deadline=deadline)
+    report.measures.create(measure=Measure.CAMPUS, narrative="开展门卫值守检查 2 次。")
+    return report
+
+
+def submit(world, report, moment):
+    with at(moment):
+        return services.report_submit(report=report, by=world.principal)
+
+
+class TestTheReportServicesMoveTheTally:
+    def test_a_new_deadline_starts_at_zero_for_every_school_type(self, deadline):
+        assert DeadlineTally.objects.filter(deadline=deadline).count() == len(SchoolType.values)
+        assert tally(deadline) == counts()
+
+    def test_a_draft_counts_for_nothing(self, world, deadline):
+        draft(world.school_a, deadline)
+        assert tally(deadline) == counts()
+
+    def test_a_submission_at_235959_counts_as_on_time(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+        assert_a_recount_agrees()
+
+    def test_a_submission_at_midnight_counts_as_submitted_and_late(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), LATE)
+        assert tally(deadline) == counts(submitted=1)
+        assert_a_recount_agrees()
+
+    def test_return_resubmission_and_approval_each_move_it(self, world, deadline):
+        report = submit(world, draft(world.school_a, deadline), ON_TIME)
+        services.report_return(report=report, by=world.inspector, reason="请补充照片。")
+        assert tally(deadline) == counts(submitted=1, on_time=1, returned=1)
+        # The resubmission comes late, but the first submission decides timeliness.
+        submit(world, report, LATE + dt.timedelta(days=3))
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+        services.report_approve(report=report, by=world.inspector)
+        assert tally(deadline) == counts(submitted=1, on_time=1, approved=1)
+        assert_a_recount_agrees()
+
+    def test_a_refused_transition_leaves_it_alone(self, world, deadline):
+        report = submit(world, draft(world.school_a, deadline), ON_TIME)
+        with pytest.raises(ValidationError):
+            submit(world, report, ON_TIME)
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+
+    def test_schools_of_each_type_are_counted_apart(self, world, deadline):
+        middle = SchoolFactory(bureau=world.bureau, school_type=MIDDLE)
+        MembershipFactory(user=world.principal, school=middle)
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        submit(world, draft(middle, deadline), LATE)
+        assert tally(deadline, PRIMARY) == counts(submitted=1, on_time=1)
+        assert tally(deadline, MIDDLE) == counts(submitted=1)
+
+
+class TestChangesElsewhereRecount:
+    def test_moving_the_deadline_later_makes_a_late_report_on_time(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), LATE)
+        services.deadline_move(deadline=deadline, new_date=dt.date(2026, 5, 15),
+                               reason="调休", by=world.bureau_admin)
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+
+    def test_moving_it_earlier_makes_an_on_time_report_late(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        services.deadline_move(deadline=deadline, new_date=dt.date(2026, 5, 12),
+                               reason="提前", by=world.bureau_admin)
+        assert tally(deadline) == counts(submitted=1)
+
+    def test_a_closed_school_drops_out_and_comes_back_when_reopened(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        world.school_a.is_open = False
+        world.school_a.save()
+        assert tally(deadline) == counts()
+        world.school_a.is_open = True
+        world.school_a.save()
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+
+    def test_a_school_taken_out_of_the_campaign_drops_out(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        world.school_a.in_campaign = False
+        world.school_a.save()
+        assert tally(deadline) == counts()
+
+    def test_a_school_given_another_type_moves_its_counts(self, world, deadline):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        world.school_a.school_type = MIDDLE
+        world.school_a.save()
+        assert tally(deadline, PRIMARY) == counts()
+        assert tally(deadline, MIDDLE) == counts(submitted=1, on_time=1)
+
+    def test_renaming_a_school_recounts_nothing(self, world, deadline,
+                                                django_assert_num_queries):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        world.school_a.name = "甲小学（新校区）"
+        with django_assert_num_queries(2):  # the remembered fields, the UPDATE
+            world.school_a.save()
+
+    def test_a_report_of_another_bureaus_school_is_never_counted(self, world, deadline):
+        ProgressReportFactory(school=world.school_c, deadline=deadline,
+                              status=ReportStatus.SUBMITTED, first_submitted_at=ON_TIME)
+        assert tally(deadline) == counts()
+        assert_a_recount_agrees()
+
+
+class TestRecounting:
+    def test_a_deadline_older_than_the_tallies_is_counted_when_first_read(self, world):
+        campaign = CampaignFactory(bureau=world.bureau)
+        older = Deadline.objects.create(campaign=campaign, kind="progress",
+                                        due_date=dt.date(2026, 5, 13),
+                                        original_due_date=dt.date(2026, 5, 13))
+        ProgressReport.objects.create(school=world.school_a, deadline=older,
+                                      status=ReportStatus.APPROVED, first_submitted_at=ON_TIME)
+        assert not DeadlineTally.objects.filter(deadline=older).exists()
+
+        read = tallies.read([older], [PRIMARY])
+
+        assert read[(older.pk, PRIMARY)] == tallies.Marks(submitted=1, on_time=1, approved=1)
+        assert tally(older) == counts(submitted=1, on_time=1, approved=1)
+
+    def test_the_command_repairs_a_drift_and_says_how_many_rows_were_wrong(self, world,
+                                                                           deadline):
+        report = submit(world, draft(world.school_a, deadline), ON_TIME)
+        # A write around the services: a bulk UPDATE in a shell.
+        ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.APPROVED)
+        out = StringIO()
+
+        call_command("rebuild_tallies", stdout=out)
+
+        assert "1 tally rows were wrong" in out.getvalue()
+        assert tally(deadline) == counts(submitted=1, on_time=1, approved=1)
+        out = StringIO()
+        call_command("rebuild_tallies", "--campaign", str(deadline.campaign_id), stdout=out)
+        assert "0 tally rows were wrong" in out.getvalue()
+
+    def test_the_command_refuses_an_unknown_campaign(self):
+        with pytest.raises(CommandError, match="No campaign with id 999999"):
+            call_command("rebuild_tallies", "--campaign", "999999")
+
+    def test_the_nightly_check_logs_a_drift_as_a_warning(self, world, deadline, caplog):
+        report = submit(world, draft(world.school_a, deadline), ON_TIME)
+        ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.RETURNED)
+
+        with caplog.at_level(logging.WARNING, logger="reporting.tallies"):
+            result = check_tallies.apply().get()
+
+        assert result["wrong_rows"] == 1
+        assert "1 rows were wrong" in caplog.text
+        assert tally(deadline) == counts(submitted=1, on_time=1, returned=1)
+
+    def test_the_nightly_check_is_quiet_when_all_is_right(self, world, deadline, caplog):
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        with caplog.at_level(logging.WARNING, logger="reporting.tallies"):
+            assert check_tallies.apply().get()["wrong_rows"] == 0
+        assert caplog.text == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schools_submitting_at_the_same_moment_are_all_counted(world):
+    """The deadline rush: many schools submit at once to the same tally row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions: PostgreSQL")
+    deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
+                               due_date=dt.date(2026, 5, 13))
+    schools = [SchoolFactory(bureau=world.bureau) for _ in range(6)]
+    officer = UserFactory()
+    for school in schools:
+        MembershipFactory(user=officer, school=school)
+    reports = [draft(school, deadline) for school in schools]
+    barrier = threading.Barrier(len(reports))
+    errors = []
+
+    def worker(report):
+        try:
+            barrier.wait(timeout=10)
+            services.report_submit(report=report, by=officer)
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with at(ON_TIME):
+        threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert tally(deadline) == counts(submitted=6, on_time=6)
+    assert_a_recount_agrees()
