@@ -149,10 +149,13 @@ class MatrixRow:
 
 
 def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], page_number,
-                now: dt.datetime):
+                now: dt.datetime, count: int | None = None):
     """One page of the schools × deadlines matrix: three queries (count, page,
-    reports)."""
-    page = Paginator(schools.order_by("code"), SCHOOLS_PER_PAGE).get_page(page_number)
+    reports), two when the caller already knows how many schools there are."""
+    paginator = Paginator(schools.order_by("code"), SCHOOLS_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not queried
+    page = paginator.get_page(page_number)
     school_list = list(page.object_list)
     found = {
         (s, d): (status, submitted_at)
@@ -186,10 +189,10 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
         expected = expected.filter(school_type=school_type)
     counts = counts_for(expected, deadlines)
     stats = deadline_stats(counts, deadlines, now)
-    schools = expected
+    schools, count = expected, sum(counts.expected.values())
     if selected is not None and state in STATES:
-        schools = schools.filter(_state_q(state, selected))
-    page, rows = matrix_page(schools, deadlines, page_number, now)
+        schools, count = schools.filter(_state_q(state, selected)), None
+    page, rows = matrix_page(schools, deadlines, page_number, now, count)
     selected_stats = next((s for s in stats if s.deadline == selected), None)
     return {
         "campaign": campaign, "deadlines": deadlines, "selected": selected,

@@ -76,6 +76,7 @@ def test_the_matrix_shows_each_school_at_each_deadline(world, login, scene):
 def test_a_tile_links_to_the_schools_behind_it(world, login, scene, state, names):
     response = get(login, world, deadline=scene["may13"].pk, state=state)
     assert sorted(r.school.name for r in response.context["rows"]) == sorted(names)
+    assert response.context["page"].paginator.count == len(names)
     assert response.context["tiles"].expected == 4  # the tiles do not shrink with a filter
 
 
@@ -124,6 +125,7 @@ def test_the_page_runs_the_same_queries_for_many_more_schools(world, login, scen
         with CaptureQueriesContext(connection) as many:
             response = client.get(reverse("reporting:dashboard"))
     assert len(response.context["rows"]) == 50  # paginated
+    assert response.context["page"].paginator.num_pages == 2  # 84 expected schools
     assert len(many) == len(few)
 
 
