@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
 from django.db import transaction
@@ -85,24 +86,42 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> int:
     Exact unless two scans insert the same key at the same moment; then both may
     count it, while the table still holds one row.
     """
-    rows: dict[str, Notice] = {}
+    unique: dict[str, NoticeDraft] = {}
+    cleaned: dict[str, dict] = {}
     for draft in drafts:
-        if draft.key in rows:
-            continue
-        fields = _clean_fields(key=draft.key, kind=draft.kind, context=draft.context,
-                               language=draft.language)
-        rows[draft.key] = Notice(key=draft.key, recipient_id=draft.recipient_id, **fields)
-    keys = list(rows)
+        if draft.key not in unique:
+            unique[draft.key] = draft
+            cleaned[draft.key] = _clean_fields(key=draft.key, kind=draft.kind,
+                                               context=draft.context, language=draft.language)
+    keys = list(unique)
     existing: set[str] = set()
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start:start + _KEY_CHUNK]
         existing.update(Notice.objects.filter(key__in=chunk).values_list("key", flat=True))
-    new = [rows[k] for k in keys if k not in existing]
+    fresh = [unique[k] for k in keys if k not in existing]
+    # A draft without a language is written in its recipient's (User.language).
+    languages = _languages_of({d.recipient_id for d in fresh if not d.language})
+    new = []
+    for d in fresh:
+        fields = cleaned[d.key]
+        if not d.language:
+            fields["language"] = _supported_language(languages.get(d.recipient_id))
+        new.append(Notice(key=d.key, recipient_id=d.recipient_id, **fields))
     if new:
         # ignore_conflicts covers keys inserted since the look-up above.
         Notice.objects.bulk_create(new, ignore_conflicts=True)
         _kick_after_commit()
     return len(new)
+
+
+def _languages_of(user_ids: set[int]) -> dict[int, str]:
+    """Each recipient's own language (User.language), for a scan's batch."""
+    ids = sorted(user_ids)
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _KEY_CHUNK):
+        found.update(get_user_model().objects.filter(pk__in=ids[start:start + _KEY_CHUNK])
+                     .values_list("pk", "language"))
+    return found
 
 
 # What each kind's e-mail shows, besides the link ("path", always required).

@@ -31,7 +31,7 @@ urlpatterns = [
     path("", school_views.home, name="home"),
     path("healthz", school_views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", school_views.set_language, name="set_language"),
     path("schools/", include("schools.urls")),
     path("reporting/", include("reporting.urls")),
     path("incidents/", include("incidents.urls")),

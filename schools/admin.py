@@ -40,7 +40,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "full_name", "phone")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email", "language")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = (

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 SESSION_STARTED_KEY = "sp_started_at"
@@ -45,3 +46,19 @@ class NoStoreForAuthenticatedMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in user sees the portal in the language kept on their account
+    (the one their e-mails use), on every device; before sign-in the language
+    cookie and the browser decide (LocaleMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

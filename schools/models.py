@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -31,6 +32,10 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The portal and the e-mails it sends speak this language."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -41,3 +41,15 @@ def task_force_remove_member(*, school: School, member_id: int) -> None:
     deleted, _rows = TaskForceMember.objects.filter(school=school, pk=member_id).delete()
     if not deleted:
         raise TaskForceMember.DoesNotExist
+
+
+def user_set_language(*, user: User, language: str) -> bool:
+    """Remember the language `user` reads the portal and its e-mails in.
+    Returns whether it changed; an unknown language is refused."""
+    if language not in dict(User._meta.get_field("language").choices):
+        raise ValidationError(_("Choose one of the portal's languages."))
+    if user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True

@@ -100,6 +100,21 @@ class TestOverdue:
             assert notices.scan().overdue == 3
         assert recipients("overdue") == ["a-principal", "a-safety", "b-principal"]
 
+    def test_each_recipient_reads_it_in_the_language_of_their_account(
+        self, world, deadline, emails
+    ):
+        world.safety_officer.language = "en"
+        world.safety_officer.save()
+        with at(2026, 5, 14, 8, 0):
+            notices.scan()
+            deliver_due()
+        by_person = {m.to[0]: m for m in mail.outbox}
+        english = by_person[world.safety_officer.email]
+        chinese = by_person[world.principal.email]
+        assert "overdue" in english.subject.lower()
+        assert "逾期" not in english.subject + english.body
+        assert "逾期" in chinese.subject + chinese.body
+
     def test_nothing_is_overdue_before_the_day_is_over(self, world, deadline):
         with at(2026, 5, 13, 23, 59):
             assert notices.scan().overdue == 0
