@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from safety_portal import views as portal_views
 from schools import views as school_views
 from schools.forms import LoginForm
 
@@ -28,7 +29,7 @@ account_patterns = [
 ]
 
 urlpatterns = [
-    path("", school_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", school_views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", school_views.set_language, name="set_language"),
