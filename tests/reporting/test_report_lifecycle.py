@@ -40,6 +40,13 @@ class TestTimeliness:
         report.refresh_from_db()
         assert report.timeliness == Timeliness.ON_TIME
 
+    def test_the_last_tenth_of_a_second_of_the_due_date_is_still_on_time(self, world, report):
+        with at(2026, 5, 13, 23, 59, 59, 900_000):
+            services.report_submit(report=report, by=world.safety_officer)
+        report.refresh_from_db()
+        assert report.first_submitted_at.microsecond == 900_000  # stored, not rounded up
+        assert report.timeliness == Timeliness.ON_TIME
+
     def test_a_report_submitted_at_midnight_after_the_due_date_is_late(self, world, report):
         with at(2026, 5, 14, 0, 0, 0):
             services.report_submit(report=report, by=world.safety_officer)
