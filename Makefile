@@ -29,7 +29,7 @@ run: install
 
 ## Run the whole suite (PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set).
 test: install
-	scripts/ensure_browser.sh
+	scripts/ensure_test_tools.sh
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items):
 def browser_type_launch_args(browser_type_launch_args):
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(f"CI is set but {CHROMIUM} is missing (scripts/ensure_browser.sh)")
+            pytest.fail(f"CI is set but {CHROMIUM} is missing (scripts/ensure_test_tools.sh)")
         pytest.skip(f"{CHROMIUM} is not installed")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 

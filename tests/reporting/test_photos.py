@@ -6,9 +6,13 @@ committed. No database is needed.
 
 import hashlib
 import inspect
+import json
+import os
 import random
 import re
+import shutil
 import struct
+import subprocess
 import zlib
 from dataclasses import FrozenInstanceError
 from io import BytesIO
@@ -261,6 +265,37 @@ def test_it_strips_exif_gps_xmp_and_icc_from_the_output():
         assert b"GPS" not in output
         assert b"http://ns.adobe.com/xap" not in output
         assert b"ICC-fingerprint" not in output
+
+
+# Groups exiftool reports for metadata that could locate or identify someone.
+METADATA_GROUPS = ("IFD", "ExifIFD", "GPS", "XMP", "ICC", "MakerNotes", "IPTC", "Photoshop",
+                   "Comment")
+
+
+def exiftool_groups(data: bytes, tmp_path, name: str) -> set[str]:
+    if shutil.which("exiftool") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but exiftool is missing (scripts/ensure_test_tools.sh)")
+        pytest.skip("exiftool is not installed (scripts/ensure_test_tools.sh installs it)")
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = subprocess.run(["exiftool", "-json", "-a", "-G1", "-u", str(path)],
+                            capture_output=True, text=True, check=True, timeout=30)
+    return {key.split(":", 1)[0] for key in json.loads(result.stdout)[0] if ":" in key}
+
+
+def test_exiftool_finds_no_metadata_in_what_is_stored(tmp_path):
+    """G9's measure, by a tool that is not ours: 0 EXIF/GPS/XMP in the output."""
+    original = phone_jpeg_rotated_with_gps()
+    before = exiftool_groups(original, tmp_path, "in.jpg")
+    assert {"GPS", "IFD0"} <= before, "the input must really carry EXIF and GPS"
+    assert any(g.startswith("XMP") for g in before), "and XMP"
+
+    photo = process_photo(upload(original))
+
+    for output, name in ((photo.image, "out.jpg"), (photo.thumbnail, "thumb.jpg")):
+        found = exiftool_groups(output, tmp_path, name)
+        assert {g for g in found if g.startswith(METADATA_GROUPS)} == set()
 
 
 # ------------------------------------------------------------------ U6: broken files
