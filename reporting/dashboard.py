@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import astuple, dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -184,10 +185,17 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     selected = next((d for d in deadlines if d.pk == deadline_id), None) or \
         default_deadline(deadlines, timezone.localdate(now))
-    expected = campaign.expected_schools().filter(pk__in=School.objects.visible_to(user))
+    from schools import access
+
+    if campaign.bureau_id not in access.grants(user).bureau_roles:
+        # The counts below cover every school of the bureau (the tallies count
+        # whole school types); only the bureau's own people may read them.
+        raise PermissionDenied
+    in_scope = campaign.expected_schools()
     if school_type in SchoolType.values:
-        expected = expected.filter(school_type=school_type)
-    counts = counts_for(expected, deadlines)
+        in_scope = in_scope.filter(school_type=school_type)
+    counts = counts_for(in_scope, deadlines)
+    expected = in_scope.filter(pk__in=School.objects.visible_to(user))
     stats = deadline_stats(counts, deadlines, now)
     schools, count = expected, sum(counts.expected.values())
     if selected is not None and state in STATES:

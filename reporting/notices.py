@@ -28,12 +28,13 @@ SCHOOL_RECIPIENT_ROLES = (Role.PRINCIPAL, Role.SAFETY_OFFICER)
 OVERDUE_CATCH_UP_DAYS = 7
 
 
-def _school_recipients(schools) -> list[tuple[int, str, int]]:
-    """(school id, school name, user id) for each recipient: one query."""
+def _school_recipients(schools) -> list[tuple[int, str, int, str]]:
+    """(school id, school name, user id, user's language) for each recipient:
+    one query."""
     return list(
         Membership.objects.active()
         .filter(role__in=SCHOOL_RECIPIENT_ROLES, school__in=schools)
-        .values_list("school_id", "school__name", "user_id")
+        .values_list("school_id", "school__name", "user_id", "user__language")
         .distinct()
     )
 
@@ -77,12 +78,12 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
         result.reminders += notice_enqueue_many(
             NoticeDraft(
                 key=f"reminder:{deadline.pk}:{offset}:{school_id}:{user_id}",
-                kind=Notice.Kind.REMINDER, recipient_id=user_id,
+                kind=Notice.Kind.REMINDER, recipient_id=user_id, language=language,
                 context={"path": _report_path(school_id, deadline), "school_id": school_id,
                          "school_name": name, "deadline_id": deadline.pk,
                          "deadline_date": deadline.due_date},
             )
-            for school_id, name, user_id in _school_recipients(_unsubmitted(deadline))
+            for school_id, name, user_id, language in _school_recipients(_unsubmitted(deadline))
         )
     missed = Deadline.objects.filter(
         due_date__lt=today, due_date__gte=today - dt.timedelta(days=OVERDUE_CATCH_UP_DAYS)
@@ -91,12 +92,12 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
         result.overdue += notice_enqueue_many(
             NoticeDraft(
                 key=f"overdue:{deadline.pk}:{school_id}:{user_id}",
-                kind=Notice.Kind.OVERDUE, recipient_id=user_id,
+                kind=Notice.Kind.OVERDUE, recipient_id=user_id, language=language,
                 context={"path": _report_path(school_id, deadline), "school_id": school_id,
                          "school_name": name, "deadline_id": deadline.pk,
                          "deadline_date": deadline.due_date},
             )
-            for school_id, name, user_id in _school_recipients(_unsubmitted(deadline))
+            for school_id, name, user_id, language in _school_recipients(_unsubmitted(deadline))
         )
     result.digests = _digests(today)
     return result
@@ -125,13 +126,13 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
     return notice_enqueue_many(
         NoticeDraft(
             key=f"returned:{transition.pk}:{user_id}", kind=Notice.Kind.RETURNED,
-            recipient_id=user_id,
+            recipient_id=user_id, language=language,
             context={"path": reverse("reporting:report_detail", args=[report.code]),
                      "school_id": report.school_id, "school_name": name,
                      "deadline_id": report.deadline_id,
                      "deadline_date": report.deadline.due_date},
         )
-        for _school, name, user_id in _school_recipients(
+        for _school, name, user_id, language in _school_recipients(
             School.objects.filter(pk=report.school_id))
     )
 

@@ -6,8 +6,10 @@ school_c, stands for everything a bureau user of the first district must not see
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
 
 from schools.models import Role
 from tests.schools.factories import BureauFactory, SchoolFactory, bureau_member, school_member
@@ -69,3 +71,19 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def shared_database_url() -> str:
+    """The test database, as a URL another process (a worker, gunicorn) can open."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if connection.is_in_memory_db():
+            pytest.skip("the SQLite test database is in memory: another process "
+                        "cannot open it (this test runs on PostgreSQL)")
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return (f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}")

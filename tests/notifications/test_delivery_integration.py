@@ -10,12 +10,10 @@ import socket
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from celery import Celery
-from django.db import connection
 
 from notifications.models import Notice
 from notifications.services import notice_enqueue
@@ -44,22 +42,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture
-def shared_database_url() -> str:
-    """The test database, as a URL another process can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        if connection.is_in_memory_db():
-            pytest.skip("the SQLite test database is in memory: a worker process "
-                        "cannot open it (this test runs on PostgreSQL)")
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return (f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}")
 
 
 @pytest.fixture

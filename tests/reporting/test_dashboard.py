@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from reporting import dashboard
 from reporting.models import ReportStatus
 from schools.models import SchoolType
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -142,3 +144,13 @@ def test_completeness_and_on_time_rate_per_deadline(world, login, scene):
     assert stats[scene["may13"]] == (0.75, 0.5)
     assert stats[scene["may24"]] == (0.0, None)  # not yet due: no rate
     assert "75.0%" in body
+
+
+def test_only_the_campaigns_own_bureau_may_read_its_counts(world, scene):
+    """The counts cover every school of the bureau: the selector itself refuses
+    anyone else, whatever view calls it."""
+    for outsider in (world.principal, world.foreign_principal):
+        with pytest.raises(PermissionDenied):
+            dashboard.dashboard(outsider, campaign=scene["campaign"], now=NOW)
+    assert dashboard.dashboard(world.inspector, campaign=scene["campaign"],
+                               now=NOW)["tiles"].expected == 4
