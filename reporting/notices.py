@@ -49,6 +49,19 @@ def _report_path(school_id: int, deadline: Deadline) -> str:
     return reverse("reporting:report_edit", args=[school_id, deadline.pk])
 
 
+_SENTINEL = 987_654_321
+
+
+def _report_paths(deadline: Deadline):
+    """`_report_path` for many schools of one deadline: reverse() once, not
+    once per school (24,000 reverse() calls were a fifth of a large scan)."""
+    template = _report_path(_SENTINEL, deadline)
+    if template.count(str(_SENTINEL)) != 1:
+        return lambda school_id: _report_path(school_id, deadline)
+    head, tail = template.split(str(_SENTINEL))
+    return lambda school_id: f"{head}{int(school_id)}{tail}"
+
+
 def reminder_offset(days_left: int, offsets: list[int]) -> int | None:
     """The reminder due today: the tightest configured offset not before today.
     A scan that missed a day catches up with one reminder, not several."""
@@ -75,11 +88,12 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
         offset = reminder_offset((deadline.due_date - today).days, offsets)
         if offset is None:
             continue
+        path = _report_paths(deadline)
         result.reminders += notice_enqueue_many(
             NoticeDraft(
                 key=f"reminder:{deadline.pk}:{offset}:{school_id}:{user_id}",
                 kind=Notice.Kind.REMINDER, recipient_id=user_id, language=language,
-                context={"path": _report_path(school_id, deadline), "school_id": school_id,
+                context={"path": path(school_id), "school_id": school_id,
                          "school_name": name, "deadline_id": deadline.pk,
                          "deadline_date": deadline.due_date},
             )
@@ -89,11 +103,12 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
         due_date__lt=today, due_date__gte=today - dt.timedelta(days=OVERDUE_CATCH_UP_DAYS)
     ).select_related("campaign")
     for deadline in missed:
+        path = _report_paths(deadline)
         result.overdue += notice_enqueue_many(
             NoticeDraft(
                 key=f"overdue:{deadline.pk}:{school_id}:{user_id}",
                 kind=Notice.Kind.OVERDUE, recipient_id=user_id, language=language,
-                context={"path": _report_path(school_id, deadline), "school_id": school_id,
+                context={"path": path(school_id), "school_id": school_id,
                          "school_name": name, "deadline_id": deadline.pk,
                          "deadline_date": deadline.due_date},
             )

@@ -228,3 +228,10 @@ class TestNoticePage:
         assert response.status_code == 404
         notice.refresh_from_db()
         assert notice.read_at is None
+
+
+def test_the_scans_links_are_the_report_pages_reverse_gives(deadline):
+    path = notices._report_paths(deadline)
+    for school_id in (1, 42, 987_654_321, 10**12):
+        assert path(school_id) == reverse("reporting:report_edit",
+                                          args=[school_id, deadline.pk])
