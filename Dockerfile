@@ -12,5 +12,7 @@ RUN pip install . && \
     mkdir -p /app/var/media && chown -R portal /app/var
 USER portal
 EXPOSE 8000
+# Workers: WEB_CONCURRENCY (gunicorn reads it), 3 unless the deployment says more.
+ENV WEB_CONCURRENCY=3
 CMD ["gunicorn", "safety_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+     "--timeout", "60", "--access-logfile", "-"]
