@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schools import access
 from schools.models import School, SchoolType
 
 from . import tallies
@@ -34,8 +35,6 @@ SCHOOLS_PER_PAGE = 50
 
 
 def campaigns_for(user) -> QuerySet[Campaign]:
-    from schools import access
-
     return Campaign.objects.filter(bureau_id__in=list(access.grants(user).bureau_roles))
 
 
@@ -185,8 +184,6 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     selected = next((d for d in deadlines if d.pk == deadline_id), None) or \
         default_deadline(deadlines, timezone.localdate(now))
-    from schools import access
-
     if campaign.bureau_id not in access.grants(user).bureau_roles:
         # The counts below cover every school of the bureau (the tallies count
         # whole school types); only the bureau's own people may read them.

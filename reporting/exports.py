@@ -39,6 +39,7 @@ from schools.models import School, SchoolType
 
 from .dashboard import counts_for, deadline_stats
 from .models import (
+    REVIEWABLE_STATUSES,
     SECTIONS,
     Campaign,
     Deadline,
@@ -59,7 +60,6 @@ LATE = Timeliness.LATE.value
 MISSING = Timeliness.MISSING.value
 RETURNED = ReportStatus.RETURNED.value
 APPROVED = ReportStatus.APPROVED.value
-AWAITING_REVIEW = frozenset({ReportStatus.SUBMITTED.value, ReportStatus.RESUBMITTED.value})
 NOT_YET_DUE = "not_yet_due"
 
 # The labels are the models' own (and the dashboard's "Not yet due"), so the
@@ -105,7 +105,7 @@ def cell_state(status: str | None, first_submitted_at: dt.datetime | None,
         return APPROVED
     if status == ReportStatus.RETURNED:
         return RETURNED
-    if status in AWAITING_REVIEW:
+    if status in REVIEWABLE_STATUSES:
         return ON_TIME if first_submitted_at < closes_at else LATE
     return NOT_YET_DUE if closes_at > now else MISSING
 
