@@ -178,11 +178,13 @@ class TestReturnedAndDigest:
 def test_a_report_returned_while_redis_is_down_is_saved_and_its_notice_waits(
     world, deadline, settings
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     from safety_portal.celery import app
 
+    # Saved before the settings change: app.conf reads Django's settings, so
+    # saving afterwards would "restore" the dead broker for every later test.
     saved = (app.conf.broker_url, app.conf.task_always_eager)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     app.conf.broker_url = settings.CELERY_BROKER_URL
     app.conf.task_always_eager = False
     try:
