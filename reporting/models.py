@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Bureau, School, SchoolType, TimeStampedModel
+from core.models import TimeStampedModel
+from schools.models import Bureau, School, SchoolType
 
 
 class Measure(models.TextChoices):

@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from safety_portal import views as portal_views
-from schools import views as school_views
 from schools.forms import LoginForm
 
 account_patterns = [
@@ -30,9 +29,9 @@ account_patterns = [
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
-    path("healthz", school_views.healthz, name="healthz"),
+    path("healthz", portal_views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
-    path("i18n/setlang/", school_views.set_language, name="set_language"),
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("schools/", include("schools.urls")),
     path("reporting/", include("reporting.urls")),
     path("incidents/", include("incidents.urls")),

@@ -1,13 +1,22 @@
-"""The workbench (工作台): the one page that gathers every app's part for the
-person signed in. It composes the apps' selectors and holds no rules; it lives
-here because schools, the ground floor, may not import the apps above it."""
+"""Project-wide views. The workbench (工作台) gathers every app's part for the
+person signed in: it composes the apps' selectors and holds no rules, and lives
+here because schools, the ground floor, may not import the apps above it. Also
+the health check and the language switch."""
+
+import contextlib
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET
 
 from reporting import selectors as reporting_selectors
 from schools import access
 from schools import selectors as school_selectors
+from schools import services as school_services
 from schools.access import Perm
 from schools.models import Role, TaskForceMember
 
@@ -40,3 +49,27 @@ def home(request):
     if context["is_district"]:
         context["overview"] = school_selectors.district_overview(user)
     return render(request, "schools/home.html", context)
+
+
+@require_GET
+def healthz(request):
+    """Liveness and database reachability for container health checks. Says
+    nothing about the data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
+        return JsonResponse({"status": "error"}, status=503)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def set_language(request):
+    """Django's language switch (cookie, then back to `next`), which for a
+    signed-in user also keeps the choice on the account: their e-mails and
+    their other devices follow it."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER)
+    if request.method == "POST" and request.user.is_authenticated and language:
+        with contextlib.suppress(ValidationError):  # Django's view ignored it too
+            school_services.user_set_language(user=request.user, language=language)
+    return response

@@ -1,14 +1,9 @@
-import contextlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views import i18n as i18n_views
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from . import access, selectors, services
 from .access import Perm
@@ -68,27 +63,3 @@ def task_force_remove(request, pk: int, member_id: int):
                     status=404)
     messages.success(request, _("Removed from the task force."))
     return redirect("schools:detail", pk=school.pk)
-
-
-@require_GET
-def healthz(request):
-    """Liveness and database reachability for container health checks. Says
-    nothing about the data."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
-        return JsonResponse({"status": "error"}, status=503)
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def set_language(request):
-    """Django's language switch (cookie, then back to `next`), which for a
-    signed-in user also keeps the choice on the account: their e-mails and
-    their other devices follow it."""
-    response = i18n_views.set_language(request)
-    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER)
-    if request.method == "POST" and request.user.is_authenticated and language:
-        with contextlib.suppress(ValidationError):  # Django's view ignored it too
-            services.user_set_language(user=request.user, language=language)
-    return response

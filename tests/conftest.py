@@ -5,8 +5,10 @@ school_b (a peer school in the same district). A second district, with
 school_c, stands for everything a bureau user of the first district must not see.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -15,6 +17,19 @@ from schools.models import Role
 from tests.schools.factories import BureauFactory, SchoolFactory, bureau_member, school_member
 
 LOGIN_BACKEND = "schools.backends.PortalBackend"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(moment: str) -> dt.datetime:
+    """"2026-05-13 23:59:59" (or "2026-05-13 09:00") as an aware datetime in
+    Asia/Shanghai, the bureau's zone."""
+    return dt.datetime.fromisoformat(moment).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def at():
+    """at("2026-05-13 09:00"): a moment in Asia/Shanghai, for services' at=."""
+    return shanghai
 
 
 @dataclass

@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
-    # Ground floor first: every other app may import schools.
+    # core is below everything (no tables), then the ground floor: every
+    # other app may import schools.
+    "core",
     "schools",
     "audit",
     "notifications",
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "attendance",
     "psych_screening",
     "campus",
+    # Project-wide commands and views; above every app.
+    "safety_portal.apps.SafetyPortalConfig",
 ]
 
 MIDDLEWARE = [

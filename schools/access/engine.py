@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.dispatch import Signal
 from django.http import Http404
 
-from .models import SCHOOL_ROLES, Membership, Role, School
+from ..models import SCHOOL_ROLES, Membership, Role, School
+from .signals import access_denied
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 logger = logging.getLogger("safety_portal.access")
-
-# Sent on every refused access: sender=None, request, user, perm, target, outcome.
-access_denied = Signal()
-
 
 class Perm(StrEnum):
     VIEW_SCHOOL = "view_school"

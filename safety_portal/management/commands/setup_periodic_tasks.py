@@ -2,37 +2,28 @@
 
 Each app lists its own schedules in `<app>/schedules.py` as SCHEDULES =
 {name: (task, crontab fields)}; this command gathers them from every installed
-app, so schools (the ground floor) imports no other app. Idempotent: existing
+app through core.discovery. Idempotent: existing
 entries are updated, stale ones of ours removed. Times are Asia/Shanghai
 (CELERY_TIMEZONE), never beat's UTC default."""
 
-from importlib import import_module
-from importlib.util import find_spec
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-# This app's own: name -> (task, crontab fields). https://crontab.guru explains each line.
-SCHEDULES = {
-    # https://crontab.guru/#30_3_*_*_*  every day at 03:30
-    "Clear expired sessions": ("schools.clear_expired_sessions",
-                               {"minute": "30", "hour": "3"}),
-    # https://crontab.guru/#45_3_*_*_0  Sundays at 03:45
-    "Prune old sign-in logs": ("schools.prune_login_logs",
-                               {"minute": "45", "hour": "3", "day_of_week": "0"}),
-}
+from core.discovery import app_modules
+
 PREFIX = "[portal] "
 
 
 def all_schedules() -> dict:
-    found = dict(SCHEDULES)
-    for config in apps.get_app_configs():
-        if config.name == "schools" or find_spec(f"{config.name}.schedules") is None:
-            continue
-        found.update(import_module(f"{config.name}.schedules").SCHEDULES)
+    """name -> (task, crontab fields), from every app's schedules module."""
+    found: dict = {}
+    for module in app_modules("schedules"):
+        duplicate = found.keys() & module.SCHEDULES.keys()
+        if duplicate:
+            raise ValueError(f"schedules declared twice: {sorted(duplicate)}")
+        found.update(module.SCHEDULES)
     return found
 
 

@@ -1,0 +1,40 @@
+"""Each app plugs into the house by adding a module with a known name; this is
+the one place that finds them (in INSTALLED_APPS order), so the ground floor and
+the infrastructure never import a domain app.
+
+Known module names:
+
+=================  ===========================================================
+``schedules``      SCHEDULES = {name: (task, crontab fields)} for Celery beat
+``demo``           seed(stdout, ...) adding the app's demo data
+``notice_kinds``   registers notice kinds with notifications.kinds
+``followup_kinds`` registers follow-up kinds with followups.kinds
+``access_rules``   permissions and rules for schools.access
+``navigation``     NAV entries (the top bar's links)
+=================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
+
+from django.apps import apps
+
+PLUG_IN_MODULES = frozenset({"schedules", "demo", "notice_kinds", "followup_kinds",
+                             "access_rules", "navigation"})
+
+
+def app_modules(name: str) -> list[ModuleType]:
+    """Every installed app's ``<app>.<name>`` module, imported, in INSTALLED_APPS
+    order. Raises ValueError for a name not in PLUG_IN_MODULES (a typo would
+    otherwise find nothing, silently)."""
+    if name not in PLUG_IN_MODULES:
+        raise ValueError(f"unknown plug-in module name {name!r}")
+    found = []
+    for config in apps.get_app_configs():
+        dotted = f"{config.name}.{name}"
+        if find_spec(config.name) is not None and find_spec(dotted) is not None:
+            found.append(import_module(dotted))
+    return found

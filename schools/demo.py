@@ -1,0 +1,178 @@
+"""Demo data of the ground floor: one district, 30 schools of every type,
+people in every role (called first by `manage.py seed_demo`; each app above adds
+its own in `<app>/demo.py`).
+
+Idempotent: run it again and nothing is duplicated, and passwords that were
+changed are left alone. Demo passwords are set only with DEBUG on; under
+production settings the accounts get unusable passwords.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .models import (
+    Bureau,
+    Membership,
+    Role,
+    School,
+    SchoolClass,
+    SchoolType,
+    TaskForceMember,
+    User,
+)
+from .services import task_force_add_member
+
+DEMO_PASSWORD = "Demo-2026-anquan"
+BUREAU_CODE = "DEMO-EDU"
+BUREAU_NAME = "示例区教育和体育局"
+
+GRADES = {
+    SchoolType.KINDERGARTEN: range(1, 4),
+    SchoolType.PRIMARY: range(1, 7),
+    SchoolType.JUNIOR: range(7, 10),
+    SchoolType.SENIOR: range(10, 13),
+    SchoolType.NINE_YEAR: range(1, 10),
+    SchoolType.COMPLETE_SECONDARY: range(7, 13),
+    SchoolType.TWELVE_YEAR: range(1, 13),
+    SchoolType.SPECIAL: range(1, 10),
+}
+
+# (type, name); 30 schools covering every type. Number 29 is closed and 30 is
+# outside the campaign, so rates and "expected" counts have something to skip.
+SCHOOLS = [
+    (SchoolType.PRIMARY, "示例区实验小学"),
+    (SchoolType.PRIMARY, "示例区第二小学"),
+    (SchoolType.PRIMARY, "示例区第三小学"),
+    (SchoolType.PRIMARY, "东城镇中心小学"),
+    (SchoolType.PRIMARY, "西河镇中心小学"),
+    (SchoolType.PRIMARY, "南湖小学"),
+    (SchoolType.PRIMARY, "北关小学"),
+    (SchoolType.PRIMARY, "柳林小学"),
+    (SchoolType.PRIMARY, "桃园小学"),
+    (SchoolType.KINDERGARTEN, "示例区第一幼儿园"),
+    (SchoolType.KINDERGARTEN, "示例区第二幼儿园"),
+    (SchoolType.KINDERGARTEN, "东城镇中心幼儿园"),
+    (SchoolType.KINDERGARTEN, "西河镇中心幼儿园"),
+    (SchoolType.KINDERGARTEN, "阳光幼儿园"),
+    (SchoolType.JUNIOR, "示例区第一初级中学"),
+    (SchoolType.JUNIOR, "示例区第二初级中学"),
+    (SchoolType.JUNIOR, "东城镇初级中学"),
+    (SchoolType.JUNIOR, "西河镇初级中学"),
+    (SchoolType.SENIOR, "示例区第一高级中学"),
+    (SchoolType.SENIOR, "示例区第二高级中学"),
+    (SchoolType.NINE_YEAR, "南湖九年一贯制学校"),
+    (SchoolType.NINE_YEAR, "北山九年一贯制学校"),
+    (SchoolType.NINE_YEAR, "青石九年一贯制学校"),
+    (SchoolType.COMPLETE_SECONDARY, "示例区实验中学"),
+    (SchoolType.TWELVE_YEAR, "示例区外国语学校"),
+    (SchoolType.SPECIAL, "示例区特殊教育学校"),
+    (SchoolType.PRIMARY, "红星小学"),
+    (SchoolType.KINDERGARTEN, "红星幼儿园"),
+    (SchoolType.PRIMARY, "石桥村小学"),
+    (SchoolType.JUNIOR, "示例区民办育才中学"),
+]
+CLOSED = {29}
+OUT_OF_CAMPAIGN = {30}
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["建国", "海燕", "志强", "丽娟", "伟", "静", "秀英", "敏", "军", "洋", "艳", "勇",
+         "杰", "娜", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "文", "华"]
+
+SCHOOL_ROLE_ACCOUNTS = [
+    # (username suffix, role, duty on the task force or None)
+    ("principal", Role.PRINCIPAL, "组长：全面负责"),
+    ("safety", Role.SAFETY_OFFICER, "校园安全与进度报告"),
+    ("teacher-a", Role.HEAD_TEACHER, None),
+    ("teacher-b", Role.HEAD_TEACHER, None),
+    ("counselor", Role.COUNSELOR, "心理健康"),
+    ("staff", Role.STAFF, None),
+]
+BUREAU_ACCOUNTS = [
+    ("bureau-admin", Role.BUREAU_ADMIN, "刘建华"),
+    ("inspector", Role.INSPECTOR, "陈志明"),
+    ("inspector2", Role.INSPECTOR, "赵丽"),
+    ("auditor", Role.AUDITOR, "孙敏"),
+]
+
+
+@dataclass
+class District:
+    """What seed_district made: the bureau, the logins worth printing, how many
+    users were new."""
+
+    bureau: Bureau | None = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    created_users: int = 0
+
+
+def _name(n: int) -> str:
+    return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+
+
+def seed_district(*, schools: int = len(SCHOOLS)) -> District:
+    """The demo bureau, its first `schools` schools with classes and staff in
+    every role, and the bureau's accounts."""
+    district = District()
+    bureau, _ = Bureau.objects.get_or_create(code=BUREAU_CODE, defaults={"name": BUREAU_NAME})
+    district.bureau = bureau
+    for username, role, full_name in BUREAU_ACCOUNTS:
+        user = _user(district, username, full_name)
+        Membership.objects.get_or_create(user=user, role=role, bureau=bureau)
+        district.logins.append((username, role.label, BUREAU_NAME))
+    for number, (school_type, name) in enumerate(SCHOOLS[:schools], start=1):
+        _school(district, bureau, number, school_type, name)
+        if number <= 2:
+            district.logins += [(f"s{number:02d}-{suffix}", role.label, name)
+                                for suffix, role, _ in SCHOOL_ROLE_ACCOUNTS]
+    return district
+
+
+def _user(district: District, username: str, full_name: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"full_name": full_name}
+    )
+    if created:
+        if settings.DEBUG:
+            user.set_password(DEMO_PASSWORD)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password"])
+    district.created_users += int(created)
+    return user
+
+
+def _school(district: District, bureau: Bureau, number: int, school_type: str,
+            name: str) -> School:
+    school, _ = School.objects.get_or_create(
+        code=f"S{number:03d}",
+        defaults={
+            "bureau": bureau,
+            "name": name,
+            "school_type": school_type,
+            "address": f"示例区{name[:2]}路{number}号",
+            "is_open": number not in CLOSED,
+            "in_campaign": number not in OUT_OF_CAMPAIGN,
+        },
+    )
+    classes = []
+    for grade in GRADES[school_type]:
+        for class_number in (1, 2):
+            cls, _ = SchoolClass.objects.get_or_create(
+                school=school, grade=grade, number=class_number
+            )
+            classes.append(cls)
+    has_task_force = TaskForceMember.objects.filter(school=school).exists()
+    for index, (suffix, role, duty) in enumerate(SCHOOL_ROLE_ACCOUNTS):
+        user = _user(district, f"s{number:02d}-{suffix}", _name(number * 10 + index))
+        membership, created = Membership.objects.get_or_create(
+            user=user, role=role, school=school
+        )
+        if created and role == Role.HEAD_TEACHER:
+            first = 0 if suffix.endswith("a") else 1
+            membership.classes.set(classes[first::2][:3])
+        if not has_task_force and duty is not None:
+            task_force_add_member(
+                school=school, user=user, duty=duty, is_leader=role == Role.PRINCIPAL
+            )
+    return school
