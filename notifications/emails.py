@@ -44,6 +44,7 @@ def render_notice_email(notice: Notice, *, connection=None) -> EmailMultiAlterna
             "campaign_name": context.get("campaign_name", ""),
             "deadline_date": date.fromisoformat(deadline) if deadline else None,
             "count": context.get("count"),
+            "deadline_kinds": context.get("deadline_kinds") or [],
         }
         subject = render_to_string(f"emails/{notice.kind}_subject.txt", values)
         text = render_to_string(f"emails/{notice.kind}.txt", values)

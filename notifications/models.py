@@ -30,6 +30,9 @@ CONTEXT_KEYS: dict[str, tuple[type, ...]] = {
     "deadline_date": (str,),  # "YYYY-MM-DD"
     "report_id": (int,),
     "count": (int,),  # digest: how many items wait
+    # Which reports are due (codes such as "progress", "year_end"): one message
+    # may name two reports due the same day.
+    "deadline_kinds": (list,),
 }
 
 

@@ -158,6 +158,10 @@ def _clean_context(context: Mapping[str, object]) -> dict:
             raise ValueError(f"notice context {name!r} has the wrong type")
         if isinstance(value, str) and len(value) > _MAX_TEXT:
             raise ValueError(f"notice context {name!r} is longer than {_MAX_TEXT} characters")
+        if isinstance(value, list) and not all(
+                isinstance(v, str) and len(v) <= 40 for v in value[:10]) or (
+                isinstance(value, list) and len(value) > 10):
+            raise ValueError(f"notice context {name!r} must be a short list of codes")
         cleaned[name] = value
     if not is_portal_path(cleaned.get("path")):
         raise ValueError("a notice context needs 'path', a relative link into the portal")

@@ -97,7 +97,7 @@ class ReportTransitionInline(admin.TabularInline):
     model = ReportTransition
     extra = 0
     can_delete = False
-    fields = ("at", "from_status", "to_status", "actor", "reason")
+    fields = ("at", "from_state", "to_state", "actor", "reason")
     readonly_fields = fields
 
 

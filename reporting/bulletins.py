@@ -6,13 +6,15 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from core import clock
 from schools import access
 from schools.models import User
 
-from .models import Bulletin, Deadline, ProgressReport
+from . import workflows
+from .models import Bulletin, Deadline, ProgressReport, Timeliness
 
 
 def bulletin_figures(deadline: Deadline) -> dict:
@@ -20,19 +22,15 @@ def bulletin_figures(deadline: Deadline) -> dict:
     Three queries."""
     expected = list(deadline.campaign.expected_schools().order_by("code")
                     .values_list("pk", "name"))
-    submitted = dict(ProgressReport.objects.filter(
-        deadline=deadline, first_submitted_at__isnull=False,
+    submitted = dict(ProgressReport.objects.submitted().filter(
+        deadline=deadline,
         school_id__in=[pk for pk, _name in expected],
     ).values_list("school_id", "first_submitted_at"))
-    on_time, late, missing = [], [], []
+    by_timeliness: dict[Timeliness, list[str]] = {t: [] for t in Timeliness}
     for pk, name in expected:
-        at = submitted.get(pk)
-        if at is None:
-            missing.append(name)
-        elif at < deadline.closes_at:
-            on_time.append(name)
-        else:
-            late.append(name)
+        by_timeliness[deadline.timeliness(submitted.get(pk))].append(name)
+    on_time, late = by_timeliness[Timeliness.ON_TIME], by_timeliness[Timeliness.LATE]
+    missing = by_timeliness[Timeliness.MISSING]
     n = len(expected)
     return {"expected": n, "submitted": len(submitted), "on_time": on_time, "late": late,
             "missing": missing,
@@ -63,16 +61,18 @@ def _check(by: User, deadline: Deadline) -> None:
 
 
 @transaction.atomic
-def bulletin_draft(*, deadline: Deadline, by: User) -> Bulletin:
+def bulletin_draft(*, deadline: Deadline, by: User, at: dt.datetime | None = None) -> Bulletin:
     """The deadline's notice, drafted from the data on first use. A draft's
-    figures are refreshed each time it is opened; a published one is frozen."""
+    figures are refreshed each time it is opened; a published one is frozen.
+    Raises PermissionDenied, or ValidationError before the deadline closes."""
+    at = at or clock.now()
     _check(by, deadline)
-    if deadline.closes_at > timezone.now():
+    if not deadline.is_closed(at):
         raise ValidationError(_("The deadline has not passed yet."))
     figures = bulletin_figures(deadline)
     bulletin = Bulletin.objects.select_for_update().filter(deadline=deadline).first()
     if bulletin is None:
-        remedy_by = timezone.localdate() + dt.timedelta(days=3)
+        remedy_by = clock.today(at) + dt.timedelta(days=3)
         title, body = _default_wording(deadline, figures, remedy_by)
         return Bulletin.objects.create(deadline=deadline, title=title, body=body,
                                        remedy_by=remedy_by, figures=figures)
@@ -95,17 +95,14 @@ def bulletin_edit(*, bulletin: Bulletin, by: User, title: str, body: str,
 
 
 @transaction.atomic
-def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
-    _check(by, bulletin.deadline)
-    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
-    if bulletin.status != Bulletin.Status.DRAFT:
-        raise ValidationError(_("This notice has already been published."))
-    bulletin.figures = bulletin_figures(bulletin.deadline)
-    bulletin.status = Bulletin.Status.PUBLISHED
-    bulletin.published_at = timezone.now()
-    bulletin.published_by = by
-    bulletin.save()
-    return bulletin
+def bulletin_publish(*, bulletin: Bulletin, by: User, at: dt.datetime | None = None) -> Bulletin:
+    """Publish the notice (workflows.BULLETIN): its figures are counted once
+    more and frozen. Raises PermissionDenied, InvalidTransition."""
+    applied = workflows.BULLETIN.apply(
+        bulletin, "publish", by=by, at=at,
+        changes=lambda locked, when: {"figures": bulletin_figures(locked.deadline),
+                                      "published_at": when, "published_by": by})
+    return applied.obj
 
 
 def bulletin_workbook(bulletin: Bulletin, out) -> None:

@@ -21,7 +21,14 @@ from schools import access
 from schools.models import School, SchoolType
 
 from . import tallies
-from .models import Campaign, Deadline, DeadlineKind, ProgressReport, ReportStatus
+from .models import (
+    Campaign,
+    Deadline,
+    DeadlineKind,
+    ProgressReport,
+    ReportStatus,
+    timeliness_at,
+)
 
 STATE_LABELS = [
     ("on_time", _("On time")),
@@ -48,8 +55,8 @@ def _state_q(state: str, deadline: Deadline) -> Q:
     reports = ProgressReport.objects.filter(school=OuterRef("pk"), deadline=deadline)
     submitted = reports.filter(first_submitted_at__isnull=False)
     return {
-        "on_time": Q(Exists(submitted.filter(first_submitted_at__lt=deadline.closes_at))),
-        "late": Q(Exists(submitted.filter(first_submitted_at__gte=deadline.closes_at))),
+        "on_time": Q(Exists(submitted.filter(deadline.on_time_q()))),
+        "late": Q(Exists(submitted.filter(deadline.late_q()))),
         "missing": ~Q(Exists(submitted)),
         "returned": Q(Exists(reports.filter(status=ReportStatus.RETURNED))),
         "approved": Q(Exists(reports.filter(status=ReportStatus.APPROVED))),
@@ -121,7 +128,7 @@ def deadline_stats(counts: Counts, deadlines: list[Deadline],
         expected, m = counts.of(d)
         result.append(DeadlineStats(
             deadline=d, expected=expected, submitted=m.submitted, on_time=m.on_time,
-            returned=m.returned, approved=m.approved, is_closed=d.closes_at <= now))
+            returned=m.returned, approved=m.approved, is_closed=d.is_closed(now)))
     return result
 
 
@@ -157,6 +164,7 @@ def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], page_numbe
         paginator.count = count  # a cached_property: set, it is not queried
     page = paginator.get_page(page_number)
     school_list = list(page.object_list)
+    closing = {d.pk: d.closes_at for d in deadlines}
     found = {
         (s, d): (status, submitted_at)
         for s, d, status, submitted_at in ProgressReport.objects.filter(
@@ -168,10 +176,7 @@ def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], page_numbe
         row = MatrixRow(school=school)
         for d in deadlines:
             status, submitted_at = found.get((school.pk, d.pk), ("", None))
-            if submitted_at is not None:
-                state = "on_time" if submitted_at < d.closes_at else "late"
-            else:
-                state = "missing" if d.closes_at <= now else "upcoming"
+            state = timeliness_at(submitted_at, closing[d.pk], now).value
             review = status if status in (ReportStatus.RETURNED, ReportStatus.APPROVED) else ""
             row.cells.append(Cell(state=state, review=review))
         rows.append(row)

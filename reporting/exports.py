@@ -49,7 +49,7 @@ from .models import (
     ReportMeasure,
     ReportStatus,
     Timeliness,
-    timeliness_of,
+    timeliness_at,
 )
 
 Progress = Callable[[int, int], Any]
@@ -60,7 +60,7 @@ LATE = Timeliness.LATE.value
 MISSING = Timeliness.MISSING.value
 RETURNED = ReportStatus.RETURNED.value
 APPROVED = ReportStatus.APPROVED.value
-NOT_YET_DUE = "not_yet_due"
+NOT_YET_DUE = Timeliness.UPCOMING.value
 
 # The labels are the models' own (and the dashboard's "Not yet due"), so the
 # catalogue holds each word once.
@@ -106,8 +106,8 @@ def cell_state(status: str | None, first_submitted_at: dt.datetime | None,
     if status == ReportStatus.RETURNED:
         return RETURNED
     if status in REVIEWABLE_STATUSES:
-        return ON_TIME if first_submitted_at < closes_at else LATE
-    return NOT_YET_DUE if closes_at > now else MISSING
+        return timeliness_at(first_submitted_at, closes_at).value
+    return timeliness_at(None, closes_at, now).value
 
 
 def deadline_label(deadline: Deadline) -> str:
@@ -292,11 +292,10 @@ def write_report_list_workbook(*, reports: QuerySet[ProgressReport], out: IO[byt
         for report in chunk:
             school, deadline = report.school, report.deadline
             submitted_at = report.first_submitted_at
+            timeliness = words[deadline.timeliness(submitted_at, now).value]
             if submitted_at is None:
-                timeliness = words[NOT_YET_DUE if deadline.closes_at > now else MISSING]
                 local = None
             else:
-                timeliness = words[timeliness_of(submitted_at, deadline).value]
                 local = timezone.localtime(submitted_at, shanghai).replace(tzinfo=None)
             texts = report.sections if isinstance(report.sections, dict) else {}
             ws.append(

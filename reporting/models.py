@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core import clock
+from core.models import TimeStampedModel, TransitionRecord
 from schools.models import Bureau, School, SchoolType
 
 
@@ -116,8 +117,26 @@ class Deadline(TimeStampedModel):
         submission strictly before it is on time."""
         # The bureau's zone (settings.TIME_ZONE), not whichever zone a request
         # activated: a deadline closes at the same instant for every reader.
-        next_day = self.due_date + dt.timedelta(days=1)
-        return dt.datetime.combine(next_day, dt.time.min, tzinfo=timezone.get_default_timezone())
+        return clock.end_of_day(self.due_date)
+
+    def is_closed(self, at: dt.datetime) -> bool:
+        """Has the due date fully passed at `at`?"""
+        return self.closes_at <= at
+
+    def on_time_q(self, field: str = "first_submitted_at") -> Q:
+        """The on-time rule (`timeliness_at`) as a filter on reports of this
+        deadline: first submitted strictly before the deadline closes."""
+        return Q(**{f"{field}__lt": self.closes_at})
+
+    def late_q(self, field: str = "first_submitted_at") -> Q:
+        """Submitted, but not before the deadline closed (the complement of
+        on_time_q among submitted reports)."""
+        return Q(**{f"{field}__gte": self.closes_at})
+
+    def timeliness(self, first_submitted_at: dt.datetime | None,
+                   now: dt.datetime | None = None) -> Timeliness:
+        """`timeliness_at` for this deadline."""
+        return timeliness_at(first_submitted_at, self.closes_at, now)
 
     @property
     def is_moved(self) -> bool:
@@ -140,6 +159,27 @@ class Timeliness(models.TextChoices):
     ON_TIME = "on_time", _("On time")
     LATE = "late", _("Late")
     MISSING = "missing", _("Not submitted")
+    UPCOMING = "upcoming", _("Not yet due")
+
+
+def timeliness_at(first_submitted_at: dt.datetime | None, closes_at: dt.datetime,
+                  now: dt.datetime | None = None) -> Timeliness:
+    """THE on-time rule, used by every count, export, notice and the 通报.
+
+    A report is on time when its *first* submission (server time) is strictly
+    before `closes_at`, the first instant after the due date in the bureau's
+    zone (Deadline.closes_at: 00:00:00 Asia/Shanghai the next day), so
+    23:59:59.9 is on time and 00:00:00.0 late (security.md G13). A resubmission
+    never changes it. An unsubmitted report is MISSING, or UPCOMING when `now`
+    is given and the deadline has not closed yet. In SQL the same rule is
+    Deadline.on_time_q() / late_q(). Takes the closing instant, not the
+    deadline, because exports call it a million times for a large district.
+    """
+    if first_submitted_at is not None:
+        return Timeliness.ON_TIME if first_submitted_at < closes_at else Timeliness.LATE
+    if now is not None and now < closes_at:
+        return Timeliness.UPCOMING
+    return Timeliness.MISSING
 
 
 # Sections of each kind of report, in the order a bureau expects them
@@ -168,6 +208,14 @@ class ProgressReportQuerySet(models.QuerySet):
 
     def submitted(self) -> ProgressReportQuerySet:
         return self.filter(first_submitted_at__isnull=False)
+
+    def on_time(self, deadline: Deadline) -> ProgressReportQuerySet:
+        """Reports of `deadline` first submitted on time (timeliness_at)."""
+        return self.filter(deadline.on_time_q(), deadline=deadline)
+
+    def late(self, deadline: Deadline) -> ProgressReportQuerySet:
+        """Reports of `deadline` first submitted after it closed."""
+        return self.filter(deadline.late_q(), deadline=deadline)
 
 
 class ProgressReport(TimeStampedModel):
@@ -210,7 +258,7 @@ class ProgressReport(TimeStampedModel):
 
     @property
     def timeliness(self) -> Timeliness:
-        return timeliness_of(self.first_submitted_at, self.deadline)
+        return self.deadline.timeliness(self.first_submitted_at)
 
     @property
     def is_editable(self) -> bool:
@@ -220,14 +268,6 @@ class ProgressReport(TimeStampedModel):
     def was_resubmitted(self) -> bool:
         return self.last_submitted_at is not None and self.last_submitted_at != \
             self.first_submitted_at
-
-
-def timeliness_of(first_submitted_at: dt.datetime | None, deadline: Deadline) -> Timeliness:
-    if first_submitted_at is None:
-        return Timeliness.MISSING
-    if first_submitted_at < deadline.closes_at:
-        return Timeliness.ON_TIME
-    return Timeliness.LATE
 
 
 class ReportMeasure(models.Model):
@@ -251,29 +291,23 @@ class ReportMeasure(models.Model):
         return self.get_measure_display()
 
 
-class ReportTransition(models.Model):
-    """One status change: the report's timeline (提交 → 退回 → 再次提交 → 通过)."""
+class ReportTransition(TransitionRecord):
+    """One status change: the report's timeline (提交 → 退回 → 再次提交 → 通过),
+    written by reporting.workflows.REPORT's apply()."""
 
     report = models.ForeignKey(
         ProgressReport, on_delete=models.CASCADE, related_name="transitions",
         verbose_name=_("report"),
     )
-    from_status = models.CharField(_("from"), max_length=12, choices=ReportStatus.choices)
-    to_status = models.CharField(_("to"), max_length=12, choices=ReportStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    from_state = models.CharField(_("from"), max_length=20, choices=ReportStatus.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=ReportStatus.choices)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 MAX_PHOTOS_PER_REPORT = 20

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 
 from schools.models import School
 
-from . import tallies
+from . import followups, tallies
 from .models import Deadline
 
 # What decides whether, and under which type, a school's reports are counted.
@@ -24,11 +24,17 @@ def remember_school(sender, instance: School, raw=False, **kwargs) -> None:
 @receiver(post_save, sender=School, dispatch_uid="reporting.school_saved")
 def recount_school(sender, instance: School, created=False, raw=False, **kwargs) -> None:
     """A school closed, reopened, taken out of the campaign or given another
-    type: recount the deadlines it has reports for, in the same transaction."""
+    type: recount the deadlines it has reports for, and open or cancel its
+    report-due follow-ups, in the same transaction. A new school gets
+    follow-ups for the deadlines within reach."""
     before = getattr(instance, "_counted_before", None)
     instance._counted_before = None
-    if raw or created or before is None:
+    if raw:
         return
-    if all(before[name] == getattr(instance, name) for name in COUNTED_BY):
+    if created:
+        followups.school_changed(instance)  # a new school owes the open deadlines
+        return
+    if before is None or all(before[name] == getattr(instance, name) for name in COUNTED_BY):
         return
     tallies.rebuild(Deadline.objects.filter(reports__school=instance).distinct())
+    followups.school_changed(instance)

@@ -18,7 +18,6 @@ from .models import (
     ProgressReport,
     ReportStatus,
     Timeliness,
-    timeliness_of,
 )
 
 
@@ -60,7 +59,7 @@ def school_deadline_rows(school: School, today: dt.date | None = None) -> list[D
         report = reports.get(d.pk)
         rows.append(DeadlineRow(
             deadline=d, report=report,
-            timeliness=timeliness_of(report.first_submitted_at if report else None, d),
+            timeliness=d.timeliness(report.first_submitted_at if report else None),
             days_left=(d.due_date - today).days,
         ))
     return rows

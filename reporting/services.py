@@ -1,9 +1,12 @@
 """Business actions of the reporting cycle. Views, admin actions, tasks and
 commands all call these; none writes the models directly.
 
-Lifecycle: draft → submitted → returned (reason required) → resubmitted →
-approved. Nothing is edited after submission unless it is returned. Each change
-is a ReportTransition with who and when.
+Lifecycle (reporting/workflows.py): draft → submitted → returned (reason
+required) → resubmitted → approved. Nothing is edited after submission unless
+it is returned. Each change goes through the declared workflow's apply(): a
+ReportTransition row with who and when, and an audit row. Services take `at=`
+(default: core.clock.now()) so demo data is written as of the past without
+patching the clock.
 """
 
 from __future__ import annotations
@@ -17,19 +20,18 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
 from schools import access
 from schools.access import Perm
 from schools.models import Bureau, School, User
 
-from . import notices, tallies
+from . import followups, notices, tallies, workflows
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
     MAX_PHOTOS_PER_REPORT,
-    REVIEWABLE_STATUSES,
     SECTIONS,
     Campaign,
     Deadline,
@@ -39,7 +41,6 @@ from .models import (
     ReportMeasure,
     ReportPhoto,
     ReportStatus,
-    ReportTransition,
 )
 from .photos import (
     PhotoRejected,
@@ -99,14 +100,18 @@ def campaign_generate_deadlines(*, campaign: Campaign) -> int:
         Deadline.objects.filter(campaign=campaign).values_list("kind", "original_due_date")
     )
     new = [d for d in rows if (d.kind, d.original_due_date) not in existing]
-    tallies.ensure_rows(Deadline.objects.bulk_create(new))
+    created = Deadline.objects.bulk_create(new)
+    tallies.ensure_rows(created)
+    followups.arm_deadlines(created)
     return len(new)
 
 
 @transaction.atomic
-def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User) -> Deadline:
+def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User,
+                  at: dt.datetime | None = None) -> Deadline:
     """Move one deadline (a holiday, 调休). The reason is required and kept, with
-    the original date."""
+    the original date; its counts are redone and its reminders re-armed for the
+    new date. Raises PermissionDenied, ValidationError."""
     if not access.can_manage_campaign(by, deadline.campaign.bureau_id):
         raise PermissionDenied
     reason = reason.strip()
@@ -115,24 +120,27 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     deadline.due_date = new_date
     deadline.moved_reason = reason
     deadline.moved_by = by
-    deadline.moved_at = timezone.now()
+    deadline.moved_at = at or clock.now()
     deadline.full_clean()
     deadline.save()
     tallies.rebuild([deadline])  # on time or late is measured against the new date
+    followups.deadline_moved(deadline)
     return deadline
 
 
-def _record(report: ProgressReport, before: str, by: User,
-            reason: str = "") -> ReportTransition:
-    return ReportTransition.objects.create(report=report, from_status=before,
-                                           to_status=report.status, actor=by, reason=reason)
-
-
-def _lock(report: ProgressReport) -> ProgressReport:
-    # Two taps on "submit", or an inspector and a school acting at once: the row
-    # lock serialises them and the second sees the first's status.
-    return ProgressReport.objects.select_for_update(of=("self",)).select_related(
-        "deadline__campaign", "school").get(pk=report.pk)
+def _editable(report: ProgressReport, by: User, *, lock: bool = True) -> ProgressReport:
+    """The report (locked for the transaction unless lock=False) if `by` may
+    edit it and it is a draft or returned. Raises PermissionDenied or
+    ValidationError. The one guard of every edit that is not a transition."""
+    if lock:
+        report = workflows.REPORT.lock(report)
+    else:
+        report = ProgressReport.objects.select_related("school", "deadline").get(pk=report.pk)
+    if not access.can(by, Perm.EDIT_REPORT, report.school):
+        raise PermissionDenied
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    return report
 
 
 @transaction.atomic
@@ -150,11 +158,7 @@ def report_save_draft(
     measures: Mapping[str, str],
 ) -> ProgressReport:
     """Keep what the school has written so far. Nothing is required yet."""
-    report = _lock(report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
-        raise PermissionDenied
-    if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    report = _editable(report, by)
     known = {key for key, _label in SECTIONS[report.deadline.kind]}
     errors = {}
     cleaned_sections = {}
@@ -203,66 +207,54 @@ def report_missing_parts(report: ProgressReport) -> dict[str, str]:
 
 
 @transaction.atomic
-def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
-    """Submit a draft, or resubmit a returned report. The server's clock decides
-    timeliness; a resubmission never changes the first submission time."""
-    report = _lock(report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
-        raise PermissionDenied
-    if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("This report has already been submitted."))
-    missing = report_missing_parts(report)
-    if missing:
-        raise ValidationError(missing)
-    now = timezone.now()
-    before, counted = report.status, tallies.marks_of(report)
-    if before == ReportStatus.DRAFT:
-        report.status = ReportStatus.SUBMITTED
-        report.first_submitted_at = now
-    else:
-        report.status = ReportStatus.RESUBMITTED
-    report.last_submitted_at = now
-    report.save(update_fields=["status", "first_submitted_at", "last_submitted_at",
-                               "updated_at"])
-    tallies.record_change(report, counted)
-    _record(report, before, by)
-    notices.report_arrived(report)
+def report_submit(*, report: ProgressReport, by: User,
+                  at: dt.datetime | None = None) -> ProgressReport:
+    """Submit a draft, or resubmit a returned report, at `at` (default now: the
+    server's clock decides timeliness; a resubmission never changes the first
+    submission time). Raises PermissionDenied, InvalidTransition (already
+    submitted) or ValidationError naming each missing part."""
+    current = workflows.REPORT.lock(report)
+    name = "resubmit" if current.status == ReportStatus.RETURNED else "submit"
+
+    def complete(locked: ProgressReport) -> None:
+        missing = report_missing_parts(locked)
+        if missing:
+            raise ValidationError(missing)
+
+    def stamps(locked: ProgressReport, when: dt.datetime) -> dict:
+        first = {"first_submitted_at": when} if name == "submit" else {}
+        return {**first, "last_submitted_at": when}
+
+    applied = workflows.REPORT.apply(current, name, by=by, at=at, guard=complete,
+                                     changes=stamps)
+    report = applied.obj
+    tallies.record_change(report, tallies.marks_of(applied.before))
+    followups.report_arrived(report, at=applied.at)
     return report
 
 
 @transaction.atomic
-def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
-    """Send a submitted report back to the school, with the reason it must fix."""
-    report = _lock(report)
-    if not access.can(by, Perm.REVIEW_REPORT, report.school):
-        raise PermissionDenied
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason for returning the report.")})
-    if report.status not in REVIEWABLE_STATUSES:
-        raise ValidationError(_("Only a submitted report can be returned."))
-    before, counted = report.status, tallies.marks_of(report)
-    report.status = ReportStatus.RETURNED
-    report.return_reason = reason
-    report.save(update_fields=["status", "return_reason", "updated_at"])
-    tallies.record_change(report, counted)
-    notices.report_returned(report, _record(report, before, by, reason))
+def report_return(*, report: ProgressReport, by: User, reason: str,
+                  at: dt.datetime | None = None) -> ProgressReport:
+    """Send a submitted report back to the school, with the reason it must fix
+    (required). Raises PermissionDenied, InvalidTransition, ValidationError."""
+    applied = workflows.REPORT.apply(
+        report, "return", by=by, reason=reason, at=at,
+        changes=lambda locked, when: {"return_reason": (reason or "").strip()})
+    report = applied.obj
+    tallies.record_change(report, tallies.marks_of(applied.before))
+    notices.report_returned(report, applied.record)
     return report
 
 
 @transaction.atomic
-def report_approve(*, report: ProgressReport, by: User) -> ProgressReport:
-    report = _lock(report)
-    if not access.can(by, Perm.REVIEW_REPORT, report.school):
-        raise PermissionDenied
-    if report.status not in REVIEWABLE_STATUSES:
-        raise ValidationError(_("Only a submitted report can be approved."))
-    before, counted = report.status, tallies.marks_of(report)
-    report.status = ReportStatus.APPROVED
-    report.approved_at = timezone.now()
-    report.save(update_fields=["status", "approved_at", "updated_at"])
-    tallies.record_change(report, counted)
-    _record(report, before, by)
+def report_approve(*, report: ProgressReport, by: User,
+                   at: dt.datetime | None = None) -> ProgressReport:
+    """Approve a submitted report. Raises PermissionDenied, InvalidTransition."""
+    applied = workflows.REPORT.apply(report, "approve", by=by, at=at,
+                                     changes=lambda locked, when: {"approved_at": when})
+    report = applied.obj
+    tallies.record_change(report, tallies.marks_of(applied.before))
     return report
 
 
@@ -278,11 +270,9 @@ def report_add_photos(
 ) -> tuple[list[ReportPhoto], list[str]]:
     """Re-encode and attach photos. Each bad file is skipped with a message
     naming it; the good ones are kept. Returns (added, messages)."""
-    report = ProgressReport.objects.select_related("school", "deadline").get(pk=report.pk)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
-        raise PermissionDenied
-    if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    # Not locked: re-encoding photos takes seconds, and nothing here depends on
+    # another writer (the photo count is re-read in the insert's transaction).
+    report = _editable(report, by, lock=False)
     errors: list[str] = []
     processed: list[tuple[PhotoUpload, ProcessedPhoto]] = []
     for upload in uploads:
@@ -323,11 +313,7 @@ def report_add_photos(
 
 @transaction.atomic
 def report_remove_photo(*, photo: ReportPhoto, by: User) -> None:
-    report = _lock(photo.report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
-        raise PermissionDenied
-    if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+    _editable(photo.report, by)
     names = [photo.image.name, photo.thumbnail.name]
     photo.delete()
     transaction.on_commit(lambda: [default_storage.delete(n) for n in names])

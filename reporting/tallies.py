@@ -30,7 +30,7 @@ from django.db.models import Count, F, Q
 
 from schools.models import SchoolType
 
-from .models import Deadline, DeadlineTally, ProgressReport, ReportStatus
+from .models import Deadline, DeadlineTally, ProgressReport, ReportStatus, Timeliness
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def marks_of(report: ProgressReport) -> Marks:
     submitted = report.first_submitted_at is not None
     return Marks(
         submitted=int(submitted),
-        on_time=int(submitted and report.first_submitted_at < report.deadline.closes_at),
+        on_time=int(report.deadline.timeliness(report.first_submitted_at) == Timeliness.ON_TIME),
         returned=int(report.status == ReportStatus.RETURNED),
         approved=int(report.status == ReportStatus.APPROVED),
     )
@@ -103,7 +103,7 @@ def count(deadline: Deadline) -> dict[str, Marks]:
         school__bureau_id=F("deadline__campaign__bureau_id"),
     ).values("school__school_type").order_by().annotate(
         submitted=Count("id", filter=Q(first_submitted_at__isnull=False)),
-        on_time=Count("id", filter=Q(first_submitted_at__lt=deadline.closes_at)),
+        on_time=Count("id", filter=deadline.on_time_q()),
         returned=Count("id", filter=Q(status=ReportStatus.RETURNED)),
         approved=Count("id", filter=Q(status=ReportStatus.APPROVED)),
     )

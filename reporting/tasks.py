@@ -3,16 +3,15 @@ Django fixup closes stale database connections around every task."""
 
 from celery import shared_task
 
-from . import notices, tallies
+from . import followups, notices, tallies
 
 
 @shared_task(name="reporting.scan_notices")
 def scan_notices() -> dict:
-    """Reminders, overdue notices and inspectors' digests. Safe to run twice or on
-    two beats at once: each notice's dedupe key lets it exist once."""
-    result = notices.scan()
-    return {"reminders": result.reminders, "overdue": result.overdue,
-            "digests": result.digests}
+    """The inspectors' digests (reminders and overdue notices are follow-up
+    steps). Safe to run twice or on two beats at once: each notice's dedupe key
+    lets it exist once."""
+    return {"digests": notices.scan().digests}
 
 
 @shared_task(name="reporting.check_tallies")
@@ -29,3 +28,18 @@ def run_export(job_id: int) -> None:
     from .export_jobs import export_run
 
     export_run(job_id)
+
+
+@shared_task(name="reporting.arm_followups", ignore_result=True)
+def arm_followups() -> dict:
+    """Open the report-due follow-ups missing for deadlines within reach
+    (idempotent; the services open them as they go, this catches writes that
+    went around them)."""
+    from core import clock
+
+    from .followup_kinds import CATCH_UP
+    from .models import Deadline
+
+    today = clock.today()
+    recent = Deadline.objects.filter(due_date__gte=today - CATCH_UP).select_related("campaign")
+    return {"opened": followups.arm_deadlines(recent)}

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET
 
+from followups import selectors as followup_selectors
 from reporting import selectors as reporting_selectors
 from schools import access
 from schools import selectors as school_selectors
@@ -46,6 +47,7 @@ def home(request):
         context["task_force"] = (
             TaskForceMember.objects.filter(school_id__in=led).select_related("user", "school")
         )
+    context["todos"] = followup_selectors.todos_for(user)
     if context["is_district"]:
         context["overview"] = school_selectors.district_overview(user)
     return render(request, "schools/home.html", context)

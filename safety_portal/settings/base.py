@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "schools",
     "audit",
     "notifications",
+    "followups",
     "reporting",
     "incidents",
     "attendance",

@@ -25,6 +25,7 @@ from .engine import (  # noqa: F401 - the names other apps use
     is_bureau_user,
     require_perm,
     roles_at,
+    school_roles_of,
     visible_school_ids_q,
 )
 from .signals import access_denied, access_granted  # noqa: F401

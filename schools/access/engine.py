@@ -216,6 +216,13 @@ def roles_at(user, school: School) -> set[Role]:
     return set(grants(user).school_roles.get(school.pk, set()))
 
 
+def school_roles_of(user) -> dict[int, set[str]]:
+    """{school id: the roles the user holds there}, for pages that list what a
+    person must act on across schools (我的待办). Empty for bureau users."""
+    return {school_id: {str(r) for r in roles}
+            for school_id, roles in grants(user).school_roles.items()}
+
+
 def is_bureau_user(user) -> bool:
     return bool(grants(user).all_bureau_roles)
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import factory
 
-from reporting import tallies
+from reporting import followups, tallies
 from reporting.models import Campaign, Deadline, DeadlineKind, ProgressReport
 from schools.models import SchoolType
 from tests.schools.factories import BureauFactory
@@ -30,9 +30,11 @@ class DeadlineFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        # As campaign_generate_deadlines does: a new deadline starts with zero tallies.
+        # As campaign_generate_deadlines does: a new deadline starts with zero
+        # tallies, and every expected school owes it a report (a follow-up).
         deadline = super()._create(model_class, *args, **kwargs)
         tallies.ensure_rows([deadline])
+        followups.arm_deadlines([deadline])
         return deadline
 
 
@@ -54,4 +56,6 @@ class ProgressReportFactory(factory.django.DjangoModelFactory):
         # dashboard's tallies; a report made here is counted the same way.
         report = super()._create(model_class, *args, **kwargs)
         tallies.record_change(report, tallies.NOTHING)
+        if report.first_submitted_at is not None:
+            followups.report_arrived(report)
         return report

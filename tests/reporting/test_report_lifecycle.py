@@ -96,7 +96,7 @@ class TestLifecycle:
         services.report_approve(report=report, by=world.inspector)
         report.refresh_from_db()
         assert report.status == ReportStatus.APPROVED
-        steps = [(t.from_status, t.to_status, t.actor.username, t.reason)
+        steps = [(t.from_state, t.to_state, t.actor.username, t.reason)
                  for t in report.transitions.all()]
         assert steps == [
             ("draft", "submitted", "a-safety", ""),

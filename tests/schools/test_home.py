@@ -121,3 +121,23 @@ def test_roles_are_listed_in_a_stable_order(world, login):
     MembershipFactory(user=world.principal, role=Role.COUNSELOR, school=world.school_a)
     response = login(world.principal).get(reverse("home"))
     assert response.context["school_cards"][0]["roles"] == [Role.PRINCIPAL, Role.COUNSELOR]
+
+
+@time_machine.travel(dt.datetime(2026, 5, 15, 2, 0, tzinfo=dt.UTC), tick=False)
+def test_my_to_do_list_shows_what_is_owed_overdue_first(world, login):
+    # 10:00 on 15 May in Asia/Shanghai: the 13 May report is two days overdue.
+    campaign = CampaignFactory(bureau=world.bureau)
+    DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 24))
+    DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    body = login(world.safety_officer).get(reverse("home")).content.decode()
+    todos = body[body.index('data-testid="todos"'):]
+    assert "我的待办" in body
+    assert todos.index("已逾期 2 天") < todos.index("还剩 9 天")
+    assert world.school_b.name not in todos
+
+
+def test_people_who_owe_nothing_are_told_so(world, login):
+    body = login(world.head_teacher).get(reverse("home")).content.decode()
+    assert "我的待办" in body
+    todos = body[body.index('data-testid="todos"'):]
+    assert "目前没有需要您处理的事项。" in todos

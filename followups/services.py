@@ -1,0 +1,292 @@
+"""Opening, completing and cancelling follow-ups, and the scan that tells people.
+
+Domain services call the first three inside their own transaction, so a
+follow-up exists exactly when the record that makes it due does. The scan runs
+every minute (followups.scan_followups): it claims due rows with
+SELECT … FOR UPDATE SKIP LOCKED and moves each row's `step` and
+`next_notice_at` in the same transaction that writes its notices, so two beats,
+a scan run twice or a redelivered task tell nobody twice; each notice's dedupe
+key is (follow-up, arm, step, recipient) besides (architecture.md "Workflows,
+follow-ups and clocks"; style.md, healthchecks' claim-then-send).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+
+from core import clock
+from notifications.services import NoticeDraft, notice_cancel_where, notice_enqueue_many
+from schools.models import Membership
+
+from . import kinds as registry
+from .models import FollowUp
+
+logger = logging.getLogger("safety_portal.followups")
+
+SCAN_BATCH = 2000
+MAX_MERGED = 8  # rows named in one merged message (the dedupe key must stay short)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """One follow-up to open with followup_open_many."""
+
+    subject_code: str
+    school_id: int
+    due_at: dt.datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+    assignee_id: int | None = None
+
+
+def _schedule(kind: registry.FollowUpKind, due_at: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """(first step, when it fires) for a row armed now: always step 0; the
+    scan's catch-up decides which of the steps already past is still told."""
+    times = kind.times(due_at)
+    return 0, (times[0] if times else None)
+
+
+@transaction.atomic
+def followup_open(
+    *, kind: str, subject_code: str, school_id: int, due_at: dt.datetime,
+    data: Mapping[str, Any] | None = None, assignee_id: int | None = None,
+) -> tuple[FollowUp, bool]:
+    """Open a follow-up of `kind` about the subject, unless one is open already.
+
+    Returns (follow-up, created). An open one whose due time differs is re-armed
+    for the new time (followup_rearm). Raises LookupError for an unknown kind.
+    Call inside the domain's transaction.
+    """
+    spec = registry.get(kind)
+    existing = (FollowUp.objects.open().select_for_update()
+                .filter(kind=kind, subject_type=spec.subject_type, subject_code=str(subject_code))
+                .first())
+    if existing is not None:
+        if existing.due_at != due_at:
+            followup_rearm(FollowUp.objects.filter(pk=existing.pk), due_at=due_at)
+            existing.refresh_from_db()
+        return existing, False
+    step, next_at = _schedule(spec, due_at)
+    row = FollowUp.objects.create(
+        kind=kind, subject_type=spec.subject_type, subject_code=str(subject_code),
+        school_id=school_id, due_at=due_at, data=dict(data or {}), assignee_id=assignee_id,
+        step=step, next_notice_at=next_at)
+    return row, True
+
+
+@transaction.atomic
+def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
+    """Open many follow-ups of one kind in batches (a new deadline for every
+    school of a district). Subjects that already have an open follow-up of the
+    kind are left alone. Returns how many were opened."""
+    spec = registry.get(kind)
+    openings = list(openings)
+    codes = [str(o.subject_code) for o in openings]
+    existing: set[str] = set()
+    for start in range(0, len(codes), 5000):
+        existing.update(FollowUp.objects.open().filter(
+            kind=kind, subject_type=spec.subject_type,
+            subject_code__in=codes[start:start + 5000]).values_list("subject_code", flat=True))
+    rows = []
+    for o in openings:
+        if str(o.subject_code) in existing:
+            continue
+        step, next_at = _schedule(spec, o.due_at)
+        rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
+                             subject_code=str(o.subject_code), school_id=o.school_id,
+                             due_at=o.due_at, data=dict(o.data),
+                             assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
+    # ignore_conflicts: the partial unique index absorbs a concurrent opener.
+    FollowUp.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def _close(rows: QuerySet[FollowUp], state: str, *, by=None, outcome: str = "",
+           at: dt.datetime | None = None) -> int:
+    at = at or clock.now()
+    ids = list(rows.open().select_for_update().values_list("pk", flat=True))
+    if not ids:
+        return 0
+    FollowUp.objects.filter(pk__in=ids).update(
+        state=state, closed_at=at, closed_by=by, outcome=outcome, next_notice_at=None,
+        updated_at=at)
+    _cancel_pending_notices(ids)
+    return len(ids)
+
+
+def followup_complete(rows: QuerySet[FollowUp], *, by=None, outcome: str = "",
+                      at: dt.datetime | None = None) -> int:
+    """Mark the open follow-ups in `rows` done (the report arrived, the call was
+    made) and cancel their notices not yet sent. Returns how many were open."""
+    return _close(rows, FollowUp.State.DONE, by=by, outcome=outcome, at=at)
+
+
+def followup_cancel(rows: QuerySet[FollowUp], *, by=None, outcome: str = "",
+                    at: dt.datetime | None = None) -> int:
+    """Cancel the open follow-ups in `rows` (the reason went away: the school
+    left the campaign) and their notices not yet sent."""
+    return _close(rows, FollowUp.State.CANCELLED, by=by, outcome=outcome, at=at)
+
+
+@transaction.atomic
+def followup_rearm(rows: QuerySet[FollowUp], *, due_at: dt.datetime) -> int:
+    """Give the open follow-ups in `rows` a new due time (a moved deadline):
+    their steps start again for it, under a new arm (so a reminder already sent
+    for the old date may be sent for the new one), and notices of the old arm
+    not yet sent are cancelled. Returns how many were re-armed."""
+    open_rows = list(rows.open().select_for_update())
+    for row in open_rows:
+        spec = registry.get(row.kind)
+        row.step, row.next_notice_at = _schedule(spec, due_at)
+        row.due_at = due_at
+        row.arm += 1
+    FollowUp.objects.bulk_update(open_rows, ["step", "next_notice_at", "due_at", "arm"],
+                                 batch_size=1000)
+    _cancel_pending_notices([r.pk for r in open_rows])
+    return len(open_rows)
+
+
+def _cancel_pending_notices(ids: list[int]) -> None:
+    # Only notices about this row alone; a merged message that names another
+    # row still due is kept (its other reader still needs it).
+    for start in range(0, len(ids), 200):
+        pattern = "|".join(str(pk) for pk in ids[start:start + 200])
+        notice_cancel_where(key__regex=rf"^followup:({pattern})\.[0-9]+:")
+
+
+# ---------------------------------------------------------------------- scan
+
+
+@dataclass
+class ScanResult:
+    claimed: int = 0
+    told: int = 0  # follow-up steps that produced notices
+    notices: int = 0  # notices written (after merging and dedupe)
+
+
+@dataclass
+class _Firing:
+    row: FollowUp
+    kind: registry.FollowUpKind
+    step: registry.Step
+
+
+def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResult:
+    """Fire every step due at `at` (default now). Returns counts.
+
+    A row whose steps fell due while the scan was not running fires only the
+    latest of them (one reminder, not three; one overdue notice however many
+    days it covers), and none that is later than its kind's catch_up.
+    """
+    at = at or clock.now()
+    result = ScanResult()
+    while True:
+        with transaction.atomic():
+            rows = list(FollowUp.objects.notice_due(at)
+                        .select_for_update(skip_locked=True)
+                        .order_by("next_notice_at", "id")[:batch])
+            if not rows:
+                break
+            firings = [f for row in rows if (f := _advance(row, at)) is not None]
+            FollowUp.objects.bulk_update(rows, ["step", "next_notice_at"], batch_size=1000)
+            result.claimed += len(rows)
+            result.told += len(firings)
+            result.notices += notice_enqueue_many(_drafts(firings))
+        if len(rows) < batch:
+            break
+    return result
+
+
+def _advance(row: FollowUp, at: dt.datetime) -> _Firing | None:
+    """Move the row past every step due at `at`; the latest one fires."""
+    try:
+        kind = registry.get(row.kind)
+    except LookupError:
+        logger.error("follow-up %s has an unknown kind %r; it is left silent", row.pk, row.kind)
+        row.next_notice_at = None
+        return None
+    steps = kind.step_list()
+    times = [row.due_at + s.offset for s in steps]
+    fired = None
+    index = row.step
+    while index < len(steps) and times[index] <= at:
+        fired = index
+        index += 1
+    row.step = index
+    row.next_notice_at = times[index] if index < len(steps) else None
+    if fired is None or at - times[fired] > kind.catch_up:
+        return None
+    return _Firing(row=row, kind=kind, step=steps[fired])
+
+
+def _recipients(firings: list[_Firing]) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """(school id, role) -> [(user id, language)] for every role the firings
+    need: one query."""
+    schools = {f.row.school_id for f in firings}
+    roles = {r for f in firings for r in (f.step.roles or f.kind.roles)}
+    found: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
+    if not schools:
+        return found
+    for school_id, role, user_id, language in (
+            Membership.objects.active().filter(school_id__in=schools, role__in=roles,
+                                               user__is_active=True)
+            .values_list("school_id", "role", "user_id", "user__language").distinct()):
+        found[(school_id, role)].append((user_id, language))
+    return found
+
+
+def _drafts(firings: list[_Firing]) -> list[NoticeDraft]:
+    if not firings:
+        return []
+    people = _recipients(firings)
+    assignees = {f.row.assignee_id for f in firings if f.row.assignee_id is not None}
+    languages = dict(get_user_model().objects.filter(pk__in=assignees, is_active=True)
+                     .values_list("pk", "language")) if assignees else {}
+    contexts: dict[int, Mapping[str, Any]] = {}
+    by_kind: dict[str, list[_Firing]] = defaultdict(list)
+    for f in firings:
+        by_kind[f.kind.name].append(f)
+    for group in by_kind.values():
+        contexts.update(group[0].kind.context([f.row for f in group]))
+
+    # (recipient, notice kind, merge key) -> the firings one message names.
+    messages: dict[tuple, list[_Firing]] = defaultdict(list)
+    language_of: dict[int, str] = {}
+    for f in firings:
+        targets = []
+        if f.row.assignee_id in languages:
+            targets.append((f.row.assignee_id, languages[f.row.assignee_id]))
+        if not targets or f.step.roles is not None:
+            # No assignee (or one who was deactivated), or an escalation step
+            # that widens the circle: the roles at the school hear it too.
+            for role in f.step.roles or f.kind.roles:
+                targets += people.get((f.row.school_id, role), [])
+        mergeable = f.kind.merge_key is not None and f.kind.combine is not None
+        merge = f.kind.merge_key(f.row) if mergeable else ("row", f.row.pk)
+        for user_id, language in dict(targets).items():
+            language_of[user_id] = language
+            messages[(user_id, f.step.notice_kind, f.kind.name, merge)].append(f)
+
+    drafts = []
+    for (user_id, notice_kind, _kind, _merge), group in messages.items():
+        for start in range(0, len(group), MAX_MERGED):
+            chunk = sorted(group[start:start + MAX_MERGED], key=lambda f: f.row.pk)
+            kind = chunk[0].kind
+            if len(chunk) > 1:
+                context = kind.combine([contexts[f.row.pk] for f in chunk])
+            else:
+                context = contexts[chunk[0].row.pk]
+            ids = "+".join(f"{f.row.pk}.{f.row.arm}" for f in chunk)
+            drafts.append(NoticeDraft(
+                key=f"followup:{ids}:{chunk[0].step.name}:{user_id}", kind=notice_kind,
+                recipient_id=user_id, context=context, language=language_of[user_id]))
+    return drafts

@@ -1,0 +1,83 @@
+"""Keeping reporting's follow-ups (reporting.report_due) in step with the
+calendar and the reports: one open follow-up per expected school and open
+deadline, done when the school first submits. Called by the services in their
+own transaction, and nightly by check_followups for anything that went around
+them (a school added in the admin, data loaded in bulk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from followups.models import FollowUp
+from followups.services import (
+    Opening,
+    followup_cancel,
+    followup_complete,
+    followup_open_many,
+    followup_rearm,
+)
+
+from .followup_kinds import REPORT_DUE, subject_code
+from .models import Deadline, ProgressReport
+
+
+def _of_deadline(deadline: Deadline):
+    return FollowUp.objects.filter(kind=REPORT_DUE,
+                                   subject_code__startswith=f"{deadline.pk}:")
+
+
+def arm_deadlines(deadlines: Iterable[Deadline], *, school_ids: list[int] | None = None) -> int:
+    """Open a follow-up for every expected school (of `school_ids`, if given)
+    that has not submitted, for each deadline. Idempotent. Returns how many
+    were opened. A deadline long past gets its rows too (the report is still
+    owed, and shows on 我的待办 as overdue); the scan tells nobody about it
+    (the kind's catch_up)."""
+    opened = 0
+    for deadline in deadlines:
+        submitted = ProgressReport.objects.submitted().filter(deadline=deadline)
+        schools = (deadline.campaign.expected_schools()
+                   .exclude(pk__in=submitted.values("school_id")).values_list("pk", flat=True))
+        if school_ids is not None:
+            schools = schools.filter(pk__in=school_ids)
+        opened += followup_open_many(kind=REPORT_DUE, openings=(
+            Opening(subject_code=subject_code(deadline.pk, school_id), school_id=school_id,
+                    due_at=deadline.closes_at,
+                    data={"deadline_id": deadline.pk, "school_id": school_id,
+                          "deadline_kind": deadline.kind})
+            for school_id in schools.iterator(chunk_size=5000)))
+    return opened
+
+
+def report_arrived(report: ProgressReport, *, at: dt.datetime | None = None) -> int:
+    """The school submitted: its follow-up is done and reminders not yet sent
+    are cancelled."""
+    return followup_complete(
+        FollowUp.objects.filter(kind=REPORT_DUE,
+                                subject_code=subject_code(report.deadline_id, report.school_id)),
+        outcome="submitted", at=at)
+
+
+def deadline_moved(deadline: Deadline) -> int:
+    """Re-arm the deadline's follow-ups for its new date (a reminder already
+    sent for the old date is sent again for the new one; notices for the old
+    date not yet sent are cancelled), and open any that a later date brings
+    back within reach."""
+    rearmed = followup_rearm(_of_deadline(deadline), due_at=deadline.closes_at)
+    return rearmed + arm_deadlines([deadline])
+
+
+def school_changed(school, *, at: dt.datetime | None = None) -> None:
+    """Per campaign of the school's bureau: a school no longer expected (closed,
+    out of the campaign, of a type out of scope) has its follow-ups cancelled;
+    an expected one gets follow-ups for the deadlines still within reach."""
+    from .models import Campaign
+
+    for campaign in Campaign.objects.filter(bureau_id=school.bureau_id):
+        deadlines = list(campaign.deadlines.all())
+        if campaign.expected_schools().filter(pk=school.pk).exists():
+            arm_deadlines(deadlines, school_ids=[school.pk])
+        else:
+            codes = [subject_code(d.pk, school.pk) for d in deadlines]
+            followup_cancel(FollowUp.objects.filter(kind=REPORT_DUE, subject_code__in=codes),
+                            outcome="school not expected", at=at)

@@ -1,0 +1,65 @@
+"""The lifecycles of the reporting cycle, declared as data (core.workflows).
+
+A progress report: draft → submitted → returned (reason required) →
+resubmitted → approved; nothing is edited after submission unless it is
+returned. The 通报: draft → published (its figures frozen). Every service that
+changes a status goes through these; each change is a ReportTransition row and
+an audit row (through core.workflows.transition_applied).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.workflows import Transition, Workflow
+from schools import access
+from schools.access import Perm
+
+from .models import REVIEWABLE_STATUSES, Bulletin, ProgressReport, ReportStatus, ReportTransition
+
+
+def _report_allows(user, report: ProgressReport, perm) -> bool:
+    return access.can(user, perm, report.school)
+
+
+def _bulletin_allows(user, bulletin: Bulletin, perm) -> bool:
+    return access.can_review_in_bureau(user, bulletin.deadline.campaign.bureau_id)
+
+
+S = ReportStatus
+REPORT = Workflow(
+    model=ProgressReport,
+    record_model=ReportTransition,
+    subject_field="report",
+    authorize=_report_allows,
+    # The row lock takes the school and the deadline along: every guard and
+    # side effect needs them.
+    select_related=("deadline__campaign", "school"),
+    transitions=[
+        Transition("submit", sources={S.DRAFT}, target=S.SUBMITTED,
+                   permission=Perm.EDIT_REPORT,
+                   refused=_("This report has already been submitted.")),
+        Transition("resubmit", sources={S.RETURNED}, target=S.RESUBMITTED,
+                   permission=Perm.EDIT_REPORT,
+                   refused=_("This report has already been submitted.")),
+        Transition("return", sources=REVIEWABLE_STATUSES, target=S.RETURNED,
+                   permission=Perm.REVIEW_REPORT, reason_required=True,
+                   refused=_("Only a submitted report can be returned."),
+                   reason_missing=_("Give the reason for returning the report.")),
+        Transition("approve", sources=REVIEWABLE_STATUSES, target=S.APPROVED,
+                   permission=Perm.REVIEW_REPORT,
+                   refused=_("Only a submitted report can be approved.")),
+    ],
+)
+
+B = Bulletin.Status
+BULLETIN = Workflow(
+    model=Bulletin,
+    authorize=_bulletin_allows,
+    select_related=("deadline__campaign",),
+    transitions=[
+        Transition("publish", sources={B.DRAFT}, target=B.PUBLISHED,
+                   permission=Perm.REVIEW_REPORT,
+                   refused=_("This notice has already been published.")),
+    ],
+)

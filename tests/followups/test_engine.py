@@ -1,0 +1,178 @@
+"""The follow-up engine, driven by the test domain's kind (tests/plugin_app):
+open, complete, cancel and re-arm from a domain's transaction; one scan that
+fires each step once, catches up with the latest step only, widens the circle
+on escalation, and stays silent about what is closed or long past."""
+
+import threading
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+
+from followups import kinds
+from followups.models import FollowUp
+from followups.services import (
+    followup_cancel,
+    followup_complete,
+    followup_open,
+    followup_rearm,
+    scan,
+)
+from notifications.models import Notice
+from tests.conftest import shanghai
+from tests.plugin_app.followup_kinds import HAZARD_FIX
+
+pytestmark = pytest.mark.django_db
+DUE = shanghai("2026-05-13 15:00")
+
+
+def scan_at(moment: str):
+    with time_machine.travel(shanghai(moment), tick=False):
+        return scan()
+
+
+@pytest.fixture
+def hazard_followup(world):
+    row, _created = followup_open(kind=HAZARD_FIX, subject_code="h-1",
+                                  school_id=world.school_a.pk, due_at=DUE,
+                                  assignee_id=world.head_teacher.pk)
+    return row
+
+
+def told():
+    return sorted(Notice.objects.values_list("kind", "recipient__username"))
+
+
+def test_the_kind_is_found_by_discovery_without_any_edit_to_followups():
+    assert kinds.get(HAZARD_FIX).subject_type == "plugin_app.hazard"
+    with pytest.raises(LookupError):
+        kinds.get("plugin_app.nothing")
+
+
+def test_opening_twice_keeps_one_open_follow_up(world, hazard_followup):
+    again, created = followup_open(kind=HAZARD_FIX, subject_code="h-1",
+                                   school_id=world.school_a.pk, due_at=DUE)
+    assert (again.pk, created) == (hazard_followup.pk, False)
+    assert FollowUp.objects.open().count() == 1
+
+
+def test_the_assignee_is_reminded_an_hour_before_at_minute_resolution(world, hazard_followup):
+    assert scan_at("2026-05-13 13:59").notices == 0
+    assert scan_at("2026-05-13 14:00").notices == 1
+    assert told() == [("reminder", "a-teacher")]
+
+
+def test_at_the_due_time_the_circle_widens(world, hazard_followup):
+    scan_at("2026-05-13 14:00")
+    scan_at("2026-05-13 15:00")
+    assert told() == [("overdue", "a-principal"), ("overdue", "a-safety"),
+                      ("overdue", "a-teacher"), ("reminder", "a-teacher")]
+
+
+def test_a_scan_run_twice_says_nothing_twice(world, hazard_followup):
+    scan_at("2026-05-13 14:00")
+    assert scan_at("2026-05-13 14:00").notices == 0
+    assert scan_at("2026-05-13 14:30").claimed == 0
+
+
+def test_a_scan_that_was_down_tells_only_the_latest_step(world, hazard_followup):
+    scan_at("2026-05-13 16:00")
+    assert {kind for kind, _user in told()} == {"overdue"}
+
+
+def test_a_step_later_than_the_catch_up_is_not_told(world, hazard_followup):
+    assert scan_at("2026-05-14 09:00").notices == 0
+    hazard_followup.refresh_from_db()
+    assert hazard_followup.next_notice_at is None
+    assert hazard_followup.state == FollowUp.State.OPEN  # still owed
+
+
+def test_a_deactivated_assignee_is_replaced_by_the_kind_s_roles(world, hazard_followup):
+    world.head_teacher.is_active = False
+    world.head_teacher.save()
+    scan_at("2026-05-13 14:00")
+    assert told() == [("reminder", "a-safety")]
+
+
+def test_completing_cancels_what_was_not_sent_and_silences_the_rest(world, hazard_followup):
+    scan_at("2026-05-13 14:00")
+    with transaction.atomic():
+        assert followup_complete(FollowUp.objects.filter(pk=hazard_followup.pk),
+                                 by=world.head_teacher, outcome="fixed") == 1
+    assert set(Notice.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert scan_at("2026-05-13 15:00").notices == 0
+    hazard_followup.refresh_from_db()
+    assert (hazard_followup.state, hazard_followup.closed_by, hazard_followup.outcome) == (
+        FollowUp.State.DONE, world.head_teacher, "fixed")
+
+
+def test_a_cancelled_follow_up_is_never_told(world, hazard_followup):
+    followup_cancel(FollowUp.objects.filter(pk=hazard_followup.pk))
+    assert scan_at("2026-05-13 15:00").notices == 0
+
+
+def test_re_arming_starts_the_steps_again_for_the_new_time(world, hazard_followup):
+    scan_at("2026-05-13 14:00")
+    followup_rearm(FollowUp.objects.filter(pk=hazard_followup.pk),
+                   due_at=shanghai("2026-05-14 15:00"))
+    assert Notice.objects.get().status == "cancelled"
+    assert scan_at("2026-05-13 15:00").notices == 0
+    assert scan_at("2026-05-14 14:00").notices == 1
+    assert Notice.objects.filter(status="pending").count() == 1
+
+
+def test_a_row_of_a_kind_no_longer_registered_is_left_silent(world, caplog):
+    FollowUp.objects.create(kind="gone.kind", subject_type="gone", subject_code="1",
+                            school=world.school_a, due_at=DUE, next_notice_at=DUE)
+    assert scan_at("2026-05-13 16:00").notices == 0
+    assert "unknown kind" in caplog.text
+    assert FollowUp.objects.get(kind="gone.kind").next_notice_at is None
+
+
+def test_the_scan_costs_the_same_queries_for_few_or_many_rows(
+    world, django_assert_max_num_queries
+):
+    def open_rows(prefix, n):
+        for i in range(n):
+            followup_open(kind=HAZARD_FIX, subject_code=f"{prefix}-{i}",
+                          school_id=world.school_a.pk, due_at=DUE)
+
+    open_rows("few", 2)
+    with (time_machine.travel(shanghai("2026-05-13 14:00"), tick=False),
+          django_assert_max_num_queries(40) as few):
+        scan()
+    open_rows("many", 40)
+    with (time_machine.travel(shanghai("2026-05-13 14:00"), tick=False),
+          django_assert_max_num_queries(40) as many):
+        scan()
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_scanning_at_once_tell_each_step_once(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED between two connections needs PostgreSQL")
+    for i in range(30):
+        followup_open(kind=HAZARD_FIX, subject_code=f"h-{i}", school_id=world.school_a.pk,
+                      due_at=DUE)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def beat():
+        try:
+            barrier.wait()
+            with time_machine.travel(shanghai("2026-05-13 14:00"), tick=False):
+                scan(batch=5)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Notice.objects.filter(kind="reminder").count() == 30
+    assert Notice.objects.values("key").distinct().count() == 30
