@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from schools import access
 from schools.models import User
 
+from .access_rules import ReportingPerm
 from .models import Bulletin, Deadline, ProgressReport
 
 
@@ -58,7 +59,7 @@ def _default_wording(deadline: Deadline, figures: dict, remedy_by: dt.date) -> t
 
 
 def _check(by: User, deadline: Deadline) -> None:
-    if not access.can_review_in_bureau(by, deadline.campaign.bureau_id):
+    if not access.can_in_bureau(by, ReportingPerm.REVIEW_REPORT, deadline.campaign.bureau_id):
         raise PermissionDenied
 
 

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools import access
-from schools.access import Perm
 from schools.models import Bureau, School, User
 
 from . import notices, tallies
+from .access_rules import ReportingPerm
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
@@ -107,7 +107,7 @@ def campaign_generate_deadlines(*, campaign: Campaign) -> int:
 def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User) -> Deadline:
     """Move one deadline (a holiday, 调休). The reason is required and kept, with
     the original date."""
-    if not access.can_manage_campaign(by, deadline.campaign.bureau_id):
+    if not access.can_in_bureau(by, ReportingPerm.MANAGE_CAMPAIGN, deadline.campaign.bureau_id):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -138,7 +138,7 @@ def _lock(report: ProgressReport) -> ProgressReport:
 @transaction.atomic
 def report_start(*, school: School, deadline: Deadline, by: User) -> ProgressReport:
     """The school's report for a deadline, created as a draft on first use."""
-    if not access.can(by, Perm.EDIT_REPORT, school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, school):
         raise PermissionDenied
     report, _created = ProgressReport.objects.get_or_create(school=school, deadline=deadline)
     return report
@@ -151,7 +151,7 @@ def report_save_draft(
 ) -> ProgressReport:
     """Keep what the school has written so far. Nothing is required yet."""
     report = _lock(report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, report.school):
         raise PermissionDenied
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This report has been submitted and can no longer be changed."))
@@ -207,7 +207,7 @@ def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
     """Submit a draft, or resubmit a returned report. The server's clock decides
     timeliness; a resubmission never changes the first submission time."""
     report = _lock(report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, report.school):
         raise PermissionDenied
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This report has already been submitted."))
@@ -234,7 +234,7 @@ def report_submit(*, report: ProgressReport, by: User) -> ProgressReport:
 def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
     """Send a submitted report back to the school, with the reason it must fix."""
     report = _lock(report)
-    if not access.can(by, Perm.REVIEW_REPORT, report.school):
+    if not access.can(by, ReportingPerm.REVIEW_REPORT, report.school):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
@@ -253,7 +253,7 @@ def report_return(*, report: ProgressReport, by: User, reason: str) -> ProgressR
 @transaction.atomic
 def report_approve(*, report: ProgressReport, by: User) -> ProgressReport:
     report = _lock(report)
-    if not access.can(by, Perm.REVIEW_REPORT, report.school):
+    if not access.can(by, ReportingPerm.REVIEW_REPORT, report.school):
         raise PermissionDenied
     if report.status not in REVIEWABLE_STATUSES:
         raise ValidationError(_("Only a submitted report can be approved."))
@@ -279,7 +279,7 @@ def report_add_photos(
     """Re-encode and attach photos. Each bad file is skipped with a message
     naming it; the good ones are kept. Returns (added, messages)."""
     report = ProgressReport.objects.select_related("school", "deadline").get(pk=report.pk)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, report.school):
         raise PermissionDenied
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This report has been submitted and can no longer be changed."))
@@ -324,7 +324,7 @@ def report_add_photos(
 @transaction.atomic
 def report_remove_photo(*, photo: ReportPhoto, by: User) -> None:
     report = _lock(photo.report)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, report.school):
         raise PermissionDenied
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This report has been submitted and can no longer be changed."))

@@ -2,8 +2,9 @@
 
 import pytest
 
+from audit.access_rules import AuditPerm
 from schools import access
-from schools.access import Perm
+from schools.access_rules import SchoolsPerm
 from schools.models import School
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +42,12 @@ def test_an_inactive_membership_grants_nothing(world):
     ("auditor", False), ("foreign_principal", False),
 ])
 def test_who_may_manage_school_a_task_force(world, who, allowed):
-    assert access.can(getattr(world, who), Perm.MANAGE_TASK_FORCE, world.school_a) is allowed
+    assert access.can(getattr(world, who), SchoolsPerm.MANAGE_TASK_FORCE, world.school_a) is allowed
 
 
 def test_only_the_auditor_reads_the_audit_log(world):
     readers = [name for name in ("principal", "bureau_admin", "inspector", "auditor")
-               if access.has_perm(getattr(world, name), Perm.VIEW_AUDIT_LOG)]
+               if access.has_perm(getattr(world, name), AuditPerm.VIEW_AUDIT_LOG)]
     assert readers == ["auditor"]
 
 
@@ -57,7 +58,8 @@ def test_a_denial_is_logged_with_the_username_encoded(world, rf, caplog):
     request = rf.get("/")
     request.user = world.principal
     with pytest.raises(Http404):
-        access.get_school_for_user(request, world.school_c.pk)
+        access.get_for_user(request, School.objects, SchoolsPerm.VIEW_SCHOOL,
+                            pk=world.school_c.pk)
     line = next(r.getMessage() for r in caplog.records if r.name == "safety_portal.access")
     assert "\n" not in line
     assert "'evil\\nFAKE LOG LINE'" in line
