@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from ipware import get_client_ip
 
 from ..models import Membership, Role, School
 from .rules import BureauScope, OwnerScope, Perm, SchoolScope, rulebook
@@ -308,9 +310,18 @@ def admin_bureau_ids(user) -> list[int] | None:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as django-ipware reads it with the same settings as
+    axes (PROXY_COUNT proxies trusted in X-Forwarded-For, see settings), falling
+    back to REMOTE_ADDR when the chain is shorter than expected. None without a
+    request."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR")
+    ip, _routable = get_client_ip(
+        request,
+        proxy_count=settings.AXES_IPWARE_PROXY_COUNT,
+        request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
+    )
+    return ip or request.META.get("REMOTE_ADDR")
 
 
 def deny(request: HttpRequest, perm: str, target: str, *, status: int) -> None:
