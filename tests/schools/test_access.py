@@ -63,3 +63,32 @@ def test_a_denial_is_logged_with_the_username_encoded(world, rf, caplog):
     line = next(r.getMessage() for r in caplog.records if r.name == "safety_portal.access")
     assert "\n" not in line
     assert "'evil\\nFAKE LOG LINE'" in line
+
+
+def test_a_role_at_one_school_does_not_carry_to_another_school_the_user_sees(world, login):
+    """can() looks at the roles held at *that* school: a counselor at A who is the
+    principal of B manages B's task force, not A's (both schools are visible)."""
+    from django.urls import reverse
+
+    from schools.models import Role
+    from tests.schools.factories import MembershipFactory
+
+    MembershipFactory(user=world.counselor, role=Role.PRINCIPAL, school=world.school_b)
+    client = login(world.counselor)
+    assert client.get(reverse("schools:task_force_add", args=[world.school_b.pk])
+                      ).status_code == 200
+    assert client.get(reverse("schools:task_force_add", args=[world.school_a.pk])
+                      ).status_code == 403
+    assert not access.can(world.counselor, SchoolsPerm.MANAGE_TASK_FORCE, world.school_a)
+
+
+def test_a_bureau_role_does_not_reach_another_districts_school(world):
+    from reporting.access_rules import ReportingPerm
+
+    assert access.can(world.inspector, ReportingPerm.REVIEW_REPORT, world.school_b)
+    assert not access.can(world.inspector, ReportingPerm.REVIEW_REPORT, world.school_c)
+    assert access.can_in_bureau(world.inspector, ReportingPerm.REVIEW_REPORT, world.bureau.pk)
+    assert not access.can_in_bureau(world.inspector, ReportingPerm.REVIEW_REPORT,
+                                    world.other_bureau.pk)
+    assert access.bureaus_for(world.inspector, ReportingPerm.REVIEW_REPORT) == [world.bureau.pk]
+    assert access.bureaus_for(world.auditor, ReportingPerm.REVIEW_REPORT) == []
