@@ -8,4 +8,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the access_denied receiver)
+        from . import receivers  # noqa: F401  (connects the access_denied/access_granted receivers)

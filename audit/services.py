@@ -1,8 +1,13 @@
-"""Writing to the audit trail. Any app may call these; audit imports no domain app."""
+"""Writing to the audit trail. Any app may call these; audit imports no domain app.
+
+The address on a row is the client's as schools.access.client_ip reads it (through
+PROXY_COUNT trusted proxies), not the last proxy's."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from schools.access import client_ip
 
 from .models import AuditEvent
 
@@ -27,5 +32,5 @@ def audit_record(
         target=target[:200],
         outcome=outcome,
         status=status,
-        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip=client_ip(request),
     )

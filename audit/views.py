@@ -1,13 +1,14 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from schools.access import Perm, require_perm
+from schools.access import require_perm
 
+from .access_rules import AuditPerm
 from .models import AuditEvent
 from .services import audit_record
 
 
-@require_perm(Perm.VIEW_AUDIT_LOG)
+@require_perm(AuditPerm.VIEW_AUDIT_LOG)
 def event_list(request):
     events = AuditEvent.objects.all()
     outcome = request.GET.get("outcome")

@@ -9,6 +9,7 @@ from schools import access
 from schools.models import SchoolType
 
 from . import services
+from .access_rules import ReportingPerm
 from .models import Campaign, Deadline, ProgressReport, ReportMeasure, ReportTransition
 
 
@@ -124,10 +125,7 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
         return obj.timeliness.label
 
     def has_review_permission(self, request):
-        return any(
-            access.can_review_in_bureau(request.user, bureau_id)
-            for bureau_id in access.grants(request.user).bureau_roles
-        )
+        return bool(access.bureaus_for(request.user, ReportingPerm.REVIEW_REPORT))
 
     def _each(self, request, queryset, action, **kwargs):
         done = 0

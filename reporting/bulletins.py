@@ -14,6 +14,7 @@ from schools import access
 from schools.models import User
 
 from . import workflows
+from .access_rules import ReportingPerm
 from .models import Bulletin, Deadline, ProgressReport, Timeliness
 
 
@@ -56,7 +57,7 @@ def _default_wording(deadline: Deadline, figures: dict, remedy_by: dt.date) -> t
 
 
 def _check(by: User, deadline: Deadline) -> None:
-    if not access.can_review_in_bureau(by, deadline.campaign.bureau_id):
+    if not access.can_in_bureau(by, ReportingPerm.REVIEW_REPORT, deadline.campaign.bureau_id):
         raise PermissionDenied
 
 

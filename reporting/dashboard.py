@@ -21,6 +21,7 @@ from schools import access
 from schools.models import School, SchoolType
 
 from . import tallies
+from .access_rules import ReportingPerm
 from .models import (
     Campaign,
     Deadline,
@@ -42,7 +43,9 @@ SCHOOLS_PER_PAGE = 50
 
 
 def campaigns_for(user) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(bureau_id__in=list(access.grants(user).bureau_roles))
+    """The campaigns of the bureaus whose people the user is (auditor included)."""
+    return Campaign.objects.filter(
+        bureau_id__in=access.bureaus_for(user, ReportingPerm.VIEW_CAMPAIGN))
 
 
 def default_deadline(deadlines: list[Deadline], today: dt.date) -> Deadline | None:
@@ -189,7 +192,7 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     selected = next((d for d in deadlines if d.pk == deadline_id), None) or \
         default_deadline(deadlines, timezone.localdate(now))
-    if campaign.bureau_id not in access.grants(user).bureau_roles:
+    if campaign.bureau_id not in access.bureaus_for(user, ReportingPerm.VIEW_CAMPAIGN):
         # The counts below cover every school of the bureau (the tallies count
         # whole school types); only the bureau's own people may read them.
         raise PermissionDenied

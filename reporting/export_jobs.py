@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from schools import access
-from schools.access import Perm
+from schools.access_rules import SchoolsPerm as Perm
 from schools.models import School, User
 
 from . import exports
+from .access_rules import ReportingPerm
 from .models import Campaign, ExportJob, ProgressReport
 
 logger = logging.getLogger("safety_portal.reporting")
@@ -23,7 +24,7 @@ logger = logging.getLogger("safety_portal.reporting")
 
 def export_start(*, user: User, campaign: Campaign, kind: str) -> ExportJob:
     if not access.has_perm(user, Perm.VIEW_DISTRICT) or \
-            campaign.bureau_id not in access.grants(user).bureau_roles:
+            campaign.bureau_id not in access.bureaus_for(user, ReportingPerm.VIEW_CAMPAIGN):
         raise PermissionDenied
     job = ExportJob.objects.create(kind=ExportJob.Kind(kind), campaign=campaign,
                                    requested_by=user)

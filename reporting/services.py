@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from schools import access
-from schools.access import Perm
 from schools.models import Bureau, School, User
 
 from . import followups, notices, tallies, workflows
+from .access_rules import ReportingPerm
 from .calendar import REPORT_DAYS, YEAR_END
 from .models import (
     EDITABLE_STATUSES,
@@ -112,7 +112,7 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     """Move one deadline (a holiday, 调休). The reason is required and kept, with
     the original date; its counts are redone and its reminders re-armed for the
     new date. Raises PermissionDenied, ValidationError."""
-    if not access.can_manage_campaign(by, deadline.campaign.bureau_id):
+    if not access.can_in_bureau(by, ReportingPerm.MANAGE_CAMPAIGN, deadline.campaign.bureau_id):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -136,7 +136,7 @@ def _editable(report: ProgressReport, by: User, *, lock: bool = True) -> Progres
         report = workflows.REPORT.lock(report)
     else:
         report = ProgressReport.objects.select_related("school", "deadline").get(pk=report.pk)
-    if not access.can(by, Perm.EDIT_REPORT, report.school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, report.school):
         raise PermissionDenied
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This report has been submitted and can no longer be changed."))
@@ -146,7 +146,7 @@ def _editable(report: ProgressReport, by: User, *, lock: bool = True) -> Progres
 @transaction.atomic
 def report_start(*, school: School, deadline: Deadline, by: User) -> ProgressReport:
     """The school's report for a deadline, created as a draft on first use."""
-    if not access.can(by, Perm.EDIT_REPORT, school):
+    if not access.can(by, ReportingPerm.EDIT_REPORT, school):
         raise PermissionDenied
     report, _created = ProgressReport.objects.get_or_create(school=school, deadline=deadline)
     return report

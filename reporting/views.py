@@ -12,10 +12,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from schools import access
-from schools.access import Perm
+from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
 from . import bulletins, dashboard, export_jobs, selectors, services
+from .access_rules import ReportingPerm
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
 from .models import (
     MAX_PHOTOS_PER_REPORT,
@@ -27,16 +28,6 @@ from .models import (
 )
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
 from .uploads import PhotoSizeLimitHandler
-
-
-def _report_for(request, code, perm: Perm) -> ProgressReport:
-    report = (ProgressReport.objects.visible_to(request.user)
-              .select_related("school", "deadline").filter(code=code).first())
-    if report is None:
-        access.deny(request, perm, f"report:{code}", status=404)
-    if not access.can(request.user, perm, report.school):
-        access.deny(request, perm, f"report:{code}", status=403)
-    return report
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -51,11 +42,11 @@ def _add_errors(form, exc: ValidationError) -> None:
 @login_required
 def school_reports(request, pk: int):
     """报告: the school's deadlines, its report and status for each."""
-    school = access.get_school_for_user(request, pk, Perm.VIEW_REPORT)
+    school = access.get_for_user(request, School.objects, ReportingPerm.VIEW_REPORT, pk=pk)
     rows = selectors.school_deadline_rows(school)
     return render(request, "reporting/school_reports.html", {
         "school": school, "rows": rows,
-        "can_edit": access.can(request.user, Perm.EDIT_REPORT, school),
+        "can_edit": access.can(request.user, ReportingPerm.EDIT_REPORT, school),
     })
 
 
@@ -63,10 +54,10 @@ def school_reports(request, pk: int):
 def report_edit(request, pk: int, deadline_id: int):
     """填写报告: save a draft any time; submit when complete. On an error the
     draft is still saved and everything typed is shown again."""
-    school = access.get_school_for_user(request, pk, Perm.EDIT_REPORT)
+    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
     deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
     if deadline is None:
-        access.deny(request, Perm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
     report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
@@ -116,10 +107,10 @@ def photo_add(request, pk: int, deadline_id: int):
 
 @csrf_protect
 def _photo_add(request, pk: int, deadline_id: int):
-    school = access.get_school_for_user(request, pk, Perm.EDIT_REPORT)
+    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
     deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
     if deadline is None:
-        access.deny(request, Perm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
     report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
@@ -151,23 +142,13 @@ def _photo_add(request, pk: int, deadline_id: int):
     return _render_form(request, school, deadline, report, form, photo_form, status=400)
 
 
-def _photo_for(request, code) -> ReportPhoto:
-    photo = (ReportPhoto.objects.select_related("report__school", "report__deadline")
-             .filter(code=code, report__school__in=School.objects.visible_to(request.user))
-             .first())
-    if photo is None:
-        access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=404)
-    if not access.can(request.user, Perm.VIEW_REPORT, photo.report.school):
-        access.deny(request, Perm.VIEW_REPORT, f"photo:{code}", status=403)
-    return photo
-
-
 @require_GET
 @login_required
 def photo_file(request, code, size: str = "full"):
     """A photo, only through this permission check, as a download that no
     browser will sniff into anything but a JPEG (U1, U12)."""
-    photo = _photo_for(request, code)
+    photo = access.get_for_user(request, ReportPhoto.objects, ReportingPerm.VIEW_REPORT,
+                                code=code)
     field = photo.thumbnail if size == "thumbnail" else photo.image
     response = FileResponse(field.open("rb"), content_type="image/jpeg", as_attachment=True,
                             filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
@@ -180,10 +161,9 @@ def photo_file(request, code, size: str = "full"):
 @require_POST
 @login_required
 def photo_remove(request, code):
-    photo = _photo_for(request, code)
+    photo = access.get_for_user(request, ReportPhoto.objects.select_related("report__deadline"),
+                                ReportingPerm.EDIT_REPORT, code=code)
     report = photo.report
-    if not access.can(request.user, Perm.EDIT_REPORT, report.school):
-        access.deny(request, Perm.EDIT_REPORT, f"photo:{code}", status=403)
     try:
         services.report_remove_photo(photo=photo, by=request.user)
         messages.success(request, _("Photo removed."))
@@ -194,12 +174,13 @@ def photo_remove(request, code):
 
 @login_required
 def report_detail(request, code):
-    report = _report_for(request, code, Perm.VIEW_REPORT)
-    can_review = access.can(request.user, Perm.REVIEW_REPORT, report.school)
+    report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
+                                 ReportingPerm.VIEW_REPORT, code=code)
+    can_review = access.can(request.user, ReportingPerm.REVIEW_REPORT, report.school)
     return render(request, "reporting/report_detail.html", {
         "report": report, **selectors.report_detail(report),
         "can_review": can_review and report.status in ("submitted", "resubmitted"),
-        "can_edit": report.is_editable and access.can(request.user, Perm.EDIT_REPORT,
+        "can_edit": report.is_editable and access.can(request.user, ReportingPerm.EDIT_REPORT,
                                                       report.school),
         "return_form": ReturnForm(),
     })
@@ -208,7 +189,8 @@ def report_detail(request, code):
 @require_POST
 @login_required
 def report_approve(request, code):
-    report = _report_for(request, code, Perm.REVIEW_REPORT)
+    report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
+                                 ReportingPerm.REVIEW_REPORT, code=code)
     try:
         services.report_approve(report=report, by=request.user)
         messages.success(request, _("Report approved."))
@@ -220,7 +202,8 @@ def report_approve(request, code):
 @require_POST
 @login_required
 def report_return(request, code):
-    report = _report_for(request, code, Perm.REVIEW_REPORT)
+    report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
+                                 ReportingPerm.REVIEW_REPORT, code=code)
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
@@ -240,10 +223,10 @@ def report_return(request, code):
 @login_required
 def review_queue(request):
     """审核: reports awaiting review, by deadline, school type and status."""
-    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
-        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
-    deadlines = Deadline.objects.filter(
-        campaign__bureau__in=access.grants(request.user).bureau_roles).order_by("due_date")
+    if not access.has_perm(request.user, SchoolsPerm.VIEW_DISTRICT):
+        access.deny(request, SchoolsPerm.VIEW_DISTRICT, request.path, status=403)
+    deadlines = Deadline.objects.filter(campaign__bureau__in=access.bureaus_for(
+        request.user, ReportingPerm.VIEW_CAMPAIGN)).order_by("due_date")
     form = ReviewFilterForm(request.GET or None, deadlines=deadlines)
     filters = form.cleaned_data if form.is_valid() else {}
     reports = selectors.review_queue(
@@ -260,8 +243,8 @@ def review_queue(request):
 @login_required
 def bureau_dashboard(request):
     """督导看板: the timeliness of every school at every deadline."""
-    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
-        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
+    if not access.has_perm(request.user, SchoolsPerm.VIEW_DISTRICT):
+        access.deny(request, SchoolsPerm.VIEW_DISTRICT, request.path, status=403)
     campaigns = list(dashboard.campaigns_for(request.user).order_by("-start_month"))
     campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")),
                     campaigns[0] if campaigns else None)
@@ -292,21 +275,12 @@ def _int_or_none(value):
         return None
 
 
-def _deadline_for_bulletin(request, deadline_id: int) -> Deadline:
-    deadline = Deadline.objects.select_related("campaign").filter(
-        pk=deadline_id, campaign__in=dashboard.campaigns_for(request.user)).first()
-    if deadline is None:
-        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=404)
-    if not access.can_review_in_bureau(request.user, deadline.campaign.bureau_id):
-        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=403)
-    return deadline
-
-
 @login_required
 def bulletin(request, deadline_id: int):
     """通报: drafted from the data when first opened (a draft's figures follow the
     data until it is published), worded by the inspector, then published."""
-    deadline = _deadline_for_bulletin(request, deadline_id)
+    deadline = access.get_for_user(request, Deadline.objects, ReportingPerm.REVIEW_REPORT,
+                                   pk=deadline_id)
     try:
         item = bulletins.bulletin_draft(deadline=deadline, by=request.user)
     except ValidationError as exc:
@@ -335,10 +309,11 @@ def bulletin(request, deadline_id: int):
 @require_GET
 @login_required
 def bulletin_xlsx(request, deadline_id: int):
-    deadline = _deadline_for_bulletin(request, deadline_id)
+    deadline = access.get_for_user(request, Deadline.objects, ReportingPerm.REVIEW_REPORT,
+                                   pk=deadline_id)
     item = Bulletin.objects.filter(deadline=deadline).first()
     if item is None:
-        access.deny(request, "bulletin", f"deadline:{deadline_id}", status=404)
+        access.deny(request, ReportingPerm.REVIEW_REPORT, f"deadline:{deadline_id}", status=404)
     out = io.BytesIO()
     bulletins.bulletin_workbook(item, out)
     out.seek(0)
@@ -351,8 +326,8 @@ def bulletin_xlsx(request, deadline_id: int):
 @require_POST
 @login_required
 def export_start(request):
-    if not access.has_perm(request.user, Perm.VIEW_DISTRICT):
-        access.deny(request, Perm.VIEW_DISTRICT, request.path, status=403)
+    if not access.has_perm(request.user, SchoolsPerm.VIEW_DISTRICT):
+        access.deny(request, SchoolsPerm.VIEW_DISTRICT, request.path, status=403)
     campaign = dashboard.campaigns_for(request.user).filter(
         pk=_int_or_none(request.POST.get("campaign"))).first()
     kind = request.POST.get("kind")
@@ -363,26 +338,19 @@ def export_start(request):
     return redirect("reporting:export", code=job.code)
 
 
-def _job_for(request, code) -> ExportJob:
-    job = ExportJob.objects.filter(code=code, requested_by=request.user).first()
-    if job is None:  # someone else's export is as good as none
-        access.deny(request, "export", f"export:{code}", status=404)
-    return job
-
-
 @require_GET
 @login_required
 def export_status(request, code):
-    return render(request, "reporting/export.html", {"job": _job_for(request, code)})
+    return render(request, "reporting/export.html", {"job": access.get_for_user(
+        request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)})
 
 
 @require_GET
 @login_required
 def export_download(request, code):
-    job = _job_for(request, code)
-    if job.status != ExportJob.Status.DONE or not access.has_perm(request.user,
-                                                                  Perm.VIEW_DISTRICT):
-        access.deny(request, "export", f"export:{code}", status=404)
+    job = access.get_for_user(request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)
+    if job.status != ExportJob.Status.DONE:
+        access.deny(request, SchoolsPerm.VIEW_DISTRICT, f"exportjob:{code}", status=404)
     return FileResponse(job.file.open("rb"), as_attachment=True,
                         filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
                         content_type="application/vnd.openxmlformats-officedocument"

@@ -13,25 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.workflows import Transition, Workflow
 from schools import access
-from schools.access import Perm
 
+from .access_rules import ReportingPerm as Perm
 from .models import REVIEWABLE_STATUSES, Bulletin, ProgressReport, ReportStatus, ReportTransition
-
-
-def _report_allows(user, report: ProgressReport, perm) -> bool:
-    return access.can(user, perm, report.school)
-
-
-def _bulletin_allows(user, bulletin: Bulletin, perm) -> bool:
-    return access.can_review_in_bureau(user, bulletin.deadline.campaign.bureau_id)
-
 
 S = ReportStatus
 REPORT = Workflow(
     model=ProgressReport,
     record_model=ReportTransition,
     subject_field="report",
-    authorize=_report_allows,
+    authorize=access.allows,
     # The row lock takes the school and the deadline along: every guard and
     # side effect needs them.
     select_related=("deadline__campaign", "school"),
@@ -55,7 +46,7 @@ REPORT = Workflow(
 B = Bulletin.Status
 BULLETIN = Workflow(
     model=Bulletin,
-    authorize=_bulletin_allows,
+    authorize=access.allows,
     select_related=("deadline__campaign",),
     transitions=[
         Transition("publish", sources={B.DRAFT}, target=B.PUBLISHED,

@@ -13,12 +13,14 @@ from django.shortcuts import render
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET
 
+from audit.access_rules import AuditPerm
 from followups import selectors as followup_selectors
 from reporting import selectors as reporting_selectors
+from reporting.access_rules import ReportingPerm
 from schools import access
 from schools import selectors as school_selectors
 from schools import services as school_services
-from schools.access import Perm
+from schools.access_rules import SchoolsPerm
 from schools.models import Role, TaskForceMember
 
 
@@ -26,24 +28,24 @@ from schools.models import Role, TaskForceMember
 def home(request):
     """工作台: what this person needs, by the roles they hold."""
     user = request.user
-    grants = access.grants(user)
-    context = {"is_district": access.has_perm(user, Perm.VIEW_DISTRICT),
-               "is_auditor": access.has_perm(user, Perm.VIEW_AUDIT_LOG)}
-    if grants.school_roles:
-        schools = school_selectors.school_list_for(user).filter(pk__in=list(grants.school_roles))
+    school_roles = access.school_roles_of(user)
+    context = {"is_district": access.has_perm(user, SchoolsPerm.VIEW_DISTRICT),
+               "is_auditor": access.has_perm(user, AuditPerm.VIEW_AUDIT_LOG)}
+    if school_roles:
+        schools = school_selectors.school_list_for(user).filter(pk__in=list(school_roles))
         context["school_cards"] = [
             {
                 "school": school,
-                "roles": sorted(grants.school_roles[school.pk], key=list(Role).index),
+                "roles": sorted(school_roles[school.pk], key=list(Role).index),
                 "principals": school.principal_memberships,
                 "next": reporting_selectors.next_open_row(
                     reporting_selectors.school_deadline_rows(school)),
-                "can_report": access.can(user, Perm.VIEW_REPORT, school),
-                "can_edit": access.can(user, Perm.EDIT_REPORT, school),
+                "can_report": access.can(user, ReportingPerm.VIEW_REPORT, school),
+                "can_edit": access.can(user, ReportingPerm.EDIT_REPORT, school),
             }
             for school in schools
         ]
-        led = [s for s, roles in grants.school_roles.items() if Role.PRINCIPAL in roles]
+        led = access.schools_for(user, SchoolsPerm.MANAGE_TASK_FORCE)
         context["task_force"] = (
             TaskForceMember.objects.filter(school_id__in=led).select_related("user", "school")
         )

@@ -4,12 +4,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .access_rules import SchoolsPerm
 
 
 class PortalAdminAuthenticationForm(AdminAuthenticationForm):
     def confirm_login_allowed(self, user):
         # Admin entry is a role (bureau admin, inspector), not the is_staff flag.
-        if not user.is_active or not access.has_perm(user, access.Perm.USE_ADMIN):
+        if not user.is_active or not access.has_perm(user, SchoolsPerm.USE_ADMIN):
             raise ValidationError(
                 _("This account may not use the administration site."), code="invalid_login"
             )
@@ -22,4 +23,4 @@ class PortalAdminSite(admin.AdminSite):
     login_form = PortalAdminAuthenticationForm
 
     def has_permission(self, request):
-        return access.has_perm(request.user, access.Perm.USE_ADMIN)
+        return access.has_perm(request.user, SchoolsPerm.USE_ADMIN)

@@ -24,7 +24,7 @@ class PortalBackend(ModelBackend):
     def has_module_perms(self, user_obj, app_label):
         return any(
             access.admin_allows(user_obj, label, "view")
-            for label in access.ADMIN_MODEL_RULES
+            for label in access.admin_model_labels()
             if label.startswith(f"{app_label}.")
         ) or bool(user_obj.is_active and user_obj.is_superuser)
 

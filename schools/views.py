@@ -6,26 +6,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, selectors, services
-from .access import Perm
+from .access_rules import SchoolsPerm
 from .forms import TaskForceMemberForm
-from .models import TaskForceMember
+from .models import School, TaskForceMember
 
 
 @login_required
 def school_list(request):
-    if not (access.grants(request.user).school_roles
-            or access.has_perm(request.user, Perm.VIEW_DISTRICT)):
-        access.deny(request, Perm.VIEW_SCHOOL, "school_list", status=403)
+    if not (access.schools_for(request.user, SchoolsPerm.VIEW_SCHOOL)
+            or access.has_perm(request.user, SchoolsPerm.VIEW_DISTRICT)):
+        access.deny(request, SchoolsPerm.VIEW_SCHOOL, "school_list", status=403)
     schools = selectors.school_list_for(request.user)
     return render(request, "schools/school_list.html", {"schools": schools})
 
 
 @login_required
 def school_detail(request, pk: int):
-    school = access.get_school_for_user(request, pk)
+    school = access.get_for_user(request, School.objects, SchoolsPerm.VIEW_SCHOOL, pk=pk)
     context = {"school": school, **selectors.school_detail(school)}
-    context["can_see_people"] = access.can(request.user, Perm.VIEW_SCHOOL_PEOPLE, school)
-    context["can_manage_task_force"] = access.can(request.user, Perm.MANAGE_TASK_FORCE, school)
+    user = request.user
+    context["can_see_people"] = access.can(user, SchoolsPerm.VIEW_SCHOOL_PEOPLE, school)
+    context["can_manage_task_force"] = access.can(user, SchoolsPerm.MANAGE_TASK_FORCE, school)
     if not context["can_see_people"]:
         context.pop("members")
     return render(request, "schools/school_detail.html", context)
@@ -33,7 +34,7 @@ def school_detail(request, pk: int):
 
 @login_required
 def task_force_add(request, pk: int):
-    school = access.get_school_for_user(request, pk, Perm.MANAGE_TASK_FORCE)
+    school = access.get_for_user(request, School.objects, SchoolsPerm.MANAGE_TASK_FORCE, pk=pk)
     candidates = selectors.task_force_candidates(school)
     form = TaskForceMemberForm(request.POST if request.method == "POST" else None,
                                candidates=candidates)
@@ -55,11 +56,11 @@ def task_force_add(request, pk: int):
 @require_POST
 @login_required
 def task_force_remove(request, pk: int, member_id: int):
-    school = access.get_school_for_user(request, pk, Perm.MANAGE_TASK_FORCE)
+    school = access.get_for_user(request, School.objects, SchoolsPerm.MANAGE_TASK_FORCE, pk=pk)
     try:
         services.task_force_remove_member(school=school, member_id=member_id)
     except TaskForceMember.DoesNotExist:
-        access.deny(request, Perm.MANAGE_TASK_FORCE, f"task_force_member:{member_id}",
+        access.deny(request, SchoolsPerm.MANAGE_TASK_FORCE, f"task_force_member:{member_id}",
                     status=404)
     messages.success(request, _("Removed from the task force."))
     return redirect("schools:detail", pk=school.pk)

@@ -175,7 +175,20 @@ AXES_VERBOSE = False
 # username still caps guesses per account at 5 per cool-off, and an IP lock
 # would lock out every teacher behind a school's shared NAT (security.md S2).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+# The client's address (audit rows, the access log, axes' attempt records) is
+# read by django-ipware. PROXY_COUNT is the number of reverse proxies in front
+# of the web service that append to X-Forwarded-For (0: the web service is
+# reached directly, and X-Forwarded-For, which any client can forge, is ignored).
+# axes reads its own AXES_IPWARE_* names, so they are derived from it here; the
+# portal's schools.access.client_ip reads the same two, so both always agree.
+# (AXES_IPWARE_PROXY_COUNT, its former name, is still read.)
+PROXY_COUNT = env.int("PROXY_COUNT", default=env.int("AXES_IPWARE_PROXY_COUNT", default=0))
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",))
+# Take the address PROXY_COUNT hops from the right of X-Forwarded-For even when a
+# client prepended forged entries (strict mode would then give no address at all).
+IPWARE_STRICT = False
 
 # Sessions: idle timeout through a sliding cookie, absolute lifetime through
 # SessionLifetimeMiddleware (G7: idle <= 30 min, absolute <= 8 h).

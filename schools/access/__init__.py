@@ -1,31 +1,22 @@
 """The access layer: every "may this user see or do this" answer comes from here
-(architecture.md "Access, one place"). The engine is in engine.py; what it tells
-the rest of the house is in signals.py."""
+(architecture.md "Access, one place").
 
-from .engine import *  # noqa: F403
-from .engine import (  # noqa: F401 - the names other apps use
-    ADMIN_MODEL_RULES,
-    BUREAU_SCHOOL_RULES,
-    GLOBAL_RULES,
-    SCHOOL_RULES,
-    Grants,
-    Perm,
-    admin_allows,
-    admin_bureau_ids,
-    can,
-    can_manage_campaign,
-    can_review_in_bureau,
-    client_ip,
-    deny,
-    forget,
-    get_school_for_user,
-    grants,
-    has_perm,
-    is_active_user,
-    is_bureau_user,
-    require_perm,
-    roles_at,
-    school_roles_of,
-    visible_school_ids_q,
+- engine.py: the questions (`can`, `has_perm`, `get_for_user`, `allows`, …) over
+  roles and grants; it knows no domain.
+- rules.py: the `Perm` base, the scopes a record can have, and the rulebook
+  merged from every app's ``access_rules`` module on first use.
+- signals.py: `access_denied` and `access_granted`, which audit listens to.
+
+Rule files: schools/access_rules.py (schools, the district, the admin site and
+third-party admin models), audit/, notifications/ and reporting/access_rules.py.
+"""
+
+from .engine import *  # noqa: F403 - the public questions, see engine.__all__
+from .engine import Perm  # noqa: F401 - the base every app's permissions extend
+from .rules import (  # noqa: F401 - what rule files declare with
+    BureauScope,
+    OwnerScope,
+    SchoolScope,
+    admin_rule,
 )
 from .signals import access_denied, access_granted  # noqa: F401

@@ -1,19 +1,21 @@
-"""The access layer: every "may this user see or do this" answer comes from here.
+"""The access engine: every "may this user see or do this" answer comes from here.
 
-Rules are tables, not scattered ifs:
+It knows roles, grants and the two ways a record belongs somewhere (a school, a
+bureau) or to someone (its owner), and no domain: the permissions, the role
+tables, the admin rows and how each model says whose it is come from each app's
+``access_rules`` module, merged by rules.py on first use.
 
-- SCHOOL_RULES: what a school role may do at its own school;
-- BUREAU_SCHOOL_RULES: what a bureau role may do at any school of its bureau;
-- GLOBAL_RULES: what is not about one school (the district overview, the audit log);
-- ADMIN_MODEL_RULES: which bureau roles may view/add/change/delete each model in
-  the Django admin. A model registered in the admin with no row here is refused
-  to everyone but superusers, and the authorization matrix test fails.
+Views call `get_for_user` (fetch what the user may see, check the perm, refuse:
+404 when the record is not visible, so its existence does not leak; 403 when it
+is visible but the perm is not held) or `require_perm` (a global perm).
+Services and workflows ask `can`, `can_in_bureau`, `has_perm` or `allows`.
+Querysets are scoped with `School.objects.visible_to(user)`, `schools_for`,
+`bureaus_for`. Nothing outside this package reads the grants themselves
+(tests/schools/test_access_boundary.py holds it there).
 
-Views call `get_school_for_user`/`require_perm`; querysets are scoped with
-`.visible_to(user)`. A school the user may not see is a 404 (so its existence
-does not leak); a school they may see but not act on is a 403. Every denial is
-logged and sent to the audit trail through the `access_denied` signal (schools
-is the ground floor and imports no other app; audit listens).
+Every denial is logged and sent through `access_denied`; every open of a
+sensitive record through `access_granted` (schools is the ground floor and
+imports no other app; audit listens).
 """
 
 from __future__ import annotations
@@ -21,103 +23,38 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from ipware import get_client_ip
 
-from ..models import SCHOOL_ROLES, Membership, Role, School
-from .signals import access_denied
+from ..models import Membership, Role, School
+from .rules import BureauScope, OwnerScope, Perm, SchoolScope, rulebook
+from .signals import access_denied, access_granted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django.http import HttpRequest
 
+__all__ = [
+    "Perm", "admin_allows", "admin_bureau_ids", "admin_model_labels", "allows", "bureaus_for",
+    "can", "can_in_bureau", "client_ip", "deny", "forget", "get_for_user", "has_perm",
+    "is_active_user", "is_bureau_user", "perm", "require_perm", "roles_at", "school_roles_of",
+    "schools_for", "visible_school_ids_q",
+]
+
 logger = logging.getLogger("safety_portal.access")
-
-class Perm(StrEnum):
-    VIEW_SCHOOL = "view_school"
-    VIEW_SCHOOL_PEOPLE = "view_school_people"
-    MANAGE_TASK_FORCE = "manage_task_force"
-    VIEW_DISTRICT = "view_district"
-    VIEW_AUDIT_LOG = "view_audit_log"
-    USE_ADMIN = "use_admin"
-    VIEW_REPORT = "view_report"
-    EDIT_REPORT = "edit_report"
-    REVIEW_REPORT = "review_report"
-
-
-SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
-    Perm.VIEW_SCHOOL: SCHOOL_ROLES,
-    Perm.VIEW_SCHOOL_PEOPLE: frozenset({Role.PRINCIPAL, Role.SAFETY_OFFICER}),
-    Perm.MANAGE_TASK_FORCE: frozenset({Role.PRINCIPAL}),
-    # Progress reports are the school's account of its campaign work (no child
-    # data); the principal and the safety officer write them.
-    Perm.VIEW_REPORT: frozenset(
-        {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR}),
-    Perm.EDIT_REPORT: frozenset({Role.PRINCIPAL, Role.SAFETY_OFFICER}),
-}
-BUREAU_SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
-    Perm.VIEW_SCHOOL: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-    Perm.VIEW_SCHOOL_PEOPLE: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-    Perm.MANAGE_TASK_FORCE: frozenset({Role.BUREAU_ADMIN}),
-    Perm.VIEW_REPORT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-    Perm.REVIEW_REPORT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-}
-GLOBAL_RULES: dict[Perm, frozenset[Role]] = {
-    Perm.VIEW_DISTRICT: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-    # The auditor reads the audit log and nothing else; nobody else reads it, so
-    # the people it watches cannot read (or learn to avoid) it.
-    Perm.VIEW_AUDIT_LOG: frozenset({Role.AUDITOR}),
-    Perm.USE_ADMIN: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
-}
-
-_BA, _IN = Role.BUREAU_ADMIN, Role.INSPECTOR
-_NONE: frozenset[Role] = frozenset()
-
-
-def _admin_rule(view=_NONE, add=_NONE, change=_NONE, delete=_NONE) -> dict[str, frozenset[Role]]:
-    return {"view": frozenset(view), "add": frozenset(add), "change": frozenset(change),
-            "delete": frozenset(delete)}
-
-
-ADMIN_MODEL_RULES: dict[str, dict[str, frozenset[Role]]] = {
-    "schools.user": _admin_rule(view={_BA}, add={_BA}, change={_BA}),
-    "schools.bureau": _admin_rule(view={_BA, _IN}, change={_BA}),
-    "schools.school": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
-    "schools.schoolclass": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
-    "schools.membership": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
-    "schools.taskforcemember": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA},
-                                           delete={_BA}),
-    # Campaigns and their calendar belong to the bureau admin; reports are
-    # reviewed through admin actions (approve/return), never edited in place.
-    "reporting.campaign": _admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
-    "reporting.deadline": _admin_rule(view={_BA, _IN}, change={_BA}),
-    "reporting.progressreport": _admin_rule(view={_BA, _IN}),
-    # The outbox, for checking that a notice went out; written by services only.
-    "notifications.notice": _admin_rule(view={_BA}),
-    # A locked-out teacher is unlocked by deleting their attempt record.
-    "axes.accessattempt": _admin_rule(view={_BA}, delete={_BA}),
-    "axes.accesslog": _admin_rule(view={_BA}),
-    "axes.accessfailurelog": _admin_rule(view={_BA}),
-    # Schedules are operated by deployment (setup_periodic_tasks), not by hand:
-    # superusers only.
-    "django_celery_beat.periodictask": _admin_rule(),
-    "django_celery_beat.crontabschedule": _admin_rule(),
-    "django_celery_beat.intervalschedule": _admin_rule(),
-    "django_celery_beat.solarschedule": _admin_rule(),
-    "django_celery_beat.clockedschedule": _admin_rule(),
-}
 
 
 @dataclass
 class Grants:
-    """What one user holds, loaded once per request."""
+    """What one user holds, loaded once per request. Private to this package."""
 
     school_roles: dict[int, set[Role]] = field(default_factory=lambda: defaultdict(set))
     bureau_roles: dict[int, set[Role]] = field(default_factory=lambda: defaultdict(set))
@@ -126,17 +63,14 @@ class Grants:
     def all_bureau_roles(self) -> set[Role]:
         return set().union(*self.bureau_roles.values()) if self.bureau_roles else set()
 
-    @property
-    def all_school_roles(self) -> set[Role]:
-        return set().union(*self.school_roles.values()) if self.school_roles else set()
-
 
 _CACHE_ATTR = "_safety_portal_grants"
 
 
 def grants(user) -> Grants:
     """The user's active roles. Cached on the user object, which Django loads
-    afresh on every request, so a demotion takes effect on the next request."""
+    afresh on every request, so a demotion takes effect on the next request.
+    Only this package reads it; everyone else asks a question below."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Grants()
     cached = getattr(user, _CACHE_ATTR, None)
@@ -165,75 +99,192 @@ def is_active_user(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
+_NONE: frozenset[Role] = frozenset()
+
+
+# ------------------------------------------------------------------ questions
+
+
+def perm(code: str) -> Perm:
+    """The Perm member with this code ("reporting.view_report"), for code below
+    the app that declares it (schools may not import reporting). Raises
+    ImproperlyConfigured when no rule file declares it, so a typo fails loudly."""
+    try:
+        return rulebook().perms[code]
+    except KeyError:
+        raise ImproperlyConfigured(f"no access_rules module declares {code!r}") from None
+
+
 def has_perm(user, perm: Perm) -> bool:
-    """A permission that is not about one school."""
+    """A permission that is not about one school or bureau (GLOBAL_RULES, or
+    SUPERUSER_PERMS for a superuser). False for signed-out or inactive users."""
     if not is_active_user(user):
         return False
-    if user.is_superuser and perm in (Perm.USE_ADMIN,):
+    book = rulebook()
+    if user.is_superuser and perm in book.superuser:
         return True
-    return bool(grants(user).all_bureau_roles & GLOBAL_RULES.get(perm, _NONE))
+    return bool(grants(user).all_bureau_roles & book.global_.get(perm, _NONE))
 
 
 def can(user, perm: Perm, school: School) -> bool:
-    """May `user` exercise `perm` at `school`?"""
+    """May `user` exercise `perm` at `school`: by a role at that very school
+    (SCHOOL_RULES) or a role in that school's bureau (BUREAU_RULES)?"""
     if not is_active_user(user):
         return False
+    book = rulebook()
     g = grants(user)
-    if g.school_roles.get(school.pk, set()) & SCHOOL_RULES.get(perm, _NONE):
+    if g.school_roles.get(school.pk, _NONE) & book.school.get(perm, _NONE):
         return True
-    return bool(g.bureau_roles.get(school.bureau_id, set()) & BUREAU_SCHOOL_RULES.get(perm, _NONE))
+    return bool(g.bureau_roles.get(school.bureau_id, _NONE) & book.bureau.get(perm, _NONE))
 
 
-def can_manage_campaign(user, bureau_id: int) -> bool:
-    """Create campaigns and move their deadlines: the bureau admin of that bureau."""
+def can_in_bureau(user, perm: Perm, bureau_id: int) -> bool:
+    """May `user` exercise `perm` at the level of bureau `bureau_id` (BUREAU_RULES)?"""
     if not is_active_user(user):
         return False
-    return Role.BUREAU_ADMIN in grants(user).bureau_roles.get(bureau_id, set())
+    held = grants(user).bureau_roles.get(bureau_id, _NONE)
+    return bool(held & rulebook().bureau.get(perm, _NONE))
 
 
-def can_review_in_bureau(user, bureau_id: int) -> bool:
-    """Approve or return reports of this bureau's schools."""
+def bureaus_for(user, perm: Perm | None) -> list[int]:
+    """Ids of the bureaus where `user` holds `perm` by a bureau role, sorted; with
+    perm=None, every bureau where the user holds any role. [] when signed out."""
     if not is_active_user(user):
-        return False
-    held = grants(user).bureau_roles.get(bureau_id, set())
-    return bool(held & BUREAU_SCHOOL_RULES[Perm.REVIEW_REPORT])
+        return []
+    bureau_roles = grants(user).bureau_roles
+    if perm is None:
+        return sorted(b for b, roles in bureau_roles.items() if roles)
+    allowed = rulebook().bureau.get(perm, _NONE)
+    return sorted(b for b, roles in bureau_roles.items() if roles & allowed)
 
 
-def visible_school_ids_q(user) -> Q:
-    """The filter behind School.objects.visible_to(user)."""
+def schools_for(user, perm: Perm) -> list[int]:
+    """Ids of the schools where `user` holds `perm` by a role at that school
+    (not through a bureau), sorted. [] when signed out."""
     if not is_active_user(user):
-        return Q(pk__in=[])
-    g = grants(user)
-    viewer_roles = BUREAU_SCHOOL_RULES[Perm.VIEW_SCHOOL]
-    bureau_ids = [b for b, roles in g.bureau_roles.items() if roles & viewer_roles]
-    school_ids = [
-        s for s, roles in g.school_roles.items() if roles & SCHOOL_RULES[Perm.VIEW_SCHOOL]
-    ]
-    return Q(bureau_id__in=bureau_ids) | Q(pk__in=school_ids)
+        return []
+    allowed = rulebook().school.get(perm, _NONE)
+    return sorted(s for s, roles in grants(user).school_roles.items() if roles & allowed)
+
+
+def school_roles_of(user) -> dict[int, frozenset[Role]]:
+    """{school id: the roles the user holds there}, for showing who someone is
+    (the workbench's cards); decisions ask `can`/`schools_for` instead."""
+    if not is_active_user(user):
+        return {}
+    return {s: frozenset(roles) for s, roles in grants(user).school_roles.items() if roles}
 
 
 def roles_at(user, school: School) -> set[Role]:
-    return set(grants(user).school_roles.get(school.pk, set()))
-
-
-def school_roles_of(user) -> dict[int, set[str]]:
-    """{school id: the roles the user holds there}, for pages that list what a
-    person must act on across schools (我的待办). Empty for bureau users."""
-    return {school_id: {str(r) for r in roles}
-            for school_id, roles in grants(user).school_roles.items()}
+    """The roles `user` holds at `school` itself (for display)."""
+    return set(grants(user).school_roles.get(school.pk, _NONE))
 
 
 def is_bureau_user(user) -> bool:
     return bool(grants(user).all_bureau_roles)
 
 
+def visible_school_ids_q(user) -> Q:
+    """The filter behind School.objects.visible_to(user): the schools where the
+    user holds the rulebook's SCHOOL_VISIBILITY perm."""
+    if not is_active_user(user):
+        return Q(pk__in=[])
+    book = rulebook()
+    perm = book.school_visibility
+    return Q(bureau_id__in=bureaus_for(user, perm)) | Q(pk__in=schools_for(user, perm))
+
+
+# ------------------------------------------------------------------ records
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def _scoped(queryset: QuerySet, user, scope) -> QuerySet:
+    """`queryset` narrowed to the records `user` may know exist."""
+    if not is_active_user(user):
+        return queryset.none()
+    if isinstance(scope, SchoolScope):
+        visible = School.objects.filter(visible_school_ids_q(user))
+        if not scope.path:
+            return queryset.filter(pk__in=visible.values("pk"))
+        return queryset.filter(**{f"{scope.path}__in": visible}).select_related(scope.path)
+    if isinstance(scope, BureauScope):
+        queryset = queryset.filter(**{f"{scope.path}__in": bureaus_for(user, scope.seen_with)})
+        head = scope.path.rpartition("__")[0]
+        return queryset.select_related(head) if head else queryset
+    if isinstance(scope, OwnerScope):
+        return queryset.filter(**{scope.path: user})
+    raise TypeError(f"not a scope: {scope!r}")
+
+
+def _holds(user, perm: Perm, record: Model, scope) -> bool:
+    if isinstance(scope, SchoolScope):
+        return can(user, perm, scope.school_of(record))
+    if isinstance(scope, BureauScope):
+        return can_in_bureau(user, perm, scope.bureau_id_of(record))
+    if isinstance(scope, OwnerScope):
+        return (is_active_user(user) and scope.owner_id_of(record) == user.pk
+                and has_perm(user, perm))
+    raise TypeError(f"not a scope: {scope!r}")
+
+
+def allows(user, perm, record) -> bool:
+    """May `user` exercise `perm` on `record` (a model instance whose label has a
+    RECORD_SCOPES entry)? No query beyond the grants and what the scope's path
+    needs. Also the `authorize=` of core.workflows.Workflow, which calls
+    ``authorize(user, record, perm)``: the two last arguments are accepted in
+    either order (the record is the model instance). Raises ImproperlyConfigured
+    for a model with no scope."""
+    if isinstance(perm, Model) and not isinstance(record, Model):
+        perm, record = record, perm
+    scope = rulebook().scope_for(_label(record))
+    return _holds(user, perm, record, scope)
+
+
+def get_for_user(request: HttpRequest, queryset, perm: Perm, *, sensitive: bool = False,
+                 action: str = "view", **lookup):
+    """The one record of `queryset` (a QuerySet or a Manager) matching `lookup`
+    (e.g. ``code=code``, ``pk=pk``) that ``request.user`` may see and exercise
+    `perm` on; its model must have a RECORD_SCOPES entry.
+
+    Not visible to the user (or no such record): `deny(..., status=404)`, which
+    raises Http404 - existence does not leak. Visible but `perm` not held: 403
+    (PermissionDenied). Both are logged and sent as `access_denied`, target
+    "<model_name>:<lookup values>". With sensitive=True a found record is sent
+    as `access_granted` (perm, target_type = model label, target_code = the
+    record's public `code`, action), which audit writes as an ALLOWED row.
+    """
+    queryset = queryset.all()
+    label = _label(queryset.model)
+    scope = rulebook().scope_for(label)
+    target = f"{queryset.model._meta.model_name}:{'/'.join(str(v) for v in lookup.values())}"
+    record = _scoped(queryset, request.user, scope).filter(**lookup).first()
+    if record is None:
+        deny(request, perm, target, status=404)
+    if not _holds(request.user, perm, record, scope):
+        deny(request, perm, target, status=403)
+    if sensitive:
+        code = getattr(record, "code", None)
+        if code is None:
+            raise TypeError(f"{label} has no public code; a sensitive record needs one")
+        access_granted.send(sender=None, request=request, user=request.user, perm=str(perm),
+                            target_type=label, target_code=str(code), action=action)
+    return record
+
+
+# ------------------------------------------------------------------ the admin
+
+
 def admin_allows(user, model_label: str, action: str) -> bool:
-    """Django admin: may `user` perform `action` (view/add/change/delete) on a model?"""
+    """Django admin: may `user` perform `action` (view/add/change/delete) on a
+    model? A model with no ADMIN_MODEL_RULES row: superusers only."""
     if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
-    rule = ADMIN_MODEL_RULES.get(model_label)
+    rule = rulebook().admin_models.get(model_label)
     if rule is None:
         return False
     allowed = rule[action]
@@ -243,24 +294,39 @@ def admin_allows(user, model_label: str, action: str) -> bool:
     return bool(grants(user).all_bureau_roles & allowed)
 
 
+def admin_model_labels() -> list[str]:
+    """Every model label with an ADMIN_MODEL_RULES row, sorted."""
+    return sorted(rulebook().admin_models)
+
+
 def admin_bureau_ids(user) -> list[int] | None:
     """Bureaus whose rows the user sees in the admin; None means all (superuser)."""
     if user.is_superuser:
         return None
-    return list(grants(user).bureau_roles)
+    return bureaus_for(user, None)
 
 
 # ------------------------------------------------------------------ view helpers
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as django-ipware reads it with the same settings as
+    axes (PROXY_COUNT proxies trusted in X-Forwarded-For, see settings), falling
+    back to REMOTE_ADDR when the chain is shorter than expected. None without a
+    request."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR")
+    ip, _routable = get_client_ip(
+        request,
+        proxy_count=settings.AXES_IPWARE_PROXY_COUNT,
+        request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
+    )
+    return ip or request.META.get("REMOTE_ADDR")
 
 
 def deny(request: HttpRequest, perm: str, target: str, *, status: int) -> None:
-    """Record a refused access, then raise the matching exception."""
+    """Record a refused access (log line and `access_denied`), then raise:
+    Http404 for status 404, PermissionDenied otherwise. Never returns."""
     user = request.user
     logger.warning(
         "access denied user=%r perm=%r target=%r status=%s ip=%r",
@@ -274,21 +340,9 @@ def deny(request: HttpRequest, perm: str, target: str, *, status: int) -> None:
     raise PermissionDenied
 
 
-def get_school_for_user(request: HttpRequest, pk: int, perm: Perm = Perm.VIEW_SCHOOL) -> School:
-    """The school `pk` if the user may see it and exercise `perm` there.
-
-    Not visible: 404, as if it did not exist. Visible but not allowed: 403.
-    """
-    school = School.objects.visible_to(request.user).filter(pk=pk).first()
-    if school is None:
-        deny(request, perm, f"school:{pk}", status=404)
-    if not can(request.user, perm, school):
-        deny(request, perm, f"school:{pk}", status=403)
-    return school
-
-
 def require_perm(perm: Perm) -> Callable:
-    """View decorator: sign-in required, then a global permission, else 403."""
+    """View decorator: sign-in required, then a global permission (`has_perm`),
+    else 403 through `deny`."""
 
     def decorator(view):
         @wraps(view)
@@ -301,4 +355,3 @@ def require_perm(perm: Perm) -> Callable:
         return wrapper
 
     return decorator
-

@@ -1,15 +1,16 @@
 """What the access layer tells the rest of the house. schools imports no other
 app, so audit listens to these instead of being called.
 
-``access_denied``: sent on every refused access, with sender=None and the
-keywords request, user, perm, target (a short reference such as
-"report:<uuid>", never a name) and status (403 or 404).
+``access_denied``: sent by ``deny`` on every refused access, with sender=None
+and the keywords request, user, perm, target (a short reference such as
+"progressreport:<uuid>", never a name) and status (403 or 404).
 
-``access_granted``: sent when a *sensitive* record (a child-level record: a
-referral, a screening result, a pupil's circumstances) is opened, exported or
-printed, with sender=None and request, user, perm, target_type (the model label,
-e.g. "incidents.referral"), target_code (its public code) and action ("view",
-"export", "print"). audit turns it into an ALLOWED row (security.md G4).
+``access_granted``: sent by ``get_for_user(..., sensitive=True)`` when a
+*sensitive* record (a child-level record: a referral, a screening result, a
+pupil's circumstances) is opened, exported or printed, with sender=None and
+request, user, perm, target_type (the model label, e.g. "incidents.referral"),
+target_code (its public code) and action ("view", "export", "print"). audit
+turns it into an ALLOWED row (security.md G4).
 """
 
 from django.dispatch import Signal

@@ -2,8 +2,9 @@
 
 import pytest
 
+from audit.access_rules import AuditPerm
 from schools import access
-from schools.access import Perm
+from schools.access_rules import SchoolsPerm
 from schools.models import School
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +42,12 @@ def test_an_inactive_membership_grants_nothing(world):
     ("auditor", False), ("foreign_principal", False),
 ])
 def test_who_may_manage_school_a_task_force(world, who, allowed):
-    assert access.can(getattr(world, who), Perm.MANAGE_TASK_FORCE, world.school_a) is allowed
+    assert access.can(getattr(world, who), SchoolsPerm.MANAGE_TASK_FORCE, world.school_a) is allowed
 
 
 def test_only_the_auditor_reads_the_audit_log(world):
     readers = [name for name in ("principal", "bureau_admin", "inspector", "auditor")
-               if access.has_perm(getattr(world, name), Perm.VIEW_AUDIT_LOG)]
+               if access.has_perm(getattr(world, name), AuditPerm.VIEW_AUDIT_LOG)]
     assert readers == ["auditor"]
 
 
@@ -57,7 +58,37 @@ def test_a_denial_is_logged_with_the_username_encoded(world, rf, caplog):
     request = rf.get("/")
     request.user = world.principal
     with pytest.raises(Http404):
-        access.get_school_for_user(request, world.school_c.pk)
+        access.get_for_user(request, School.objects, SchoolsPerm.VIEW_SCHOOL,
+                            pk=world.school_c.pk)
     line = next(r.getMessage() for r in caplog.records if r.name == "safety_portal.access")
     assert "\n" not in line
     assert "'evil\\nFAKE LOG LINE'" in line
+
+
+def test_a_role_at_one_school_does_not_carry_to_another_school_the_user_sees(world, login):
+    """can() looks at the roles held at *that* school: a counselor at A who is the
+    principal of B manages B's task force, not A's (both schools are visible)."""
+    from django.urls import reverse
+
+    from schools.models import Role
+    from tests.schools.factories import MembershipFactory
+
+    MembershipFactory(user=world.counselor, role=Role.PRINCIPAL, school=world.school_b)
+    client = login(world.counselor)
+    assert client.get(reverse("schools:task_force_add", args=[world.school_b.pk])
+                      ).status_code == 200
+    assert client.get(reverse("schools:task_force_add", args=[world.school_a.pk])
+                      ).status_code == 403
+    assert not access.can(world.counselor, SchoolsPerm.MANAGE_TASK_FORCE, world.school_a)
+
+
+def test_a_bureau_role_does_not_reach_another_districts_school(world):
+    from reporting.access_rules import ReportingPerm
+
+    assert access.can(world.inspector, ReportingPerm.REVIEW_REPORT, world.school_b)
+    assert not access.can(world.inspector, ReportingPerm.REVIEW_REPORT, world.school_c)
+    assert access.can_in_bureau(world.inspector, ReportingPerm.REVIEW_REPORT, world.bureau.pk)
+    assert not access.can_in_bureau(world.inspector, ReportingPerm.REVIEW_REPORT,
+                                    world.other_bureau.pk)
+    assert access.bureaus_for(world.inspector, ReportingPerm.REVIEW_REPORT) == [world.bureau.pk]
+    assert access.bureaus_for(world.auditor, ReportingPerm.REVIEW_REPORT) == []
