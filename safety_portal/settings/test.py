@@ -26,5 +26,6 @@ AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=15)
 LOGGING["loggers"]["safety_portal"]["level"] = "INFO"  # noqa: F405
 
 # A domain app that exists only in the tests: it shows a new domain plugging in
-# by adding files (tests/plugin_app). Its tables come from run_syncdb.
+# by adding files (tests/plugin_app). Its tables come from its migration (a
+# run_syncdb table would be created before schools_school, which its FK needs).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.plugin_app"]  # noqa: F405
