@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from schools import access
 from schools.models import User
 
@@ -105,6 +106,8 @@ def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
     bulletin.published_at = timezone.now()
     bulletin.published_by = by
     bulletin.save()
+    audit_record(user=by, action="bulletin.publish", obj=bulletin,
+                 extra={"old": Bulletin.Status.DRAFT, "new": Bulletin.Status.PUBLISHED})
     return bulletin
 
 

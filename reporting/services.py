@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from schools import access
 from schools.access import Perm
 from schools.models import Bureau, School, User
@@ -112,6 +113,7 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     reason = reason.strip()
     if not reason:
         raise ValidationError({"moved_reason": _("Give the reason for moving the deadline.")})
+    previous = deadline.due_date
     deadline.due_date = new_date
     deadline.moved_reason = reason
     deadline.moved_by = by
@@ -119,6 +121,8 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     deadline.full_clean()
     deadline.save()
     tallies.rebuild([deadline])  # on time or late is measured against the new date
+    audit_record(user=by, action="deadline.move", obj=deadline, extra={
+        "old": previous.isoformat(), "new": new_date.isoformat(), "reason_given": True})
     return deadline
 
 
