@@ -8,4 +8,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the access_denied/access_granted receivers)
+        # Connects the receivers (access layer, workflows, schools' signals).
+        from . import receivers  # noqa: F401
+        from .actions import choices
+
+        choices()  # load every app's audit_actions now: a bad one fails at start-up

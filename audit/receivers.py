@@ -1,21 +1,32 @@
-"""audit listens to the access layer (schools imports no other app): every
-refusal becomes a DENIED row, every open/export/print of a sensitive record an
-ALLOWED row (security.md G4)."""
+"""Rows from what other apps announce. audit imports no domain app: it listens.
+
+- schools.access ``access_denied`` → "access.denied" (DENIED), the permission in
+  extra; ``access_granted`` → "record.view" / "record.export" / "record.print".
+- core.workflows ``transition_applied`` → one row per transition of any
+  workflow, coded through audit.actions.for_transition, the record's old and new
+  state in extra. A code nobody registered raises UnknownAction, inside the
+  domain's transaction: a domain's transition is not done until it is audited.
+- schools ``membership_changed`` → "role.grant" / "role.revoke";
+  ``password_changed`` → "password.change" (own) or "password.reset" (another's).
+"""
 
 from django.dispatch import receiver
 
+from core.workflows import transition_applied
 from schools.access import access_denied, access_granted
+from schools.signals import membership_changed, password_changed
 
+from . import actions
 from .middleware import RECORDED_FLAG
 from .models import AuditEvent
-from .services import audit_record
+from .services import audit_record, current_request
 
 
 @receiver(access_denied, dispatch_uid="audit_access_denied")
 def record_denial(sender, request, user, perm, target, status, **kwargs):
     audit_record(
-        request=request, user=user, action=f"denied:{perm}", target=target,
-        outcome=AuditEvent.Outcome.DENIED, status=status,
+        request=request, user=user, action=actions.ACCESS_DENIED.code, target=str(target),
+        extra={"permission": str(perm)}, outcome=AuditEvent.Outcome.DENIED, status=status,
     )
     if request is not None:
         setattr(request, RECORDED_FLAG, True)
@@ -25,7 +36,39 @@ def record_denial(sender, request, user, perm, target, status, **kwargs):
 def record_sensitive_access(sender, request, user, perm, target_type, target_code, action,
                             **kwargs):
     audit_record(
-        request=request, user=user, action=f"{action}:{perm}",
-        target=f"{target_type}:{target_code}", outcome=AuditEvent.Outcome.ALLOWED,
+        request=request, user=user, action=actions.RECORD_ACTIONS[action],
+        target_type=target_type, target_code=str(target_code),
+        school_id=kwargs.get("school_id"), extra={"permission": str(perm)},
         status=200,
+    )
+
+
+@receiver(transition_applied, dispatch_uid="audit_transition_applied")
+def record_transition(sender, applied, by, **kwargs):
+    code = actions.for_transition(sender._meta.label_lower, applied.transition.name)
+    extra = {"old": applied.source, "new": applied.target}
+    if applied.record is not None and getattr(applied.record, "reason", ""):
+        extra["reason_given"] = True
+    audit_record(request=current_request(), user=by, action=code, obj=applied.obj,
+                 extra=extra, at=applied.at)
+
+
+@receiver(membership_changed, dispatch_uid="audit_membership_changed")
+def record_membership(sender, membership_id, change, role, school_id, user_id, by,
+                      request=None, **kwargs):
+    code = actions.ROLE_GRANT.code if change == "grant" else actions.ROLE_REVOKE.code
+    audit_record(
+        request=request or current_request(), user=by, action=code,
+        target_type=sender._meta.label_lower, target_code=str(membership_id),
+        school_id=school_id, extra={"role": str(role), "subject_user": user_id},
+    )
+
+
+@receiver(password_changed, dispatch_uid="audit_password_changed")
+def record_password(sender, user, by, request=None, **kwargs):
+    own = by is not None and by.pk == user.pk
+    audit_record(
+        request=request or current_request(), user=by,
+        action=actions.PASSWORD_CHANGE.code if own else actions.PASSWORD_RESET.code,
+        obj=user, extra={"subject_user": user.pk},
     )

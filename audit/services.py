@@ -1,36 +1,130 @@
 """Writing to the audit trail. Any app may call these; audit imports no domain app.
 
-The address on a row is the client's as schools.access.client_ip reads it (through
-PROXY_COUNT trusted proxies), not the last proxy's."""
+A record is described through a small protocol, so audit needs no domain model:
+
+- its type is ``obj._meta.label_lower`` ("reporting.progressreport");
+- its public code is ``obj.audit_code`` if the model defines it, else its
+  ``code`` field (a UUID), else its primary key — never a name;
+- its school is ``obj.audit_school_id`` if defined, else ``obj.school_id``,
+  else the object itself when it is a School, else none.
+
+The request, when there is one, gives the IP (through schools.access.client_ip,
+the one place that knows about proxies). Receivers of signals sent without a
+request (workflow transitions inside services) take the request the audit
+middleware is serving, if any (`current_request`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextvars
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from schools.access import client_ip
+from django.db import models
 
-from .models import AuditEvent
+from core import clock
+from schools import access
+from schools.models import School
+
+from . import actions
+from .models import EXTRA_KEYS, AuditEvent
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_current_request", default=None)
+
+
+def current_request() -> HttpRequest | None:
+    """The request being served (set by audit.middleware), or None in a task,
+    a command or a test that calls services directly."""
+    return _current_request.get()
+
+
+def set_current_request(request: HttpRequest | None) -> contextvars.Token:
+    """Make `request` the current one; returns the token to reset it with."""
+    return _current_request.set(request)
+
+
+def reset_current_request(token: contextvars.Token) -> None:
+    _current_request.reset(token)
+
+
+def describe(obj: models.Model) -> tuple[str, str, int | None]:
+    """(target_type, target_code, school_id) of a model instance, by the
+    protocol in the module docstring. Raises nothing."""
+    code = getattr(obj, "audit_code", None)
+    if code is None:
+        code = getattr(obj, "code", None) if _has_field(obj, "code") else None
+    if code is None:
+        code = obj.pk
+    if hasattr(obj, "audit_school_id"):
+        school_id = obj.audit_school_id
+    elif isinstance(obj, School):
+        school_id = obj.pk
+    else:
+        school_id = getattr(obj, "school_id", None)
+    return obj._meta.label_lower, str(code), school_id
+
+
+def _has_field(obj: models.Model, name: str) -> bool:
+    try:
+        obj._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist
+        return False
+    return True
+
 
 def audit_record(
     *,
-    request: HttpRequest | None,
+    request: HttpRequest | None = None,
     user,
     action: str,
-    target: str,
-    outcome: str,
+    obj: models.Model | None = None,
+    target_type: str = "",
+    target_code: str = "",
+    school_id: int | None = None,
+    target: str = "",
+    extra: Mapping[str, Any] | None = None,
+    outcome: str = AuditEvent.Outcome.ALLOWED,
     status: int | None = None,
+    at: dt.datetime | None = None,
 ) -> AuditEvent:
+    """Write one row and return it.
+
+    `action` must be a registered code (audit.actions), else UnknownAction.
+    The record is `obj` (described by `describe`) or given as `target_type` and
+    `target_code`; `school_id` overrides the school found from `obj`. `target`
+    is a free-form reference (a refused URL path), cut at 200 characters.
+    `request` (for the IP) defaults to the request being served, if any.
+    `extra` may hold only the keys of models.EXTRA_KEYS (ValueError otherwise)
+    and must be JSON-serialisable. `user` may be None or anonymous (a system
+    action): the row then names nobody. `at` defaults to core.clock.now().
+    """
+    code = actions.get(action).code
+    if request is None:
+        request = current_request()
+    extra = dict(extra or {})
+    unknown = set(extra) - EXTRA_KEYS
+    if unknown:
+        raise ValueError(f"audit extra keys not allowed: {sorted(unknown)}")
+    found_school = None
+    if obj is not None:
+        target_type, target_code, found_school = describe(obj)
     authenticated = bool(getattr(user, "is_authenticated", False))
     return AuditEvent.objects.create(
+        at=at or clock.now(),
         user=user if authenticated else None,
         username=user.get_username() if authenticated else "",
-        action=action[:60],
+        action=code,
+        target_type=target_type[:100],
+        target_code=str(target_code)[:64],
+        school_id=school_id if school_id is not None else found_school,
         target=target[:200],
+        extra=extra,
         outcome=outcome,
         status=status,
-        ip=client_ip(request),
+        ip=access.client_ip(request) if request is not None else None,
     )

@@ -11,6 +11,7 @@ Known module names:
 ``followup_kinds`` registers follow-up kinds with followups.kinds
 ``access_rules``   permissions and rules for schools.access
 ``navigation``     NAV entries (the top bar's links)
+``audit_actions``  registers audit action codes with audit.actions
 =================  ===========================================================
 """
 
@@ -23,7 +24,7 @@ from types import ModuleType
 from django.apps import apps
 
 PLUG_IN_MODULES = frozenset({"schedules", "demo", "notice_kinds", "followup_kinds",
-                             "access_rules", "navigation"})
+                             "access_rules", "navigation", "audit_actions"})
 
 
 def app_modules(name: str) -> list[ModuleType]:

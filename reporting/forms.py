@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SECTIONS, Measure, ProgressReport, ReportStatus
+from .models import SECTIONS, Measure, ProgressReport
 from .services import MAX_SECTION_CHARS
 
 
@@ -45,25 +45,6 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for return"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason for returning the report.")})
-
-
-class ReviewFilterForm(forms.Form):
-    deadline = forms.ModelChoiceField(queryset=None, required=False, label=_("deadline"),
-                                      empty_label=_("All deadlines"))
-    school_type = forms.ChoiceField(required=False, label=_("School type"))
-    status = forms.ChoiceField(required=False, label=_("status"))
-
-    def __init__(self, *args, deadlines, **kwargs):
-        super().__init__(*args, **kwargs)
-        from schools.models import SchoolType
-
-        self.fields["deadline"].queryset = deadlines
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
-        self.fields["school_type"].choices = [("", _("All types")), *SchoolType.choices]
-        self.fields["status"].choices = [
-            ("", _("Awaiting review")),
-            *[(s.value, s.label) for s in ReportStatus if s != ReportStatus.DRAFT]]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

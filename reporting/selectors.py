@@ -75,10 +75,20 @@ def next_open_row(rows: list[DeadlineRow]) -> DeadlineRow | None:
     return upcoming[0] if upcoming else None
 
 
+def review_candidates(user) -> QuerySet[ProgressReport]:
+    """Every report `user` may see that has been submitted at least once (not a
+    draft), with its school and deadline, in queue order: the review queue's
+    list before its filters (reporting.filters.ReviewQueueFilter)."""
+    return (ProgressReport.objects.visible_to(user)
+            .exclude(status=ReportStatus.DRAFT)
+            .select_related("school", "deadline")
+            .order_by("deadline__due_date", "last_submitted_at"))
+
+
 def review_queue(user, *, deadline=None, school_type="", status="") -> QuerySet[ProgressReport]:
-    reports = (ProgressReport.objects.visible_to(user)
-               .exclude(status=ReportStatus.DRAFT)
-               .select_related("school", "deadline"))
+    """The review queue filtered in code (for callers without a request): by
+    deadline, school type and status; no status means awaiting review."""
+    reports = review_candidates(user)
     if deadline is not None:
         reports = reports.filter(deadline=deadline)
     if school_type:

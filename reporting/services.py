@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from core import clock
 from schools import access
 from schools.models import Bureau, School, User
@@ -117,6 +118,7 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     reason = reason.strip()
     if not reason:
         raise ValidationError({"moved_reason": _("Give the reason for moving the deadline.")})
+    previous = deadline.due_date
     deadline.due_date = new_date
     deadline.moved_reason = reason
     deadline.moved_by = by
@@ -125,6 +127,8 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
     deadline.save()
     tallies.rebuild([deadline])  # on time or late is measured against the new date
     followups.deadline_moved(deadline)
+    audit_record(user=by, action="deadline.move", obj=deadline, extra={
+        "old": previous.isoformat(), "new": new_date.isoformat(), "reason_given": True})
     return deadline
 
 

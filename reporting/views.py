@@ -11,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import audit_record
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
 from . import bulletins, dashboard, export_jobs, selectors, services
 from .access_rules import ReportingPerm
-from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm, ReviewFilterForm
+from .filters import DashboardFilter, ReviewQueueFilter
+from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm
 from .models import (
     MAX_PHOTOS_PER_REPORT,
     Bulletin,
@@ -227,16 +229,15 @@ def review_queue(request):
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, request.path, status=403)
     deadlines = Deadline.objects.filter(campaign__bureau__in=access.bureaus_for(
         request.user, ReportingPerm.VIEW_CAMPAIGN)).order_by("due_date")
-    form = ReviewFilterForm(request.GET or None, deadlines=deadlines)
-    filters = form.cleaned_data if form.is_valid() else {}
-    reports = selectors.review_queue(
-        request.user, deadline=filters.get("deadline"),
-        school_type=filters.get("school_type", ""), status=filters.get("status", ""))
+    filterset = ReviewQueueFilter(request.GET,
+                                  queryset=selectors.review_candidates(request.user),
+                                  deadlines=deadlines)
+    reports = filterset.qs
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "reporting/review_queue.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": filterset.form, "page": page, "query": query.urlencode(),
     })
 
 
@@ -246,23 +247,21 @@ def bureau_dashboard(request):
     if not access.has_perm(request.user, SchoolsPerm.VIEW_DISTRICT):
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, request.path, status=403)
     campaigns = list(dashboard.campaigns_for(request.user).order_by("-start_month"))
-    campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")),
+    chosen = DashboardFilter(request.GET, campaign_ids=[c.pk for c in campaigns]).values()
+    campaign = next((c for c in campaigns if c.pk == chosen["campaign"]),
                     campaigns[0] if campaigns else None)
     if campaign is None:
         return render(request, "reporting/dashboard.html", {"campaigns": []})
     context = dashboard.dashboard(
-        request.user, campaign=campaign,
-        deadline_id=_int_or_none(request.GET.get("deadline")),
-        school_type=request.GET.get("school_type", ""),
-        state=request.GET.get("state", ""),
+        request.user, campaign=campaign, deadline_id=chosen["deadline"],
+        school_type=chosen["school_type"], state=chosen["state"],
         page_number=request.GET.get("page"),
     )
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "reporting/dashboard.html", {
         **context, "campaigns": campaigns, "query": query.urlencode(),
-        "school_type": request.GET.get("school_type", ""),
-        "state": request.GET.get("state", ""),
+        "school_type": chosen["school_type"], "state": chosen["state"],
         "school_types": SchoolType.choices, "states": dashboard.STATE_LABELS,
         "export_kinds": ExportJob.Kind.choices,
     })
@@ -351,6 +350,8 @@ def export_download(request, code):
     job = access.get_for_user(request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)
     if job.status != ExportJob.Status.DONE:
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, f"exportjob:{code}", status=404)
+    audit_record(request=request, user=request.user, action="export.download", obj=job,
+                 extra={"kind": job.kind}, status=200)
     return FileResponse(job.file.open("rb"), as_attachment=True,
                         filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
                         content_type="application/vnd.openxmlformats-officedocument"

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from safety_portal import views as portal_views
 from schools.forms import LoginForm
+from schools.views import PasswordChangeView
 
 account_patterns = [
     path(
@@ -17,7 +18,7 @@ account_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

@@ -49,6 +49,14 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def user_change_password(self, request, id, form_url=""):
+        # A successful reset redirects; announce it (audit records "password.reset").
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            services.password_set_by(user=self.get_object(request, id), by=request.user,
+                                     request=request)
+        return response
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         bureau_ids = access.admin_bureau_ids(request.user)
@@ -107,6 +115,26 @@ class MembershipAdmin(BureauScopedAdmin):
         if bureau_ids is None:
             return qs
         return qs.filter(Q(school__bureau_id__in=bureau_ids) | Q(bureau_id__in=bureau_ids))
+
+    # Every grant and revoke of a role is announced (and so audited).
+    def save_model(self, request, obj, form, change):
+        before = services.membership_state(obj) if change else None
+        super().save_model(request, obj, form, change)
+        services.membership_saved(membership=obj, before=before, by=request.user,
+                                  request=request)
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        services.membership_deleted(membership=obj, membership_id=pk, by=request.user,
+                                    request=request)
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset)  # separate instances: they keep their pk
+        super().delete_queryset(request, queryset)
+        for obj in doomed:
+            services.membership_deleted(membership=obj, membership_id=obj.pk,
+                                        by=request.user, request=request)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         bureau_ids = access.admin_bureau_ids(request.user)

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -64,3 +65,12 @@ def task_force_remove(request, pk: int, member_id: int):
                     status=404)
     messages.success(request, _("Removed from the task force."))
     return redirect("schools:detail", pk=school.pk)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own page, announcing the change (audit records "password.change")."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_set_by(user=form.user, by=self.request.user, request=self.request)
+        return response

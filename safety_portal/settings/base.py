@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "django_filters",
     # core is below everything (no tables), then the ground floor: every
     # other app may import schools.
     "core",
@@ -316,6 +317,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# ---------------------------------------------------------------- audit trail
+# Audit rows are kept this many days, then purged monthly (audit.retention).
+# The Cybersecurity Law (Art. 21) asks for at least six months: below 183 the
+# purge refuses to run, and the database refuses to delete younger rows anyway.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # ---------------------------------------------------------------- admin and logging
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")

@@ -22,7 +22,7 @@ def test_every_denial_leaves_an_audit_row(world, login):
 def test_the_auditor_reads_the_log_and_the_reading_is_logged(world, login):
     response = login(world.auditor).get(reverse("audit:event_list"))
     assert response.status_code == 200
-    assert AuditEvent.objects.filter(username="auditor", action="read:audit_log").count() == 1
+    assert AuditEvent.objects.filter(username="auditor", action="audit.view").count() == 1
 
 
 def test_the_auditor_filters_by_outcome(world, login):
@@ -38,7 +38,8 @@ def test_a_nonsense_filter_is_ignored_not_an_error(world, login):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_audit_rows_cannot_be_changed_or_deleted_in_the_database(world):
-    event = AuditEvent.objects.create(username="x", action="a", target="t", outcome="denied")
+    event = AuditEvent.objects.create(username="x", action="access.denied", target="t",
+                                      outcome="denied")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(target="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -50,7 +51,7 @@ def test_a_refusal_in_the_admin_is_audited_too(world, login):
     assert response.status_code == 403
     event = AuditEvent.objects.get()
     assert (event.username, event.action, event.target) == (
-        "inspector", "denied:http", reverse("admin:schools_school_add"))
+        "inspector", "access.denied", reverse("admin:schools_school_add"))
 
 
 def test_a_denial_through_the_access_layer_is_recorded_once(world, login):

@@ -101,11 +101,12 @@ def test_n_sensitive_opens_leave_exactly_n_allowed_rows(world, rf, hazards):
         access.get_for_user(request_by(rf, world.principal), Hazard.objects,
                             HazardPerm.VIEW_HAZARD, sensitive=True, code=hazards["other"].code)
     allowed = AuditEvent.objects.filter(outcome="allowed").order_by("id")
-    assert [(e.username, e.action, e.target, e.ip) for e in allowed] == [
-        ("a-principal", "view:plugin_app.view_hazard", f"plugin_app.hazard:{own.code}",
-         "10.1.2.3")] * 3 + [
-        ("a-principal", "print:plugin_app.view_hazard", f"plugin_app.hazard:{own.code}",
-         "10.1.2.3")]
+    assert [(e.username, e.action, e.target_type, e.target_code, e.extra["permission"], e.ip)
+            for e in allowed] == [
+        ("a-principal", "record.view", "plugin_app.hazard", str(own.code),
+         "plugin_app.view_hazard", "10.1.2.3")] * 3 + [
+        ("a-principal", "record.print", "plugin_app.hazard", str(own.code),
+         "plugin_app.view_hazard", "10.1.2.3")]
     assert AuditEvent.objects.filter(outcome="denied").count() == 1
 
 

@@ -143,3 +143,22 @@ def test_the_school_report_pages_cost_the_same_queries_for_more_deadlines(
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("extra_schools", [0, 30])
+def test_the_review_queue_runs_a_fixed_number_of_queries(world, login, deadline, extra_schools,
+                                                         django_assert_num_queries):
+    from tests.schools.factories import SchoolFactory
+
+    for school in [world.school_a, *(SchoolFactory(bureau=world.bureau)
+                                     for _ in range(extra_schools))]:
+        ProgressReportFactory(school=school, deadline=deadline, status=ReportStatus.SUBMITTED,
+                              first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+    client = login(world.inspector)
+    with django_assert_num_queries(REVIEW_QUEUE_QUERIES):
+        assert client.get(reverse("reporting:review_queue"),
+                          {"school_type": "primary"}).status_code == 200
+
+
+# The same with 1 or 31 reports (the FilterSet adds no query per row or school).
+REVIEW_QUEUE_QUERIES = 10

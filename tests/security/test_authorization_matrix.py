@@ -196,6 +196,7 @@ PORTAL_ROWS: dict[str, Row] = {
         last=True,
     ),
     "audit:event_list": Row(get=signed_in("403", auditor="200")),
+    "audit:event_export": Row(get=signed_in("403", auditor="200"), post=everyone("405")),
     "reporting:school_reports": Row(get=school_reports, kwargs=school_pk,
                                     sides=(OWN, PEER, FOREIGN)),
     "reporting:report_edit": Row(get=report_edit_get, post=report_edit_post,
