@@ -16,11 +16,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Notice
-from notifications.services import NoticeDraft, notice_cancel_where, notice_enqueue_many
+from notifications.services import NoticeDraft, notice_cancel_for, notice_enqueue_many
 from schools.models import Membership, Role, School
 
 from .models import REVIEWABLE_STATUSES, Deadline, ProgressReport, ReportTransition
+from .notice_kinds import DIGEST, OVERDUE, REMINDER, REPORT, RETURNED, deadline_school_subject
 
 # Who at a school hears about its reports: the first responsible person and the
 # officer who writes them.
@@ -88,20 +88,26 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
         if offset is None:
             continue
         result.reminders += notice_enqueue_many(
-            _school_drafts(deadline, Notice.Kind.REMINDER, f"reminder:{deadline.pk}:{offset}"))
+            _school_drafts(deadline, REMINDER.name, f"reminder:{deadline.pk}:{offset}"))
     missed = Deadline.objects.filter(
         due_date__lt=today, due_date__gte=today - dt.timedelta(days=OVERDUE_CATCH_UP_DAYS)
     ).select_related("campaign")
     for deadline in missed:
         result.overdue += notice_enqueue_many(
-            _school_drafts(deadline, Notice.Kind.OVERDUE, f"overdue:{deadline.pk}"))
+            _school_drafts(deadline, OVERDUE.name, f"overdue:{deadline.pk}"))
     result.digests = _digests(today)
     return result
 
 
+# ---------------------------------------------------------------- draft construction
+# (the notices' subjects and group keys; see reporting/notice_kinds.py)
+
+
 def _school_drafts(deadline: Deadline, kind: str, key_prefix: str):
     """One notice per recipient of each school that has not submitted for
-    `deadline`, keyed `<key_prefix>:<school>:<user>`, linking to the report."""
+    `deadline`, keyed `<key_prefix>:<school>:<user>`, linking to the report.
+    Its subject is the school × deadline pair; the school's group robot hears of
+    it once per `<key_prefix>:<school>` (each reminder day, and once overdue)."""
     path = _report_paths(deadline)
     for school_id, name, user_id, language in _school_recipients(_unsubmitted(deadline)):
         yield NoticeDraft(
@@ -109,6 +115,8 @@ def _school_drafts(deadline: Deadline, kind: str, key_prefix: str):
             language=language,
             context={"path": path(school_id), "school_id": school_id, "school_name": name,
                      "deadline_id": deadline.pk, "deadline_date": deadline.due_date},
+            subject=deadline_school_subject(deadline.pk, school_id),
+            school_id=school_id, group_key=f"{key_prefix}:{school_id}",
         )
 
 
@@ -121,7 +129,7 @@ def _digests(today: dt.date) -> int:
     inspectors = Membership.objects.active().filter(role=Role.INSPECTOR,
                                                     bureau_id__in=list(waiting))
     return notice_enqueue_many(
-        NoticeDraft(key=f"digest:{today.isoformat()}:{m.user_id}", kind=Notice.Kind.DIGEST,
+        NoticeDraft(key=f"digest:{today.isoformat()}:{m.user_id}", kind=DIGEST.name,
                     recipient_id=m.user_id,
                     context={"path": reverse("reporting:review_queue"),
                              "count": waiting[m.bureau_id]})
@@ -134,8 +142,8 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
     transaction: the notice exists exactly when the return does."""
     return notice_enqueue_many(
         NoticeDraft(
-            key=f"returned:{transition.pk}:{user_id}", kind=Notice.Kind.RETURNED,
-            recipient_id=user_id, language=language,
+            key=f"returned:{transition.pk}:{user_id}", kind=RETURNED.name,
+            recipient_id=user_id, language=language, subject=(REPORT, str(report.code)),
             context={"path": reverse("reporting:report_detail", args=[report.code]),
                      "school_id": report.school_id, "school_name": name,
                      "deadline_id": report.deadline_id,
@@ -147,7 +155,7 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
 
 
 def report_arrived(report: ProgressReport) -> int:
-    """The report is in: reminders and overdue notices not yet sent are moot."""
-    return notice_cancel_where(kind__in=[Notice.Kind.REMINDER, Notice.Kind.OVERDUE],
-                               context__deadline_id=report.deadline_id,
-                               context__school_id=report.school_id)
+    """The report is in: reminders and overdue notices not yet sent are moot,
+    e-mails and group messages alike. Returns how many notices were cancelled."""
+    return notice_cancel_for(*deadline_school_subject(report.deadline_id, report.school_id),
+                             kinds=[REMINDER.name, OVERDUE.name])

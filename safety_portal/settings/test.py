@@ -28,3 +28,5 @@ LOGGING["loggers"]["safety_portal"]["level"] = "INFO"  # noqa: F405
 # A domain app that exists only in the tests: it shows a new domain plugging in
 # by adding files (tests/plugin_app). Its tables come from run_syncdb.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.plugin_app"]  # noqa: F405
+# The group robot tests post to a fake webhook server on 127.0.0.1.
+GROUP_ROBOT_ALLOW_LOOPBACK = True
