@@ -50,6 +50,9 @@ class Perm(StrEnum):
     VIEW_REPORT = "view_report"
     EDIT_REPORT = "edit_report"
     REVIEW_REPORT = "review_report"
+    # notifications' school group robot page (issue 7): the principal alone sets
+    # up where the school's group messages go. The lead may move it to a rule file.
+    MANAGE_GROUP_ROBOT = "manage_group_robot"
 
 
 SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
@@ -61,6 +64,7 @@ SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
     Perm.VIEW_REPORT: frozenset(
         {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR}),
     Perm.EDIT_REPORT: frozenset({Role.PRINCIPAL, Role.SAFETY_OFFICER}),
+    Perm.MANAGE_GROUP_ROBOT: frozenset({Role.PRINCIPAL}),
 }
 BUREAU_SCHOOL_RULES: dict[Perm, frozenset[Role]] = {
     Perm.VIEW_SCHOOL: frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR}),
