@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from core import clock
-from notifications.services import NoticeDraft, notice_cancel_where, notice_enqueue_many
+from notifications.services import NoticeDraft, notice_cancel_for, notice_enqueue_many
 from schools.models import Membership
 
 from . import kinds as registry
@@ -119,7 +119,7 @@ def _close(rows: QuerySet[FollowUp], state: str, *, by=None, outcome: str = "",
     FollowUp.objects.filter(pk__in=ids).update(
         state=state, closed_at=at, closed_by=by, outcome=outcome, next_notice_at=None,
         updated_at=at)
-    _cancel_pending_notices(ids)
+    _cancel_pending_notices(FollowUp.objects.filter(pk__in=ids))
     return len(ids)
 
 
@@ -151,16 +151,21 @@ def followup_rearm(rows: QuerySet[FollowUp], *, due_at: dt.datetime) -> int:
         row.arm += 1
     FollowUp.objects.bulk_update(open_rows, ["step", "next_notice_at", "due_at", "arm"],
                                  batch_size=1000)
-    _cancel_pending_notices([r.pk for r in open_rows])
+    _cancel_pending_notices(open_rows)
     return len(open_rows)
 
 
-def _cancel_pending_notices(ids: list[int]) -> None:
-    # Only notices about this row alone; a merged message that names another
-    # row still due is kept (its other reader still needs it).
-    for start in range(0, len(ids), 200):
-        pattern = "|".join(str(pk) for pk in ids[start:start + 200])
-        notice_cancel_where(key__regex=rf"^followup:({pattern})\.[0-9]+:")
+def _cancel_pending_notices(rows: Iterable[FollowUp]) -> None:
+    """Cancel the notices not yet sent (e-mail and group messages) about the
+    rows' subjects: a follow-up's notices are about its subject. A merged
+    message is about its first row's subject, so it goes when that row closes."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for subject_type, subject_code in (
+            (r.subject_type, r.subject_code) for r in rows):
+        by_type[subject_type].append(subject_code)
+    for subject_type, codes in by_type.items():
+        for start in range(0, len(codes), 1000):
+            notice_cancel_for(subject_type, codes[start:start + 1000])
 
 
 # ---------------------------------------------------------------------- scan
@@ -191,8 +196,10 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
     result = ScanResult()
     while True:
         with transaction.atomic():
-            rows = list(FollowUp.objects.notice_due(at)
-                        .select_for_update(skip_locked=True)
+            # The school comes along (kinds' wording names it); only the
+            # follow-up rows are locked.
+            rows = list(FollowUp.objects.notice_due(at).select_related("school")
+                        .select_for_update(skip_locked=True, of=("self",))
                         .order_by("next_notice_at", "id")[:batch])
             if not rows:
                 break
@@ -286,7 +293,12 @@ def _drafts(firings: list[_Firing]) -> list[NoticeDraft]:
             else:
                 context = contexts[chunk[0].row.pk]
             ids = "+".join(f"{f.row.pk}.{f.row.arm}" for f in chunk)
+            first = chunk[0].row
             drafts.append(NoticeDraft(
                 key=f"followup:{ids}:{chunk[0].step.name}:{user_id}", kind=notice_kind,
-                recipient_id=user_id, context=context, language=language_of[user_id]))
+                recipient_id=user_id, context=context, language=language_of[user_id],
+                subject=(first.subject_type, first.subject_code), school_id=first.school_id,
+                # The school's group robot hears of each step once, not once
+                # per person told.
+                group_key=f"followup:{ids}:{chunk[0].step.name}"))
     return drafts

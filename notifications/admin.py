@@ -9,10 +9,11 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ("key", "kind", "recipient", "language", "status", "attempts",
                     "next_attempt_at", "sent_at", "created_at")
     list_filter = ("kind", "status")
-    search_fields = ("key",)
+    search_fields = ("key", "subject_code")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-    readonly_fields = ("key", "kind", "recipient", "language", "context", "status", "attempts",
+    readonly_fields = ("key", "kind", "subject_type", "subject_code", "recipient", "language",
+                       "context", "status", "attempts",
                        "next_attempt_at", "sent_at", "read_at", "created_at", "last_error")
 
     def has_add_permission(self, request) -> bool:

@@ -1,20 +1,25 @@
-"""The e-mail of a notice: subject, plain text and HTML from templates/emails/.
+"""The e-mail of a notice: subject, plain text and HTML from the kind's templates.
 
-Templates see only the recipient's name, the portal's name, an absolute link and
-the few display values of Notice.context (names, a date, a count). Everything
-else, and above all anything about a child, stays behind the link (security.md G5).
+The templates are ``<prefix>_subject.txt``, ``<prefix>.txt`` and ``<prefix>.html``
+where the prefix is the registered kind's ``template_prefix`` (notifications.kinds;
+reporting's live in templates/emails/). They see only the recipient's name, the
+portal's name, an absolute link and the display values of the keys the kind
+declares (its preparer turns stored values such as ISO dates into dates). Anything
+else in a row's context is dropped, and above all anything about a child stays
+behind the link (security.md G5).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from . import kinds
 
 if TYPE_CHECKING:
     from .models import Notice
@@ -29,26 +34,30 @@ def is_portal_path(path: object) -> bool:
 
 
 def render_notice_email(notice: Notice, *, connection=None) -> EmailMultiAlternatives:
-    """Build (not send) the e-mail for `notice`, in the notice's language."""
+    """Build (not send) the e-mail for `notice`, in the notice's language.
+
+    Raises LookupError for a kind no app registers, ValueError for a kind without
+    e-mail templates, a missing portal path or a context its preparer cannot read,
+    and TemplateDoesNotExist for a missing template.
+    """
+    kind = kinds.get(notice.kind)
+    if kind.template_prefix is None:
+        raise ValueError(f"notice kind {kind.name!r} has no e-mail")
     context = notice.context or {}
-    path = context.get("path")
+    path = context.get(kinds.PATH_KEY)
     if not is_portal_path(path):
         raise ValueError(f"notice {notice.pk} has no valid portal path")
-    deadline = context.get("deadline_date")
     with translation.override(notice.language):
         values = {
+            **kind.prepare(context),
             "recipient_name": notice.recipient.get_full_name(),
             "portal_name": str(settings.PORTAL_NAME),
             "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
-            "school_name": context.get("school_name", ""),
-            "campaign_name": context.get("campaign_name", ""),
-            "deadline_date": date.fromisoformat(deadline) if deadline else None,
-            "count": context.get("count"),
-            "deadline_kinds": context.get("deadline_kinds") or [],
         }
-        subject = render_to_string(f"emails/{notice.kind}_subject.txt", values)
-        text = render_to_string(f"emails/{notice.kind}.txt", values)
-        html = render_to_string(f"emails/{notice.kind}.html", values)
+        prefix = kind.template_prefix
+        subject = render_to_string(f"{prefix}_subject.txt", values)
+        text = render_to_string(f"{prefix}.txt", values)
+        html = render_to_string(f"{prefix}.html", values)
     message = EmailMultiAlternatives(
         # A header is one line; a template's stray newline must not break it.
         subject=" ".join(subject.split()),

@@ -6,9 +6,18 @@ rows later (notifications.services.deliver_due); nothing here needs Redis.
 
 `context` carries only what an e-mail may say: ids, school and campaign names,
 dates and a relative link path into the portal, never data about a child or
-anything typed into a report (security.md G3, G5; ASVS 2.2.3). The allowed keys
-are listed in CONTEXT_KEYS and enforced by the services; the e-mail templates
-see nothing else, and the details stay behind the link.
+anything typed into a report (security.md G3, G5; ASVS 2.2.3). Which keys a
+notice may carry is declared by its kind (notifications.kinds, registered by
+each app) and enforced by the services; the e-mail templates see nothing else,
+and the details stay behind the link.
+
+`subject_type`/`subject_code` name the record a notice is about (a model label
+and its public code or id as text), so a notice whose reason has gone is
+cancelled through an index, not by searching the JSON context.
+
+A school's group robot (企业微信/钉钉) hears of a notice once per school and per
+(kind, subject), not once per recipient: GroupMessage is that outbox, delivered
+by the same periodic task (notifications.robots).
 """
 
 from __future__ import annotations
@@ -19,21 +28,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# key -> the JSON types its value may have. Dates are stored as ISO strings.
-CONTEXT_KEYS: dict[str, tuple[type, ...]] = {
-    "path": (str,),  # required: relative link into the portal, e.g. "/reports/12/"
-    "school_id": (int,),
-    "school_name": (str,),
-    "campaign_id": (int,),
-    "campaign_name": (str,),
-    "deadline_id": (int,),
-    "deadline_date": (str,),  # "YYYY-MM-DD"
-    "report_id": (int,),
-    "count": (int,),  # digest: how many items wait
-    # Which reports are due (codes such as "progress", "year_end"): one message
-    # may name two reports due the same day.
-    "deadline_kinds": (list,),
-}
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Sending failed")
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -52,17 +52,7 @@ class NoticeQuerySet(models.QuerySet):
 
 
 class Notice(models.Model):
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", _("Deadline reminder")
-        OVERDUE = "overdue", _("Overdue notice")
-        RETURNED = "returned", _("Report returned for revision")
-        DIGEST = "digest", _("Summary of pending items")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        SENT = "sent", _("Sent")
-        CANCELLED = "cancelled", _("Cancelled")
-        FAILED = "failed", _("Sending failed")
+    Status = DeliveryStatus
 
     key = models.CharField(
         _("dedupe key"),
@@ -71,7 +61,14 @@ class Notice(models.Model):
         help_text=_("For example overdue:DEADLINE:SCHOOL:USER (ids). "
                     "A second notice with the same key is never created."),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # No database choices: the kinds are registered by the apps (notifications.kinds).
+    kind = models.CharField(_("kind"), max_length=40)
+    subject_type = models.CharField(
+        _("subject type"), max_length=100, blank=True,
+        help_text=_("The model label of the record the notice is about."))
+    subject_code = models.CharField(
+        _("subject code"), max_length=100, blank=True,
+        help_text=_("The public code or id of the record the notice is about."))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -111,6 +108,9 @@ class Notice(models.Model):
                 name="notice_pending_due_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notice_recipient_idx"),
+            # notice_cancel_for: the pending notices about one record.
+            models.Index(fields=["subject_type", "subject_code", "status"],
+                         name="notice_subject_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -121,3 +121,109 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import label_of
+
+        return label_of(self.kind)
+
+
+class GroupRobot(models.Model):
+    """A school's group chat robot, set up by its principal.
+
+    The webhook URL and the secret are credentials (the WeCom URL's ``key`` is
+    the whole secret): they are never logged, never shown back in full, and
+    ``__str__`` names neither.
+    """
+
+    class Platform(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk custom robot (钉钉)")
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE,
+                               related_name="group_robots", verbose_name=_("school"))
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500)
+    # DingTalk's signing secret ("SEC..."); empty when the robot does not sign.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["school", "platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "platform"],
+                                    name="grouprobot_one_per_platform"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} #{self.pk}"
+
+
+class GroupMessageQuerySet(models.QuerySet):
+    def due(self, at) -> GroupMessageQuerySet:
+        return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=at)
+
+
+class GroupMessage(models.Model):
+    """One message to one school's group robot: the group channel's outbox row.
+
+    Written in the transaction that enqueues the notices it stands for (one per
+    school and (kind, subject), whatever the number of recipients). ``context``
+    holds only the kind's ``group_keys`` and the link path: what is not
+    whitelisted is never stored here, so it can never reach a group chat.
+    """
+
+    Status = DeliveryStatus
+
+    key = models.CharField(_("dedupe key"), max_length=200,
+                           help_text=_("Unique per robot, e.g. overdue:7:3 (kind and subject)."))
+    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="messages",
+                              verbose_name=_("group robot"))
+    kind = models.CharField(_("kind"), max_length=40)
+    subject_type = models.CharField(_("subject type"), max_length=100, blank=True)
+    subject_code = models.CharField(_("subject code"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # An exception class, HTTP status or the platform's errcode: never the URL.
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    objects = GroupMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group message")
+        verbose_name_plural = _("group messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"),
+                         name="groupmsg_pending_due_idx"),
+            models.Index(fields=["subject_type", "subject_code", "status"],
+                         name="groupmsg_subject_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["robot", "key"], name="groupmsg_one_per_robot_key"),
+            models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                                   name="groupmsg_sent_has_sent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import label_of
+
+        return label_of(self.kind)

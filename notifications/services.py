@@ -1,4 +1,4 @@
-"""The outbox's writes: enqueue, cancel, mark read, and deliver.
+"""The outbox's writes: enqueue, cancel, mark read, group robots, and deliver.
 
 Enqueue never needs Redis. The row is written in the caller's transaction, so a
 report saved while Redis is down keeps its notices (security.md G11, F1); after
@@ -26,13 +26,24 @@ from enum import Enum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from . import kinds
 from .emails import is_portal_path, render_notice_email
-from .models import CONTEXT_KEYS, Notice
+from .models import GroupMessage, GroupRobot, Notice
+from .notice_kinds import ROBOT_TEST
+from .robots import (
+    GroupDraft,
+    cancel_group_messages,
+    check_webhook_url,
+    enqueue_group_messages,
+    group_context,
+)
 from .tasks import kick_delivery
 
 logger = logging.getLogger("safety_portal.notifications")
@@ -49,26 +60,50 @@ _MAX_TEXT = 200
 _KEY_CHUNK = 500
 
 
+Subject = tuple[str, str]  # (model label, public code or id as text)
+
+
 @dataclass(frozen=True)
 class NoticeDraft:
-    """One notice for notice_enqueue_many (scans know user ids, not users)."""
+    """One notice for notice_enqueue_many (scans know user ids, not users).
+
+    `subject` is what the notice is about, (model label, code): required when
+    the kind declares a subject_type, and of that type. `school_id` is the
+    school whose group robot should also hear of it (kinds with ``group``);
+    `group_key` is the group message's dedupe key, by default
+    "<kind>:<subject code>" — one group message per school and (kind, subject).
+    """
 
     key: str
     kind: str
     recipient_id: int
     context: Mapping[str, object] = field(default_factory=dict)
     language: str | None = None
+    subject: Subject | None = None
+    school_id: int | None = None
+    group_key: str | None = None
 
 
 # ------------------------------------------------------------------ enqueue
 
 
 def notice_enqueue(
-    *, key: str, kind: str, recipient, context: Mapping[str, object], language: str | None = None
+    *, key: str, kind: str, recipient, context: Mapping[str, object],
+    language: str | None = None, subject: Subject | None = None, school=None,
+    group_key: str | None = None,
 ) -> tuple[Notice, bool]:
-    """Create the notice unless one with `key` exists. Returns (notice, created)."""
-    fields = _clean_fields(key=key, kind=kind, context=context,
-                           language=language or getattr(recipient, "language", None))
+    """Create the notice unless one with `key` exists. Returns (notice, created).
+
+    Raises LookupError for a kind nobody registered and ValueError for a key,
+    context or subject the kind does not allow. When the notice is new and the
+    kind goes to groups, the school's enabled robots get their message too (see
+    NoticeDraft for `school` and `group_key`).
+    """
+    draft = NoticeDraft(key=key, kind=kind, recipient_id=recipient.pk, context=context,
+                        language=language or getattr(recipient, "language", None),
+                        subject=subject, school_id=getattr(school, "pk", school),
+                        group_key=group_key)
+    fields = _clean_fields(draft)
     # get_or_create inserts inside its own savepoint; when a concurrent
     # transaction inserted the same key first, the unique index raises
     # IntegrityError, the savepoint rolls back and the winner's row is returned.
@@ -76,6 +111,7 @@ def notice_enqueue(
     notice, created = Notice.objects.get_or_create(key=key, defaults={
         "recipient": recipient, **fields})
     if created:
+        enqueue_group_messages(_group_drafts([draft], {key: fields}))
         _kick_after_commit()
     return notice, created
 
@@ -83,16 +119,16 @@ def notice_enqueue(
 def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> int:
     """Insert the notices whose keys are new, in one batch; returns how many were new.
 
-    Exact unless two scans insert the same key at the same moment; then both may
-    count it, while the table still holds one row.
+    Raises like notice_enqueue (nothing is written then). Exact unless two scans
+    insert the same key at the same moment; then both may count it, while the
+    table still holds one row (and each group message is still written once).
     """
     unique: dict[str, NoticeDraft] = {}
     cleaned: dict[str, dict] = {}
     for draft in drafts:
         if draft.key not in unique:
             unique[draft.key] = draft
-            cleaned[draft.key] = _clean_fields(key=draft.key, kind=draft.kind,
-                                               context=draft.context, language=draft.language)
+            cleaned[draft.key] = _clean_fields(draft)
     keys = list(unique)
     existing: set[str] = set()
     for start in range(0, len(keys), _KEY_CHUNK):
@@ -110,8 +146,28 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> int:
     if new:
         # ignore_conflicts covers keys inserted since the look-up above.
         Notice.objects.bulk_create(new, ignore_conflicts=True)
+        enqueue_group_messages(_group_drafts(fresh, cleaned))
         _kick_after_commit()
     return len(new)
+
+
+def _group_drafts(drafts: Iterable[NoticeDraft], cleaned: Mapping[str, dict]
+                  ) -> list[GroupDraft]:
+    """What the new notices ask of their schools' group robots: one draft per
+    notice of a group kind with a school; robots.enqueue_group_messages keeps
+    one per (school, group key)."""
+    found = []
+    for draft in drafts:
+        kind = kinds.get(draft.kind)
+        if not kind.group or draft.school_id is None:
+            continue
+        fields = cleaned[draft.key]
+        found.append(GroupDraft(
+            school_id=draft.school_id, kind=kind,
+            key=draft.group_key or f"{kind.name}:{fields['subject_code']}",
+            subject_type=fields["subject_type"], subject_code=fields["subject_code"],
+            context=fields["context"]))
+    return found
 
 
 def _languages_of(user_ids: set[int]) -> dict[int, str]:
@@ -124,53 +180,67 @@ def _languages_of(user_ids: set[int]) -> dict[int, str]:
     return found
 
 
-# What each kind's e-mail shows, besides the link ("path", always required).
-REQUIRED_CONTEXT = {
-    Notice.Kind.REMINDER: {"school_name", "deadline_date"},
-    Notice.Kind.OVERDUE: {"school_name", "deadline_date"},
-    Notice.Kind.RETURNED: {"school_name", "deadline_date"},
-    Notice.Kind.DIGEST: {"count"},
-}
-
-
-def _clean_fields(*, key: str, kind: str, context: Mapping[str, object],
-                  language: str | None) -> dict:
-    if not key or len(key) > 200:
+def _clean_fields(draft: NoticeDraft) -> dict:
+    """The Notice fields of a draft, checked against its registered kind."""
+    if not draft.key or len(draft.key) > 200:
         raise ValueError("a notice key must have 1 to 200 characters")
-    kind = Notice.Kind(kind)
-    cleaned = _clean_context(context)
-    missing = REQUIRED_CONTEXT[kind] - cleaned.keys()
-    if missing:
-        raise ValueError(f"a {kind.value} notice needs {sorted(missing)} in its context")
-    return {"kind": kind.value, "context": cleaned, "language": _supported_language(language)}
+    kind = kinds.get(draft.kind)
+    if kind.template_prefix is None:
+        raise ValueError(f"notice kind {kind.name!r} is for group robots only")
+    cleaned = clean_context(kind, draft.context)
+    subject_type, subject_code = _clean_subject(kind, draft.subject)
+    if kind.group and draft.school_id is not None and not (draft.group_key or subject_code):
+        raise ValueError(f"a {kind.name} notice for a group needs a subject or a group_key")
+    return {"kind": kind.name, "context": cleaned, "subject_type": subject_type,
+            "subject_code": subject_code, "language": _supported_language(draft.language)}
 
 
-def _clean_context(context: Mapping[str, object]) -> dict:
-    """Keep the context to CONTEXT_KEYS, so nothing else can reach an e-mail."""
+def clean_context(kind: kinds.NoticeKind, context: Mapping[str, object]) -> dict:
+    """The context a notice of `kind` stores: declared keys only, JSON types only,
+    "path" a relative portal link, the required keys present, and the kind's
+    preparer able to read it. Raises ValueError naming the offending key."""
     cleaned = {}
     for name, value in context.items():
-        allowed = CONTEXT_KEYS.get(name)
+        allowed = kind.allowed_types(name)
         if allowed is None:
-            raise ValueError(f"a notice context may not carry {name!r}; see CONTEXT_KEYS")
+            raise ValueError(f"a {kind.name} notice context may not carry {name!r}")
         if isinstance(value, date) and not isinstance(value, datetime):
             value = value.isoformat()
-        if isinstance(value, bool) or not isinstance(value, allowed):
+        if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             raise ValueError(f"notice context {name!r} has the wrong type")
         if isinstance(value, str) and len(value) > _MAX_TEXT:
             raise ValueError(f"notice context {name!r} is longer than {_MAX_TEXT} characters")
-        if isinstance(value, list) and not all(
-                isinstance(v, str) and len(v) <= 40 for v in value[:10]) or (
-                isinstance(value, list) and len(value) > 10):
-            raise ValueError(f"notice context {name!r} must be a short list of codes")
+        if isinstance(value, list) and (len(value) > kinds.MAX_LIST_ITEMS or not all(
+                isinstance(v, str) and len(v) <= kinds.MAX_LIST_ITEM_CHARS for v in value)):
+            raise ValueError(f"notice context {name!r} must be a short list of short strings")
         cleaned[name] = value
-    if not is_portal_path(cleaned.get("path")):
+    if not is_portal_path(cleaned.get(kinds.PATH_KEY)):
         raise ValueError("a notice context needs 'path', a relative link into the portal")
-    if "deadline_date" in cleaned:
-        try:
-            date.fromisoformat(cleaned["deadline_date"])
-        except ValueError:
-            raise ValueError("notice context 'deadline_date' must be YYYY-MM-DD") from None
+    missing = kind.required - cleaned.keys()
+    if missing:
+        raise ValueError(f"a {kind.name} notice needs {sorted(missing)} in its context")
+    try:
+        kind.prepare(cleaned)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"a {kind.name} notice context cannot be read: {exc}") from None
     return cleaned
+
+
+def _clean_subject(kind: kinds.NoticeKind, subject: Subject | None) -> tuple[str, str]:
+    if kind.subject_type is None:
+        if subject is not None:
+            raise ValueError(f"a {kind.name} notice is about no record; give no subject")
+        return "", ""
+    if subject is None:
+        raise ValueError(f"a {kind.name} notice needs its subject ({kind.subject_type}, code)")
+    subject_type, code = subject
+    code = str(code)
+    if subject_type != kind.subject_type:
+        raise ValueError(f"the subject of a {kind.name} notice is a {kind.subject_type}, "
+                         f"not a {subject_type}")
+    if not code or len(code) > 100:
+        raise ValueError("a notice subject code must have 1 to 100 characters")
+    return subject_type, code
 
 
 def _supported_language(language: str | None) -> str:
@@ -203,8 +273,27 @@ def notice_cancel(*, key: str) -> bool:
     return Notice.objects.pending().filter(key=key).update(status=Notice.Status.CANCELLED) == 1
 
 
+def notice_cancel_for(subject_type: str, subject_code, kinds: Iterable[str] | None = None
+                      ) -> int:
+    """Cancel the pending notices about one record — or several, when
+    `subject_code` is a list or tuple of codes — and their pending group
+    messages, optionally only those of `kinds`; returns how many notices were
+    cancelled. Uses the (subject_type, subject_code, status) index."""
+    if isinstance(subject_code, list | tuple | set | frozenset):
+        filters = {"subject_type": subject_type,
+                   "subject_code__in": [str(c) for c in subject_code]}
+    else:
+        filters = {"subject_type": subject_type, "subject_code": str(subject_code)}
+    if kinds is not None:
+        filters["kind__in"] = list(kinds)
+    cancel_group_messages(**filters)
+    return Notice.objects.pending().filter(**filters).update(status=Notice.Status.CANCELLED)
+
+
 def notice_cancel_where(**filters) -> int:
-    """Cancel the pending notices matching `filters`, e.g. key__startswith="overdue:7:"."""
+    """Cancel the pending notices matching `filters`, e.g. key__startswith="overdue:7:".
+
+    Prefer notice_cancel_for: filtering the JSON context scans the table."""
     if not filters:
         raise ValueError("notice_cancel_where needs at least one filter")
     return Notice.objects.pending().filter(**filters).update(status=Notice.Status.CANCELLED)
@@ -219,6 +308,53 @@ def notice_mark_read(*, notice: Notice, user) -> bool:
     if updated:
         notice.read_at = now
     return bool(updated)
+
+
+# ------------------------------------------------------------------ group robots
+
+
+def group_robot_save(*, school, platform: str, webhook_url: str = "", secret: str = "",
+                     enabled: bool = True, by) -> GroupRobot:
+    """Set up (or change) the school's robot of `platform`; returns it.
+
+    An empty `webhook_url` or `secret` keeps the stored one (pages never show
+    them back, so they cannot be re-submitted). Raises ValidationError for a
+    URL robots.check_webhook_url refuses, or a new robot without a URL.
+    """
+    robot = GroupRobot.objects.select_for_update().filter(school=school, platform=platform).first()
+    if robot is None:
+        if not webhook_url:
+            raise ValidationError({"webhook_url": _("Enter the robot's webhook URL.")})
+        robot = GroupRobot(school=school, platform=platform, created_by=by)
+    if webhook_url:
+        check_webhook_url(webhook_url)
+        robot.webhook_url = webhook_url
+    if secret:
+        robot.secret = secret
+    robot.enabled = enabled
+    robot.full_clean()
+    robot.save()
+    logger.info("group robot %s of school %s saved by user %s (enabled: %s)",
+                robot.pk, school.pk, getattr(by, "pk", None), robot.enabled)
+    return robot
+
+
+def group_robot_send_test(*, robot: GroupRobot, by, at: datetime | None = None) -> GroupMessage:
+    """Queue a test message to `robot` (enabled or not: the principal checks the
+    set-up before switching it on). Sent by the delivery task, never in the
+    request; its status shows on the robot page."""
+    at = at or timezone.now()
+    kind = kinds.get(ROBOT_TEST.name)
+    context = clean_context(kind, {
+        "path": reverse("notifications:group_robots", args=[robot.school_id]),
+        "school_name": robot.school.name})
+    message = GroupMessage.objects.create(
+        key=f"test:{int(at.timestamp() * 1000)}:{getattr(by, 'pk', 0)}", robot=robot,
+        kind=kind.name, subject_type=kind.subject_type, subject_code=str(robot.pk),
+        language=_supported_language(getattr(by, "language", None)),
+        context=group_context(kind, context), next_attempt_at=at)
+    _kick_after_commit()
+    return message
 
 
 # ------------------------------------------------------------------ delivery
@@ -251,7 +387,7 @@ def deliver_due(*, batch: int = 50, now: datetime | None = None) -> int:
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT_SECONDS
     connection = get_connection(fail_silently=False, timeout=timeout)
     try:
-        for _ in range(batch):
+        for _attempt in range(batch):
             outcome = _deliver_one(connection, now)
             if outcome is _Outcome.SENT:
                 sent += 1

@@ -38,13 +38,17 @@ KICK_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2
     max_retries=5,
 )
 def deliver_notices(batch: int = 50) -> int:
-    """Send the pending notices that are due; returns how many were sent."""
+    """Send the pending notices that are due, then the pending group robot
+    messages (up to `batch` of each); returns how many e-mails were sent."""
+    from .robots import deliver_group_due
     from .services import deliver_due
 
     # A connection left broken by a database restart fails once, not forever.
     _close_old_connections()
     try:
-        return deliver_due(batch=batch)
+        sent = deliver_due(batch=batch)
+        deliver_group_due(batch=batch)
+        return sent
     finally:
         _close_old_connections()
 

@@ -20,8 +20,10 @@ from core import clock
 from followups.kinds import FollowUpKind, Step, register
 from schools.models import Role, School
 
+from .notice_kinds import DEADLINE_SCHOOL, OVERDUE, REMINDER, deadline_school_subject
+
 REPORT_DUE = "reporting.report_due"
-SUBJECT_TYPE = "reporting.deadline"
+SUBJECT_TYPE = DEADLINE_SCHOOL  # as the reminder and overdue notices say
 NOTICE_HOUR = dt.timedelta(hours=8)
 # A step told more than this late is skipped: a scan that was down for a
 # month does not send last month's overdue notices.
@@ -29,8 +31,9 @@ CATCH_UP = dt.timedelta(days=7)
 
 
 def subject_code(deadline_id: int, school_id: int) -> str:
-    """The subject of a report-due follow-up: one deadline at one school."""
-    return f"{deadline_id}:{school_id}"
+    """The subject of a report-due follow-up: one deadline at one school (the
+    same pair its reminder and overdue notices are about)."""
+    return deadline_school_subject(deadline_id, school_id)[1]
 
 
 def due_date_of(due_at: dt.datetime) -> dt.date:
@@ -42,9 +45,9 @@ def due_date_of(due_at: dt.datetime) -> dt.date:
 def _steps() -> list[Step]:
     # due_at is 00:00 the day after the due date: 08:00 d days before the due
     # date is due_at - (d + 1) days + 8 h; the morning after is due_at + 8 h.
-    reminders = [Step(f"remind_{d}", dt.timedelta(days=-(d + 1)) + NOTICE_HOUR, "reminder")
+    reminders = [Step(f"remind_{d}", dt.timedelta(days=-(d + 1)) + NOTICE_HOUR, REMINDER.name)
                  for d in sorted(set(settings.REPORT_REMINDER_DAYS), reverse=True) if d >= 0]
-    return [*reminders, Step("overdue", NOTICE_HOUR, "overdue")]
+    return [*reminders, Step("overdue", NOTICE_HOUR, OVERDUE.name)]
 
 
 def _context(rows) -> dict[int, dict]:

@@ -16,11 +16,11 @@ from django.db.models import Count
 from django.urls import reverse
 
 from core import clock
-from notifications.models import Notice
 from notifications.services import NoticeDraft, notice_enqueue_many
 from schools.models import Membership, Role, School
 
 from .models import REVIEWABLE_STATUSES, ProgressReport, ReportTransition
+from .notice_kinds import DIGEST, REPORT, RETURNED
 
 # Who at a school hears about its reports: the first responsible person and the
 # officer who writes them.
@@ -59,7 +59,7 @@ def _digests(today: dt.date) -> int:
     inspectors = Membership.objects.active().filter(role=Role.INSPECTOR,
                                                     bureau_id__in=list(waiting))
     return notice_enqueue_many(
-        NoticeDraft(key=f"digest:{today.isoformat()}:{m.user_id}", kind=Notice.Kind.DIGEST,
+        NoticeDraft(key=f"digest:{today.isoformat()}:{m.user_id}", kind=DIGEST.name,
                     recipient_id=m.user_id,
                     context={"path": reverse("reporting:review_queue"),
                              "count": waiting[m.bureau_id]})
@@ -72,8 +72,8 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
     transaction: the notice exists exactly when the return does."""
     return notice_enqueue_many(
         NoticeDraft(
-            key=f"returned:{transition.pk}:{user_id}", kind=Notice.Kind.RETURNED,
-            recipient_id=user_id, language=language,
+            key=f"returned:{transition.pk}:{user_id}", kind=RETURNED.name,
+            recipient_id=user_id, language=language, subject=(REPORT, str(report.code)),
             context={"path": reverse("reporting:report_detail", args=[report.code]),
                      "school_id": report.school_id, "school_name": name,
                      "deadline_id": report.deadline_id,

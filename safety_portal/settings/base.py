@@ -281,6 +281,12 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Days before a deadline on which schools that have not submitted are reminded
 # (0 = on the day itself).
 REPORT_REMINDER_DAYS = env.list("REPORT_REMINDER_DAYS", cast=int, default=[2, 0])
+# School group robots (notifications.robots): the hosts a principal's webhook URL
+# may point to (https only), so the portal cannot be made to post elsewhere.
+GROUP_ROBOT_HOSTS = env.list("GROUP_ROBOT_HOSTS",
+                             default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
+# http:// on 127.0.0.1/localhost, for a local fake robot: development and tests only.
+GROUP_ROBOT_ALLOW_LOOPBACK = DEBUG
 
 # ---------------------------------------------------------------- Celery
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -29,3 +29,5 @@ LOGGING["loggers"]["safety_portal"]["level"] = "INFO"  # noqa: F405
 # by adding files (tests/plugin_app). Its tables come from its own migration
 # (run_syncdb would create them before schools_school exists on PostgreSQL).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.plugin_app"]  # noqa: F405
+# The group robot tests post to a fake webhook server on 127.0.0.1.
+GROUP_ROBOT_ALLOW_LOOPBACK = True

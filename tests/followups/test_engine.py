@@ -40,7 +40,10 @@ def hazard_followup(world):
 
 
 def told():
-    return sorted(Notice.objects.values_list("kind", "recipient__username"))
+    """(step, recipient) of every notice written; keys are
+    followup:<id>.<arm>:<step>:<user>."""
+    return sorted((key.split(":")[2], user) for key, user in
+                  Notice.objects.values_list("key", "recipient__username"))
 
 
 def test_the_kind_is_found_by_discovery_without_any_edit_to_followups():
@@ -59,14 +62,14 @@ def test_opening_twice_keeps_one_open_follow_up(world, hazard_followup):
 def test_the_assignee_is_reminded_an_hour_before_at_minute_resolution(world, hazard_followup):
     assert scan_at("2026-05-13 13:59").notices == 0
     assert scan_at("2026-05-13 14:00").notices == 1
-    assert told() == [("reminder", "a-teacher")]
+    assert told() == [("remind", "a-teacher")]
 
 
 def test_at_the_due_time_the_circle_widens(world, hazard_followup):
     scan_at("2026-05-13 14:00")
     scan_at("2026-05-13 15:00")
-    assert told() == [("overdue", "a-principal"), ("overdue", "a-safety"),
-                      ("overdue", "a-teacher"), ("reminder", "a-teacher")]
+    assert told() == [("escalate", "a-principal"), ("escalate", "a-safety"),
+                      ("escalate", "a-teacher"), ("remind", "a-teacher")]
 
 
 def test_a_scan_run_twice_says_nothing_twice(world, hazard_followup):
@@ -77,7 +80,7 @@ def test_a_scan_run_twice_says_nothing_twice(world, hazard_followup):
 
 def test_a_scan_that_was_down_tells_only_the_latest_step(world, hazard_followup):
     scan_at("2026-05-13 16:00")
-    assert {kind for kind, _user in told()} == {"overdue"}
+    assert {step for step, _user in told()} == {"escalate"}
 
 
 def test_a_step_later_than_the_catch_up_is_not_told(world, hazard_followup):
@@ -91,7 +94,7 @@ def test_a_deactivated_assignee_is_replaced_by_the_kind_s_roles(world, hazard_fo
     world.head_teacher.is_active = False
     world.head_teacher.save()
     scan_at("2026-05-13 14:00")
-    assert told() == [("reminder", "a-safety")]
+    assert told() == [("remind", "a-safety")]
 
 
 def test_completing_cancels_what_was_not_sent_and_silences_the_rest(world, hazard_followup):
@@ -174,5 +177,5 @@ def test_two_beats_scanning_at_once_tell_each_step_once(world):
     for t in threads:
         t.join()
     assert errors == []
-    assert Notice.objects.filter(kind="reminder").count() == 30
+    assert Notice.objects.filter(kind="hazard_due").count() == 30
     assert Notice.objects.values("key").distinct().count() == 30

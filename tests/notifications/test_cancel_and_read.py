@@ -2,7 +2,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from notifications.models import Notice
-from notifications.services import notice_cancel, notice_cancel_where, notice_mark_read
+from notifications.services import (
+    notice_cancel,
+    notice_cancel_for,
+    notice_cancel_where,
+    notice_mark_read,
+)
 from tests.notifications.factories import NoticeFactory, RecipientFactory, overdue_context
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +58,16 @@ def test_it_refuses_to_mark_someone_elses_notice_read():
     with pytest.raises(PermissionDenied):
         notice_mark_read(notice=notice, user=RecipientFactory())
     assert Notice.objects.get().read_at is None
+
+
+def test_it_cancels_the_pending_notices_about_one_subject():
+    NoticeFactory(key="overdue:7:3:1")
+    NoticeFactory(key="reminder:7:0:3:1", kind="reminder")
+    NoticeFactory(key="overdue:7:4:1", subject_code="7:4")
+    NoticeFactory(key="overdue:7:3:2", status=Notice.Status.SENT,
+                  sent_at="2025-10-14T00:05:00+08:00")
+    assert notice_cancel_for("reporting.deadline_school", "7:3", kinds=["overdue"]) == 1
+    assert notice_cancel_for("reporting.deadline_school", "7:3") == 1
+    assert notice_cancel_for("reporting.deadline_school", "7:3") == 0
+    assert list(Notice.objects.pending().values_list("key", flat=True)) == ["overdue:7:4:1"]
+    assert Notice.objects.get(key="overdue:7:3:2").status == Notice.Status.SENT

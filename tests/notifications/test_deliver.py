@@ -11,7 +11,12 @@ from django.utils.translation import gettext
 
 from notifications.models import Notice
 from notifications.services import MAX_ATTEMPTS, deliver_due, notice_cancel, notice_enqueue
-from tests.notifications.factories import NoticeFactory, RecipientFactory, overdue_context
+from tests.notifications.factories import (
+    OVERDUE_SUBJECT,
+    NoticeFactory,
+    RecipientFactory,
+    overdue_context,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +31,7 @@ def portal_url(settings):
 
 
 def enqueue(user, key="overdue:7:3:1", language=None, **context):
-    return notice_enqueue(key=key, kind=Notice.Kind.OVERDUE, recipient=user,
+    return notice_enqueue(key=key, kind="overdue", recipient=user, subject=OVERDUE_SUBJECT,
                           context=overdue_context(**context), language=language)[0]
 
 

@@ -17,7 +17,7 @@ from celery import Celery
 
 from notifications.models import Notice
 from notifications.services import notice_enqueue
-from tests.notifications.factories import RecipientFactory, overdue_context
+from tests.notifications.factories import OVERDUE_SUBJECT, RecipientFactory, overdue_context
 from tests.services.workers import start_worker, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,9 +75,9 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
     # in-process, so only the worker can deliver.
     monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
     recipient = RecipientFactory(full_name="王校长")
-    notice, created = notice_enqueue(key="overdue:7:3:1", kind=Notice.Kind.OVERDUE,
-                                     recipient=recipient, context=overdue_context(),
-                                     language="en")
+    notice, created = notice_enqueue(key="overdue:7:3:1", kind="overdue",
+                                     subject=OVERDUE_SUBJECT, recipient=recipient,
+                                     context=overdue_context(), language="en")
     assert created
 
     client = Celery(broker=redis_url, backend=redis_url)
@@ -142,8 +142,9 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
 
     monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
     recipient = RecipientFactory(full_name="李安全")
-    notice, _ = notice_enqueue(key="overdue:7:3:2", kind=Notice.Kind.OVERDUE,
-                               recipient=recipient, context=overdue_context(), language="en")
+    notice, _ = notice_enqueue(key="overdue:7:3:2", kind="overdue",
+                               subject=OVERDUE_SUBJECT, recipient=recipient,
+                               context=overdue_context(), language="en")
     hanging = HangingInbox()
     stuck_smtp = Controller(hanging, hostname="127.0.0.1", port=free_port())
     stuck_smtp.start()

@@ -15,13 +15,13 @@ from notifications.services import (
     notice_enqueue_many,
 )
 from notifications.tasks import deliver_notices
-from tests.notifications.factories import RecipientFactory, overdue_context
+from tests.notifications.factories import OVERDUE_SUBJECT, RecipientFactory, overdue_context
 
 pytestmark = pytest.mark.django_db
 
 
 def enqueue(user, key="overdue:7:3:1", **overrides):
-    fields = {"key": key, "kind": Notice.Kind.OVERDUE, "recipient": user,
+    fields = {"key": key, "kind": "overdue", "recipient": user, "subject": OVERDUE_SUBJECT,
               "context": overdue_context(), **overrides}
     return notice_enqueue(**fields)
 
@@ -75,15 +75,33 @@ def test_it_refuses_a_context_outside_the_allowed_keys_and_types(context):
 
 
 def test_it_refuses_an_unknown_kind():
-    with pytest.raises(ValueError, match="kind|valid"):
+    with pytest.raises(LookupError, match="unknown notice kind 'sms'"):
         enqueue(RecipientFactory(), kind="sms")
+    assert not Notice.objects.exists()
+
+
+@pytest.mark.parametrize("subject", [
+    None,  # an overdue notice must say which school × deadline it is about
+    ("reporting.progressreport", "7:3"),  # the wrong type for the kind
+    ("reporting.deadline_school", ""),
+])
+def test_it_refuses_a_subject_the_kind_does_not_declare(subject):
+    with pytest.raises(ValueError, match="subject"):
+        enqueue(RecipientFactory(), subject=subject)
+
+
+def test_it_stores_the_subject_in_its_indexed_columns():
+    notice, _ = enqueue(RecipientFactory())
+    notice.refresh_from_db()
+    assert (notice.subject_type, notice.subject_code) == OVERDUE_SUBJECT
 
 
 def test_it_inserts_only_the_new_keys_of_a_batch():
     users = RecipientFactory.create_batch(3)
     enqueue(users[0], key="overdue:7:3:0")
-    drafts = [NoticeDraft(key=f"overdue:7:3:{i}", kind=Notice.Kind.OVERDUE,
-                          recipient_id=user.pk, context=overdue_context())
+    drafts = [NoticeDraft(key=f"overdue:7:3:{i}", kind="overdue",
+                          recipient_id=user.pk, context=overdue_context(),
+                          subject=OVERDUE_SUBJECT)
               for i, user in enumerate(users)]
     drafts.append(drafts[1])  # the same key twice in one batch
     assert notice_enqueue_many(drafts) == 2
@@ -94,14 +112,15 @@ def test_it_inserts_only_the_new_keys_of_a_batch():
 
 def test_it_inserts_a_large_scan_in_one_insert_on_postgresql():
     user = RecipientFactory()
-    drafts = [NoticeDraft(key=f"reminder:9:{i}:{user.pk}", kind=Notice.Kind.REMINDER,
-                          recipient_id=user.pk, context=overdue_context(school_id=i))
+    drafts = [NoticeDraft(key=f"reminder:9:{i}:{user.pk}", kind="reminder",
+                          recipient_id=user.pk, context=overdue_context(school_id=i),
+                          subject=("reporting.deadline_school", f"9:{i}"))
               for i in range(1200)]
     with CaptureQueriesContext(connection) as queries:
         assert notice_enqueue_many(drafts) == 1200
     inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     # SQLite allows 999 parameters per statement, so Django splits the batch there.
-    expected_inserts = 1 if connection.vendor == "postgresql" else 15
+    expected_inserts = 1 if connection.vendor == "postgresql" else 17  # 14 columns a row
     assert len(inserts) == expected_inserts
     assert len(queries) <= len(inserts) + 5  # 3 look-up chunks, maybe a savepoint pair
 

@@ -7,12 +7,14 @@ import datetime as dt
 from followups.kinds import FollowUpKind, Step, register
 from schools.models import Role
 
+from .notice_kinds import HAZARD_DUE
+
 HAZARD_FIX = "plugin_app.hazard_fix"
 
 
 def _context(rows):
-    return {row.pk: {"path": f"/hazards/{row.subject_code}/", "school_name": "hazard",
-                     "deadline_date": row.due_at.date()} for row in rows}
+    return {row.pk: {"path": f"/hazards/{row.subject_code}/", "school_name": row.school.name,
+                     "fix_by": row.due_at.date().isoformat()} for row in rows}
 
 
 register(FollowUpKind(
@@ -20,8 +22,9 @@ register(FollowUpKind(
     label="Fix the hazard",
     roles=(Role.SAFETY_OFFICER,),
     steps=[
-        Step("remind", -dt.timedelta(hours=1), "reminder"),
-        Step("escalate", dt.timedelta(0), "overdue", roles=(Role.SAFETY_OFFICER, Role.PRINCIPAL)),
+        Step("remind", -dt.timedelta(hours=1), HAZARD_DUE.name),
+        Step("escalate", dt.timedelta(0), HAZARD_DUE.name,
+             roles=(Role.SAFETY_OFFICER, Role.PRINCIPAL)),
     ],
     context=_context,
     subject_type="plugin_app.hazard",

@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from notifications.models import GroupRobot
 from reporting.models import Bulletin, ExportJob, ReportPhoto, ReportStatus
 from schools.models import Membership, Role, TaskForceMember
 from tests.conftest import LOGIN_BACKEND
@@ -173,6 +174,30 @@ bulletin_post = by_side(  # an empty form: the errors come back
     foreign=signed_in("404"),
 )
 
+# A school's group robots: its principal alone; the bureau sees the school but
+# may not set up its robots (403), other schools' staff do not see it (404).
+group_robots_get = by_side(
+    own=signed_in("403", principal="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+group_robots_post = by_side(  # an empty form: 400 with the errors, nothing saved
+    own=signed_in("403", principal="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+group_robot_test_post = by_side(
+    own=signed_in("403", principal="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+
+
+def school_robot(world, side):
+    school = school_of(world, side)
+    return {"pk": school.pk, "robot_id": world.matrix_robots[side].pk}
+
+
 PORTAL_ROWS: dict[str, Row] = {
     "home": Row(get=signed_in("200")),
     "healthz": Row(get=everyone("200"), post=everyone("405")),
@@ -246,6 +271,11 @@ PORTAL_ROWS: dict[str, Row] = {
                                      post=everyone("405"),
                                      kwargs=lambda w, side: {"code": w.export_job.code}),
     "reporting:review_queue": Row(get=signed_in("403", bureau_admin="200", inspector="200")),
+    "notifications:group_robots": Row(get=group_robots_get, post=group_robots_post,
+                                      kwargs=school_pk, sides=(OWN, PEER, FOREIGN)),
+    "notifications:group_robot_test": Row(
+        get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN), everyone("405"))),
+        post=group_robot_test_post, kwargs=school_robot, sides=(OWN, PEER, FOREIGN)),
 }
 
 # ------------------------------------------------------------------ admin rows
@@ -423,6 +453,7 @@ class MatrixWorld:
     matrix_deadlines: dict = field(default_factory=dict)
     matrix_reports: dict = field(default_factory=dict)
     matrix_photos: dict = field(default_factory=dict)
+    matrix_robots: dict = field(default_factory=dict)
     export_job: object = None
 
     def __getattr__(self, name):
@@ -553,6 +584,9 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
         requested_by=world.inspector, status="done", file=sample_jpeg())
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
                          (FOREIGN, world.school_c)):
+        mworld.matrix_robots[side] = GroupRobot.objects.create(
+            school=school, platform=GroupRobot.Platform.WECOM,
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix")
         deadline = DeadlineFactory(campaign=CampaignFactory(bureau=school.bureau))
         mworld.matrix_deadlines[side] = deadline
         mworld.matrix_reports[side] = ProgressReportFactory(
