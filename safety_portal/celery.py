@@ -26,7 +26,8 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-@app.task(name="safety_portal.ping")
+# Its caller reads the answer: the one task that stores a result.
+@app.task(name="safety_portal.ping", ignore_result=False)
 def ping(payload: str = "") -> str:
     """Round-trip probe for health checks and the worker integration test."""
     return f"pong:{payload}"

@@ -81,7 +81,9 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
     assert created
 
     client = Celery(broker=redis_url, backend=redis_url)
-    result = client.send_task("notifications.deliver_notices", queue=worker)
+    # The task stores no result (nobody in the portal reads it); this test does.
+    result = client.send_task("notifications.deliver_notices", queue=worker,
+                              ignore_result=False)
     assert result.get(timeout=60) == 1
 
     deadline = time.monotonic() + 5
@@ -103,7 +105,8 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
     assert notice.attempts == 1
 
     # Sent means sent: a second run finds nothing.
-    again = client.send_task("notifications.deliver_notices", queue=worker)
+    again = client.send_task("notifications.deliver_notices", queue=worker,
+                             ignore_result=False)
     assert again.get(timeout=60) == 0
     assert len(inbox.messages) == 1
 
@@ -167,7 +170,8 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
     controller, inbox = smtp_server
     second = start_worker_for(shared_database_url, redis_url, controller.port, queue, tmp_path)
     try:
-        result = client.send_task("notifications.deliver_notices", queue=queue)
+        result = client.send_task("notifications.deliver_notices", queue=queue,
+                                  ignore_result=False)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             notice.refresh_from_db()
