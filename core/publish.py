@@ -47,22 +47,24 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 
 
 def fire_and_forget(task, *args, label: str = "", fallback: str = "",
-                    log: logging.Logger | None = None, **kwargs) -> bool:
+                    log: logging.Logger | None = None, queue: str | None = None,
+                    **kwargs) -> bool:
     """Queue `task(*args, **kwargs)` with one quick attempt; never raise.
 
     `label` names the work in the log line ("notice delivery"), `fallback` says
     what happens instead ("the periodic run will send it"), `log` is the
-    caller's logger. Returns True when the broker accepted the message (or, in
-    eager mode, the task ran).
+    caller's logger, `queue` overrides the task's route. Returns True when the
+    broker accepted the message (or, in eager mode, the task ran).
     """
     log = log or logger
     label = label or task.name
+    route = {"queue": queue} if queue else {}
     started = time.monotonic()
     try:
         app = task._get_app()
         if app.conf.task_always_eager:
             # Tests and embedded runs: the task runs inline; there is no broker.
-            task.apply_async(args, kwargs, ignore_result=True)
+            task.apply_async(args, kwargs, ignore_result=True, **route)
             return True
         timeout = publish_timeout()
         options = dict(app.conf.broker_transport_options or {})
@@ -78,7 +80,7 @@ def fire_and_forget(task, *args, label: str = "", fallback: str = "",
         with app.connection_for_write(connect_timeout=timeout,
                                       transport_options=options) as connection:
             task.apply_async(args, kwargs, connection=connection, ignore_result=True,
-                             retry=False)
+                             retry=False, **route)
         return True
     except _broker_errors() as exc:
         log.warning("%s not queued, broker unreachable (%s) after %.2f s; %s",

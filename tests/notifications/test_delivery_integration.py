@@ -80,7 +80,7 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
                                      language="en")
     assert created
 
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
     # The task stores no result (nobody in the portal reads it); this test does.
     result = client.send_task("notifications.deliver_notices", queue=worker,
                               ignore_result=False)
@@ -151,7 +151,7 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_by_the_next(
     stuck_smtp = Controller(hanging, hostname="127.0.0.1", port=free_port())
     stuck_smtp.start()
     queue = f"test-kill-{uuid.uuid4().hex[:8]}"
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
     first = start_worker_for(shared_database_url, redis_url, stuck_smtp.port, queue, tmp_path)
     try:
         client.send_task("notifications.deliver_notices", queue=queue)
