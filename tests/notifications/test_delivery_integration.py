@@ -92,6 +92,9 @@ def test_a_notice_goes_out_through_a_real_worker_and_smtp_server(
     [(rcpt_tos, message)] = inbox.messages
     assert rcpt_tos == [recipient.email]
     assert message["To"] == recipient.email
+    # Deterministic, so a resend after a lost COMMIT is the same message.
+    assert message["Message-ID"].startswith(f"<notice-{notice.pk}-")
+    assert message["Message-ID"].endswith("@anquan.example.edu.cn>")
     # The parser keeps the blank that folds an encoded header onto its own line.
     assert message["Subject"].strip() == ("Overdue: the report of 甲小学 due on Oct. 13, 2025 "
                                   "has not been submitted")

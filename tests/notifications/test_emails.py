@@ -38,3 +38,32 @@ def test_every_kind_renders_subject_text_and_html(kind, language, settings):
         assert "甲小学" in message.subject
         expected = "2025年10月" if language == "zh-hans" else "Oct. "
         assert expected in message.subject
+
+
+def test_a_notice_has_the_same_message_id_every_time_it_is_rendered(settings):
+    """A resend after a lost COMMIT is the same message to the recipient's mail
+    system, not a second one."""
+    settings.PORTAL_BASE_URL = "https://anquan.example.edu.cn"
+    notice = NoticeFactory(kind=Notice.Kind.DIGEST, context=CONTEXTS[Notice.Kind.DIGEST])
+    first = render_notice_email(notice).message()["Message-ID"]
+    again = render_notice_email(Notice.objects.get(pk=notice.pk)).message()["Message-ID"]
+    assert first == again
+    assert first.startswith(f"<notice-{notice.pk}-")
+    assert first.endswith("@anquan.example.edu.cn>")
+    assert notice.key not in first  # a hash of the key, not the key itself
+
+
+def test_two_notices_have_different_message_ids(settings):
+    settings.PORTAL_BASE_URL = "https://anquan.example.edu.cn"
+    one = NoticeFactory(kind=Notice.Kind.DIGEST, context=CONTEXTS[Notice.Kind.DIGEST])
+    two = NoticeFactory(kind=Notice.Kind.DIGEST, context=CONTEXTS[Notice.Kind.DIGEST])
+    assert render_notice_email(one).message()["Message-ID"] != \
+        render_notice_email(two).message()["Message-ID"]
+
+
+def test_the_message_id_falls_back_to_the_senders_domain(settings):
+    settings.PORTAL_BASE_URL = ""
+    settings.DEFAULT_FROM_EMAIL = "区教育局安全平台 <anquan@jyj.example.gov.cn>"
+    notice = NoticeFactory(kind=Notice.Kind.DIGEST, context=CONTEXTS[Notice.Kind.DIGEST])
+    assert render_notice_email(notice).message()["Message-ID"].endswith(
+        "@jyj.example.gov.cn>")
