@@ -12,7 +12,7 @@ def test_schedules_are_declared_once_in_asia_shanghai():
     assert set(tasks.values_list("task", flat=True)) == {
         "schools.clear_expired_sessions", "schools.prune_login_logs",
         "notifications.deliver_notices", "reporting.scan_notices",
-        "reporting.check_tallies"}
+        "reporting.check_tallies", "reporting.sweep_exports"}
     assert {str(t.crontab.timezone) for t in tasks} == {"Asia/Shanghai"}
 
 
