@@ -235,3 +235,9 @@ def test_the_sweep_runs_every_minute_under_a_registered_task():
     task, cron = SCHEDULES["Recover waiting and stalled exports"]
     assert (task, cron) == ("reporting.sweep_exports", {"minute": "*"})
     assert task in app.tasks
+
+
+def test_a_live_job_is_never_taken_for_dead(settings):
+    """The longest a live run goes without a heartbeat is the task's time limit
+    (a chunk of rows takes well under a second); stale must be longer."""
+    assert settings.EXPORT_STALE_SECONDS > settings.CELERY_TASK_TIME_LIMIT

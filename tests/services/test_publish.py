@@ -93,3 +93,20 @@ def test_a_kick_reaches_a_live_redis_without_touching_the_result_backend(redis_u
             assert client.llen(queue) == 1
         finally:
             client.delete(queue, f"_kombu.binding.{queue}")
+
+
+def test_the_dead_broker_leaves_the_app_as_it_found_it():
+    from celery import current_app
+
+    from tests.dead_broker import closed_port
+
+    keys = ("broker_url", "broker_write_url", "result_backend", "task_always_eager")
+    before = {key: app.conf[key] for key in keys}
+    backend = app.backend
+    current = current_app._get_current_object()
+    with closed_port() as port, celery_app_on(f"redis://127.0.0.1:{port}/0"):
+        assert app.conf.broker_url.endswith(f":{port}/0")
+        assert app.conf.task_always_eager is False
+    assert {key: app.conf[key] for key in keys} == before
+    assert app.backend is backend
+    assert current_app._get_current_object() is current
