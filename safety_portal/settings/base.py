@@ -284,6 +284,8 @@ elif DEBUG:
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
         "processed_folder": str(CELERY_FS_DIR / "processed"),
+        # Exchange tables; kombu's default is ./control in the working directory.
+        "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"

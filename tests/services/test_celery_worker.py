@@ -46,7 +46,8 @@ def test_the_embedded_default_runs_a_real_worker_without_redis(tmp_path):
         client = Celery(broker="filesystem://", set_as_current=False,
                         backend=f"file://{tmp_path / 'celery' / 'results'}")
         client.conf.broker_transport_options = {
-            "data_folder_in": str(queue), "data_folder_out": str(queue)}
+            "data_folder_in": str(queue), "data_folder_out": str(queue),
+            "control_folder": str(tmp_path / "celery" / "control")}
         result = client.send_task("safety_portal.ping", args=["offline"])
         assert result.get(timeout=60) == "pong:offline"
     finally:
