@@ -11,8 +11,10 @@ behind the link (security.md G5).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,6 +29,29 @@ if TYPE_CHECKING:
 # A path inside the portal: one leading slash (never "//host"), ASCII URL
 # characters only, so the link cannot point elsewhere or break the header/HTML.
 _PORTAL_PATH = re.compile(r"^/(?!/)[A-Za-z0-9\-._~/%?=&#+:]*$")
+
+
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+def message_domain() -> str:
+    """The right-hand side of a Message-ID: the portal's host, else the sender's
+    domain."""
+    candidates = (urlsplit(settings.PORTAL_BASE_URL or "").hostname or "",
+                  (settings.DEFAULT_FROM_EMAIL or "").rpartition("@")[2].strip("<> "))
+    for candidate in candidates:
+        if _DOMAIN.match(candidate):
+            return candidate.lower()
+    return "localhost"
+
+
+def notice_message_id(notice: Notice) -> str:
+    """The same Message-ID every time this notice is rendered: if a worker dies
+    between the SMTP server's "250 OK" and the COMMIT that marks the notice
+    sent, the resend is the same message, which mail systems can recognise as
+    a duplicate. The key's hash (not the key) keeps record ids out of headers."""
+    digest = hashlib.sha256(notice.key.encode()).hexdigest()[:16]
+    return f"<notice-{notice.pk}-{digest}@{message_domain()}>"
 
 
 def is_portal_path(path: object) -> bool:
@@ -64,7 +89,8 @@ def render_notice_email(notice: Notice, *, connection=None) -> EmailMultiAlterna
         body=text,
         to=[notice.recipient.email],
         connection=connection,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={"Auto-Submitted": "auto-generated",
+                 "Message-ID": notice_message_id(notice)},
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -7,24 +7,12 @@ because each notice is locked, sent and marked sent in one transaction.
 
 import logging
 
-import redis
 from celery import shared_task
 from django.db import OperationalError, close_old_connections, transaction
-from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from core.publish import fire_and_forget
 
 logger = logging.getLogger("safety_portal.notifications")
-
-# What publishing raises when the broker is down or unreachable.
-BROKER_ERRORS = (
-    BrokerOperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    OSError,
-)
-# One quick retry for a stale pooled connection, then give up: the periodic run
-# sends the notice anyway, and a web request must not wait for a dead broker.
-KICK_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                     "interval_max": 0.2}
 
 
 @shared_task(
@@ -36,6 +24,9 @@ KICK_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=5,
+    # Nobody reads the count it returns (the worker logs it): no result backend,
+    # so publishing it never touches Redis' result channel.
+    ignore_result=True,
 )
 def deliver_notices(batch: int = 50) -> int:
     """Send the pending notices that are due, then the pending group robot
@@ -60,13 +51,9 @@ def _close_old_connections() -> None:
         close_old_connections()
 
 
-def kick_delivery() -> None:
-    """Ask a worker to deliver now. Called after commit; never raises for a dead broker."""
-    try:
-        deliver_notices.apply_async(retry=True, retry_policy=KICK_RETRY_POLICY)
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "notice delivery not queued, broker unreachable (%s); "
-            "the periodic delivery run will send it",
-            type(exc).__name__,
-        )
+def kick_delivery() -> bool:
+    """Ask a worker to deliver now. Called after commit; one quick attempt, never
+    raises and never waits on a dead broker (core.publish): the periodic run
+    (every minute) sends the notice anyway."""
+    return fire_and_forget(deliver_notices, label="notice delivery", log=logger,
+                           fallback="the periodic delivery run will send it")

@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,16 @@ from schools.models import SchoolType
 
 from . import services
 from .access_rules import ReportingPerm
-from .models import Campaign, Deadline, ProgressReport, ReportMeasure, ReportTransition
+from .models import (
+    Campaign,
+    Deadline,
+    ProgressReport,
+    ReportMeasure,
+    ReportStatus,
+    ReportTransition,
+)
+
+logger = logging.getLogger("safety_portal.reporting")
 
 
 class BureauScoped:
@@ -127,33 +138,57 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
     def has_review_permission(self, request):
         return bool(access.bureaus_for(request.user, ReportingPerm.REVIEW_REPORT))
 
-    def _each(self, request, queryset, action, **kwargs):
-        done = 0
-        for report in queryset.select_related("school", "deadline"):
+    def _each(self, request, queryset, action, *, already: str, done_message: str,
+              **kwargs) -> None:
+        """Apply `action` to each selected report in its own transaction (the
+        services' own) and report per item: how many were done, and which were
+        skipped and why. One report that fails never stops the others, and never
+        turns the whole action into a 500 with half of it done."""
+        done, skipped = 0, []
+        reports = list(queryset.select_related("school", "deadline").order_by("pk"))
+        for report in reports:
             try:
                 action(report=report, by=request.user, **kwargs)
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                detail = "; ".join(getattr(exc, "messages", [])) or _("not allowed")
-                messages.warning(request, f"{report.school}: {detail}")
-        return done
+                skipped.append((report, self._reason(report, exc, already)))
+            except Exception:  # noqa: BLE001 - reported per item, logged in full
+                logger.exception("admin %s of report %s failed", action.__name__, report.pk)
+                skipped.append((report, _("an error occurred; it has been logged")))
+        if done:
+            messages.success(request, done_message % {"n": done})
+        if skipped:
+            messages.warning(request, _("%(m)s of %(total)s skipped: %(items)s") % {
+                "m": len(skipped), "total": len(reports),
+                "items": "; ".join(f"{report.school} {report.deadline.due_date:%Y-%m-%d}: "
+                                   f"{reason}" for report, reason in skipped)})
+
+    @staticmethod
+    def _reason(report, exc, already: str) -> str:
+        if isinstance(exc, PermissionDenied):
+            return _("not allowed")
+        current = ProgressReport.objects.filter(pk=report.pk).values_list(
+            "status", flat=True).first()
+        if current == already:
+            return _("already approved") if already == ReportStatus.APPROVED \
+                else _("already returned")
+        return "; ".join(getattr(exc, "messages", [])) or _("not allowed")
 
     @admin.action(description=gettext_lazy("Approve the selected reports"),
                   permissions=["review"])
     def approve(self, request, queryset):
-        done = self._each(request, queryset, services.report_approve)
-        if done:
-            messages.success(request, _("%(n)s reports approved.") % {"n": done})
+        self._each(request, queryset, services.report_approve,
+                   already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
 
     @admin.action(description=gettext_lazy("Return the selected reports to their schools"),
                   permissions=["review"])
     def return_to_school(self, request, queryset):
         form = ReturnForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            done = self._each(request, queryset, services.report_return,
-                              reason=form.cleaned_data["reason"])
-            if done:
-                messages.success(request, _("%(n)s reports returned.") % {"n": done})
+            self._each(request, queryset, services.report_return,
+                       already=ReportStatus.RETURNED,
+                       done_message=_("%(n)s reports returned."),
+                       reason=form.cleaned_data["reason"])
             return None
         return TemplateResponse(request, "admin/reporting/return_reports.html", {
             **self.admin_site.each_context(request),

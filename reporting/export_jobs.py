@@ -1,16 +1,41 @@
-"""Exports that may be large run in a Celery worker; the page shows progress."""
+"""Exports that may be large run in a Celery worker; the page shows progress.
+
+The job row is the queue (an outbox, architecture.md "Lists, filters and
+exports"). Recording a job needs only the database; after commit we *try* to
+queue `run_export` (core.publish: one quick attempt, never waits on Redis). The
+sweep (`reporting.sweep_exports`, every minute) does the rest:
+
+- a PENDING job untouched for PENDING_GRACE (its kick was lost, or Redis was
+  down when it was recorded) is queued again;
+- a RUNNING job whose heartbeat (`updated_at`, written by every progress step)
+  is older than settings.EXPORT_STALE_SECONDS lost its worker: it goes back to
+  PENDING for another run, or to FAILED ("interrupted") once it has had
+  EXPORT_MAX_ATTEMPTS runs.
+
+Only one worker runs a job: the claim is a conditional UPDATE from PENDING to
+RUNNING, and every later write of a run is conditional on that run's attempt
+number, so a worker that wakes up after its job was handed to another changes
+nothing. At run time the job re-checks what its owner may see now: an owner
+deactivated, or no longer holding a bureau role that may view the district,
+gets a FAILED job ("access") and no file.
+"""
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from core.publish import fire_and_forget
 from schools import access
 from schools.access_rules import SchoolsPerm as Perm
 from schools.models import School, User
@@ -21,10 +46,28 @@ from .models import Campaign, ExportJob, ProgressReport
 
 logger = logging.getLogger("safety_portal.reporting")
 
+# A PENDING job this old was not picked up by its kick: queue it again.
+PENDING_GRACE = timedelta(seconds=30)
+# Jobs queued again per sweep; the rest wait for the next minute.
+SWEEP_BATCH = 100
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "EXPORT_STALE_SECONDS", 600))
+
+
+def max_attempts() -> int:
+    return getattr(settings, "EXPORT_MAX_ATTEMPTS", 3)
+
+
+def may_export(user: User, campaign: Campaign) -> bool:
+    """May `user` export this campaign's data now? (At start and again at run time.)"""
+    return access.has_perm(user, Perm.VIEW_DISTRICT) and \
+        campaign.bureau_id in access.bureaus_for(user, ReportingPerm.VIEW_CAMPAIGN)
+
 
 def export_start(*, user: User, campaign: Campaign, kind: str) -> ExportJob:
-    if not access.has_perm(user, Perm.VIEW_DISTRICT) or \
-            campaign.bureau_id not in access.bureaus_for(user, ReportingPerm.VIEW_CAMPAIGN):
+    if not may_export(user, campaign):
         raise PermissionDenied
     job = ExportJob.objects.create(kind=ExportJob.Kind(kind), campaign=campaign,
                                    requested_by=user)
@@ -32,28 +75,59 @@ def export_start(*, user: User, campaign: Campaign, kind: str) -> ExportJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def _enqueue(job_id: int) -> bool:
     from .tasks import run_export
 
-    try:
-        run_export.delay(job_id)
-    except Exception:  # noqa: BLE001 - a broker outage must not fail the request
-        logger.warning("export %s could not be queued; it stays waiting", job_id)
+    return fire_and_forget(run_export, job_id, label=f"export {job_id}", log=logger,
+                           fallback="the export sweep queues it within a minute")
+
+
+# ------------------------------------------------------------------ one run
+
+
+def export_claim(job_id: int, *, now: datetime | None = None) -> int | None:
+    """Take a PENDING job for this run; returns the run's attempt number, or None
+    when another worker has it (or it is finished)."""
+    now = now or timezone.now()
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        status=ExportJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
+        updated_at=now, done=0, total=0)
+    if not claimed:
+        return None
+    return ExportJob.objects.filter(pk=job_id).values_list("attempts", flat=True).get()
+
+
+def _this_run(job_id: int, attempt: int):
+    """The job, if it is still this run's: the writes of a run that lost its job
+    to the sweep change nothing."""
+    return ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING,
+                                    attempts=attempt)
+
+
+def _fail(job_id: int, attempt: int, failure: str) -> None:
+    now = timezone.now()
+    _this_run(job_id, attempt).update(status=ExportJob.Status.FAILED, failure=failure,
+                                      finished_at=now, updated_at=now)
 
 
 def export_run(job_id: int) -> None:
     """Write the workbook, reporting progress on the job row after each chunk.
     The data is scoped to what the requester may see, checked again now."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING)
-    if not claimed:
-        return  # already taken by another worker (a redelivered task)
+    attempt = export_claim(job_id)
+    if attempt is None:
+        return  # taken by another worker (a redelivered task), or finished
     job = ExportJob.objects.select_related("campaign", "requested_by").get(pk=job_id)
     user = job.requested_by
+    if not may_export(user, job.campaign):
+        logger.warning("export %s stopped: its owner (user %s) may no longer see it",
+                       job.pk, user.pk)
+        _fail(job.pk, attempt, ExportJob.Failure.ACCESS)
+        return
 
     def progress(done: int, total: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
+        _this_run(job.pk, attempt).update(done=done, total=total, updated_at=timezone.now())
 
+    name = f"exports/{job.code}.xlsx"
     try:
         with tempfile.TemporaryFile() as out:
             if job.kind == ExportJob.Kind.TIMELINESS:
@@ -67,11 +141,60 @@ def export_run(job_id: int) -> None:
                 exports.write_report_list_workbook(reports=reports, out=out,
                                                    progress=progress)
             out.seek(0)
-            name = default_storage.save(f"exports/{job.code}.xlsx", File(out))
+            # A run killed after saving left this file; the new run replaces it.
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            name = default_storage.save(name, File(out))
     except Exception:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED,
-                                                   finished_at=timezone.now())
+        _fail(job.pk, attempt, ExportJob.Failure.ERROR)
         raise
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.DONE, file=name,
-                                               finished_at=timezone.now())
+    now = timezone.now()
+    finished = _this_run(job.pk, attempt).update(status=ExportJob.Status.DONE, file=name,
+                                                 finished_at=now, updated_at=now)
+    if not finished:  # the sweep gave the job to another run meanwhile
+        logger.warning("export %s: run %s finished after losing the job", job.pk, attempt)
+
+
+# ------------------------------------------------------------------ the sweep
+
+
+@dataclass
+class SweepResult:
+    requeued: int = 0  # RUNNING jobs whose worker died, put back to PENDING
+    failed: int = 0  # of those, the ones out of attempts
+    kicked: int = 0  # PENDING jobs queued again
+
+    def as_dict(self) -> dict:
+        return {"requeued": self.requeued, "failed": self.failed, "kicked": self.kicked}
+
+
+def export_sweep(*, now: datetime | None = None, kick=None) -> SweepResult:
+    """Recover the jobs a lost broker message or a dead worker left behind.
+    Safe to run twice or on two beats: every change is a conditional UPDATE."""
+    now = now or timezone.now()
+    kick = kick or _enqueue
+    result = SweepResult()
+    stale = ExportJob.objects.filter(status=ExportJob.Status.RUNNING,
+                                     updated_at__lt=now - stale_after())
+    result.failed = stale.filter(attempts__gte=max_attempts()).update(
+        status=ExportJob.Status.FAILED, failure=ExportJob.Failure.INTERRUPTED,
+        finished_at=now, updated_at=now)
+    result.requeued = stale.filter(attempts__lt=max_attempts()).update(
+        status=ExportJob.Status.PENDING, updated_at=now - PENDING_GRACE)
+    if result.failed or result.requeued:
+        logger.warning("export sweep: %s jobs lost their worker and were queued again, "
+                       "%s failed after %s attempts",
+                       result.requeued, result.failed, max_attempts())
+    waiting = list(ExportJob.objects.filter(
+        status=ExportJob.Status.PENDING, updated_at__lte=now - PENDING_GRACE,
+    ).order_by("updated_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    for job_id in waiting:
+        # Touched first: the next sweep leaves it alone for PENDING_GRACE, so a
+        # busy queue gets at most one extra message per job a minute (and a
+        # duplicate finds the job claimed and returns).
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+            updated_at=now)
+        if kick(job_id):
+            result.kicked += 1
+    return result

@@ -380,7 +380,11 @@ class Bulletin(TimeStampedModel):
 
 class ExportJob(models.Model):
     """An Excel export run by a Celery worker, with its progress for the page
-    that waits for it. Only the person who asked may download the file."""
+    that waits for it. Only the person who asked may download the file.
+
+    The row is the queue (an outbox): a job recorded while Redis is down, or
+    whose worker died, is picked up again by the export sweep every minute
+    (reporting.export_jobs)."""
 
     class Kind(models.TextChoices):
         TIMELINESS = "timeliness", _("Timeliness matrix")
@@ -391,6 +395,13 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+
+    class Failure(models.TextChoices):
+        """Why a job failed, shown on the export page in the reader's language."""
+
+        ERROR = "error", _("The export failed.")
+        ACCESS = "access", _("You may no longer see this data, so the export was stopped.")
+        INTERRUPTED = "interrupted", _("The export was interrupted too many times.")
 
     code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -405,11 +416,21 @@ class ExportJob(models.Model):
     file = models.FileField(_("file"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set when a worker claims the job; each claim counts one attempt.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The heartbeat: every change of state and every progress step writes it,
+    # so a RUNNING job that stops updating has lost its worker.
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    failure = models.CharField(_("reason for failure"), max_length=12, blank=True,
+                               choices=Failure.choices)
 
     class Meta:
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"],
+                                name="reporting_export_sweep_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,4 +12,7 @@ SCHEDULES = {
     # dashboard's tallies and log any drift (reporting.tallies).
     "Check the dashboard's tallies": ("reporting.check_tallies",
                                       {"minute": "10", "hour": "4"}),
+    # https://crontab.guru/#*_*_*_*_*  every minute: queue again the export jobs
+    # recorded while Redis was down and those whose worker died (export_jobs).
+    "Recover waiting and stalled exports": ("reporting.sweep_exports", {"minute": "*"}),
 }

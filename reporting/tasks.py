@@ -23,8 +23,10 @@ def check_tallies() -> dict:
     return {"deadlines": deadlines, "wrong_rows": wrong}
 
 
-@shared_task(name="reporting.run_export", acks_late=True)
+@shared_task(name="reporting.run_export", acks_late=True, ignore_result=True)
 def run_export(job_id: int) -> None:
+    """Run one export job. A duplicate message (a lost ack, a sweep's re-kick)
+    finds the job claimed and returns."""
     from .export_jobs import export_run
 
     export_run(job_id)
@@ -43,3 +45,12 @@ def arm_followups() -> dict:
     today = clock.today()
     recent = Deadline.objects.filter(due_date__gte=today - CATCH_UP).select_related("campaign")
     return {"opened": followups.arm_deadlines(recent)}
+
+
+@shared_task(name="reporting.sweep_exports", ignore_result=True)
+def sweep_exports() -> dict:
+    """Queue again the export jobs a lost kick or a dead worker left behind
+    (the job rows are the queue). Safe on two beats at once."""
+    from .export_jobs import export_sweep
+
+    return export_sweep().as_dict()

@@ -18,7 +18,7 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     # kombu's filesystem transport does not create its folders and fails
     # without them; the embedded default (`make run`) depends on it.
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
     backend = sender.conf.result_backend or ""
@@ -26,7 +26,8 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-@app.task(name="safety_portal.ping")
+# Its caller reads the answer: the one task that stores a result.
+@app.task(name="safety_portal.ping", ignore_result=False)
 def ping(payload: str = "") -> str:
     """Round-trip probe for health checks and the worker integration test."""
     return f"pong:{payload}"

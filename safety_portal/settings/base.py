@@ -305,6 +305,8 @@ elif DEBUG:
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
         "processed_folder": str(CELERY_FS_DIR / "processed"),
+        # Exchange tables; kombu's default is ./control in the working directory.
+        "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
@@ -323,6 +325,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No task's result is read (the rows are the state), so none is stored and
+# publishing never subscribes to Redis' result channel: with Redis down, that
+# subscription retried 20 x 1 s inside apply_async. A task whose caller does
+# read its result says so (safety_portal.ping).
+CELERY_TASK_IGNORE_RESULT = True
+# Seconds one kick from a web request may spend on the broker (connect, then
+# each socket read or write), in one attempt (core.publish.fire_and_forget).
+TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.3)
+# An export job RUNNING without progress for this long lost its worker; it is
+# queued again, up to EXPORT_MAX_ATTEMPTS runs in all (reporting.export_jobs).
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=600)
+EXPORT_MAX_ATTEMPTS = 3
 
 # ---------------------------------------------------------------- audit trail
 # Audit rows are kept this many days, then purged monthly (audit.retention).

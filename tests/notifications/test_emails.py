@@ -1,6 +1,7 @@
 import pytest
 
 from notifications.emails import render_notice_email
+from notifications.models import Notice
 from tests.notifications.factories import NoticeFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,32 @@ def test_the_templates_see_only_the_keys_the_kind_declares(settings):
 def test_an_unregistered_kind_cannot_be_rendered():
     with pytest.raises(LookupError, match="unknown notice kind"):
         render_notice_email(NoticeFactory(kind="gone"))
+
+
+def test_a_notice_has_the_same_message_id_every_time_it_is_rendered(settings):
+    """A resend after a lost COMMIT is the same message to the recipient's mail
+    system, not a second one."""
+    settings.PORTAL_BASE_URL = "https://anquan.example.edu.cn"
+    notice = NoticeFactory(kind="digest", context=CONTEXTS["digest"])
+    first = render_notice_email(notice).message()["Message-ID"]
+    again = render_notice_email(Notice.objects.get(pk=notice.pk)).message()["Message-ID"]
+    assert first == again
+    assert first.startswith(f"<notice-{notice.pk}-")
+    assert first.endswith("@anquan.example.edu.cn>")
+    assert notice.key not in first  # a hash of the key, not the key itself
+
+
+def test_two_notices_have_different_message_ids(settings):
+    settings.PORTAL_BASE_URL = "https://anquan.example.edu.cn"
+    one = NoticeFactory(kind="digest", context=CONTEXTS["digest"])
+    two = NoticeFactory(kind="digest", context=CONTEXTS["digest"])
+    assert render_notice_email(one).message()["Message-ID"] != \
+        render_notice_email(two).message()["Message-ID"]
+
+
+def test_the_message_id_falls_back_to_the_senders_domain(settings):
+    settings.PORTAL_BASE_URL = ""
+    settings.DEFAULT_FROM_EMAIL = "区教育局安全平台 <anquan@jyj.example.gov.cn>"
+    notice = NoticeFactory(kind="digest", context=CONTEXTS["digest"])
+    assert render_notice_email(notice).message()["Message-ID"].endswith(
+        "@jyj.example.gov.cn>")

@@ -2,13 +2,20 @@
 
 import datetime as dt
 import io
+import time
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from reporting import export_jobs
+from reporting.export_jobs import PENDING_GRACE, export_claim, export_run, export_sweep
 from reporting.models import ExportJob, ReportStatus
+from schools.models import Membership, User
+from tests.dead_broker import celery_app_on, closed_port
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +94,150 @@ def test_a_redelivered_task_does_not_run_the_export_twice(world, campaign):
     first = ExportJob.objects.get().file.name
     export_run(job.pk)
     assert ExportJob.objects.get().file.name == first
+
+
+# ---------------------------------------------------------------- the job row is the queue
+
+
+def aged(job, seconds):
+    """Make the job's last sign of life `seconds` old."""
+    ExportJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - dt.timedelta(seconds=seconds))
+    job.refresh_from_db()
+    return job
+
+
+def job_for(world, campaign, **fields):
+    return ExportJob.objects.create(kind="timeliness", campaign=campaign,
+                                    requested_by=world.inspector, **fields)
+
+
+def test_an_export_recorded_while_redis_is_down_runs_when_it_is_back(world, login, campaign):
+    client = login(world.inspector)
+    with closed_port() as port, celery_app_on(f"redis://127.0.0.1:{port}/0"):
+        started = time.monotonic()
+        response = start(client, campaign)
+        took = time.monotonic() - started
+    assert took < 1.0, f"the export start waited {took:.1f} s on the dead broker"
+    job = ExportJob.objects.get()
+    assert response["Location"] == reverse("reporting:export", args=[job.code])
+    assert job.status == "pending"
+    assert b'http-equiv="refresh"' in client.get(response["Location"]).content
+
+    # Redis is back (eager in this process): the sweep queues the waiting job.
+    assert export_sweep().kicked == 0  # not yet: its kick may still be on the way
+    result = export_sweep(now=timezone.now() + PENDING_GRACE)
+    assert result.kicked == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.total) == ("done", 1, 2)
+    assert job.file.name
+
+
+def test_a_job_whose_worker_died_runs_again(world, campaign, settings):
+    job = aged(job_for(world, campaign, status="running", attempts=1, done=1, total=2),
+               settings.EXPORT_STALE_SECONDS + 1)
+    result = export_sweep()
+    assert (result.requeued, result.kicked) == (1, 1)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("done", 2, 2)
+
+
+def test_a_running_job_that_shows_signs_of_life_is_left_alone(world, campaign, settings):
+    job = aged(job_for(world, campaign, status="running", attempts=1),
+               settings.EXPORT_STALE_SECONDS - 60)
+    assert export_sweep().as_dict() == {"requeued": 0, "failed": 0, "kicked": 0}
+    job.refresh_from_db()
+    assert job.status == "running"
+
+
+def test_a_job_that_lost_its_worker_three_times_fails_visibly(world, login, campaign,
+                                                              settings):
+    job = aged(job_for(world, campaign, status="running", attempts=3),
+               settings.EXPORT_STALE_SECONDS + 1)
+    assert export_sweep().failed == 1
+    job.refresh_from_db()
+    assert (job.status, job.failure) == ("failed", "interrupted")
+    assert job.finished_at is not None
+    page = login(world.inspector).get(reverse("reporting:export", args=[job.code]))
+    body = page.content.decode()
+    assert b'http-equiv="refresh"' not in page.content
+    with translation.override(settings.LANGUAGE_CODE):
+        assert str(ExportJob.Failure.INTERRUPTED.label) in body
+    assert "导出失败" in body
+
+
+def test_only_one_worker_claims_a_job(world, campaign):
+    job = job_for(world, campaign)
+    assert export_claim(job.pk) == 1
+    assert export_claim(job.pk) is None
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("running", 1)
+    assert job.started_at is not None
+
+
+def test_a_run_that_lost_its_job_to_the_sweep_changes_nothing(world, campaign, settings):
+    job = job_for(world, campaign)
+    first = export_claim(job.pk)
+    aged(job, settings.EXPORT_STALE_SECONDS + 1)
+    export_sweep()  # the first worker looks dead: run 2 takes the job and finishes
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)
+    # The first worker wakes up and fails: the finished job stays finished.
+    export_jobs._fail(job.pk, first, ExportJob.Failure.ERROR)
+    job.refresh_from_db()
+    assert (job.status, job.failure) == ("done", "")
+
+
+def test_an_owner_whose_bureau_role_ended_gets_no_file(world, login, campaign, settings):
+    job = job_for(world, campaign)
+    Membership.objects.filter(user=world.inspector).update(is_active=False)
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.file.name) == ("failed", "access", "")
+    assert not default_storage.exists(f"exports/{job.code}.xlsx")
+    Membership.objects.filter(user=world.inspector).update(is_active=True)
+    body = login(world.inspector).get(reverse("reporting:export", args=[job.code])).content
+    with translation.override(settings.LANGUAGE_CODE):
+        assert str(ExportJob.Failure.ACCESS.label) in body.decode()
+
+
+def test_a_deactivated_owner_gets_no_file(world, campaign):
+    job = job_for(world, campaign)
+    User.objects.filter(pk=world.inspector.pk).update(is_active=False)
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.file.name) == ("failed", "access", "")
+    assert not default_storage.exists(f"exports/{job.code}.xlsx")
+
+
+def test_progress_is_the_heartbeat(world, campaign, monkeypatch):
+    job = aged(job_for(world, campaign), 120)
+    beats = []
+    real = export_jobs.exports.write_timeliness_workbook
+
+    def spy(*, progress, **kwargs):
+        def beating(done, total):
+            progress(done, total)
+            beats.append(ExportJob.objects.get(pk=job.pk).updated_at)
+
+        return real(progress=beating, **kwargs)
+
+    monkeypatch.setattr(export_jobs.exports, "write_timeliness_workbook", spy)
+    export_run(job.pk)
+    assert beats
+    assert all(beat > job.updated_at for beat in beats)
+
+
+def test_the_sweep_runs_every_minute_under_a_registered_task():
+    from reporting.schedules import SCHEDULES
+    from safety_portal.celery import app
+
+    task, cron = SCHEDULES["Recover waiting and stalled exports"]
+    assert (task, cron) == ("reporting.sweep_exports", {"minute": "*"})
+    assert task in app.tasks
+
+
+def test_a_live_job_is_never_taken_for_dead(settings):
+    """The longest a live run goes without a heartbeat is the task's time limit
+    (a chunk of rows takes well under a second); stale must be longer."""
+    assert settings.EXPORT_STALE_SECONDS > settings.CELERY_TASK_TIME_LIMIT

@@ -13,7 +13,7 @@ def test_schedules_are_declared_once_in_asia_shanghai():
         "schools.clear_expired_sessions", "schools.prune_login_logs",
         "notifications.deliver_notices", "reporting.scan_notices",
         "reporting.check_tallies", "reporting.arm_followups", "followups.scan_followups",
-        "audit.purge_expired"}
+        "audit.purge_expired", "reporting.sweep_exports"}
     assert {str(t.crontab.timezone) for t in tasks} == {"Asia/Shanghai"}
 
 

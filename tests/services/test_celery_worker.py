@@ -20,7 +20,7 @@ def worker(redis_url, tmp_path):
 
 
 def test_a_task_round_trips_through_a_real_worker_over_redis(redis_url, worker):
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
     result = client.send_task("safety_portal.ping", args=["hello"], queue=worker)
     assert result.get(timeout=60) == "pong:hello"
 
@@ -43,9 +43,11 @@ def test_the_embedded_default_runs_a_real_worker_without_redis(tmp_path):
         queue = tmp_path / "celery" / "queue"
         queue.mkdir(parents=True, exist_ok=True)
         (tmp_path / "celery" / "results").mkdir(parents=True, exist_ok=True)
-        client = Celery(broker="filesystem://", backend=f"file://{tmp_path / 'celery' / 'results'}")
+        client = Celery(broker="filesystem://", set_as_current=False,
+                        backend=f"file://{tmp_path / 'celery' / 'results'}")
         client.conf.broker_transport_options = {
-            "data_folder_in": str(queue), "data_folder_out": str(queue)}
+            "data_folder_in": str(queue), "data_folder_out": str(queue),
+            "control_folder": str(tmp_path / "celery" / "control")}
         result = client.send_task("safety_portal.ping", args=["offline"])
         assert result.get(timeout=60) == "pong:offline"
     finally:
