@@ -6,6 +6,8 @@
   workflow, coded through audit.actions.for_transition, the record's old and new
   state in extra. A code nobody registered raises UnknownAction, inside the
   domain's transaction: a domain's transition is not done until it is audited.
+  A system transition (by=None) that its domain did not map is not a business
+  action and is left out.
 - schools ``membership_changed`` → "role.grant" / "role.revoke";
   ``password_changed`` → "password.change" (own) or "password.reset" (another's).
 """
@@ -45,7 +47,14 @@ def record_sensitive_access(sender, request, user, perm, target_type, target_cod
 
 @receiver(transition_applied, dispatch_uid="audit_transition_applied")
 def record_transition(sender, applied, by, **kwargs):
-    code = actions.for_transition(sender._meta.label_lower, applied.transition.name)
+    try:
+        code = actions.for_transition(sender._meta.label_lower, applied.transition.name)
+    except actions.UnknownAction:
+        if by is None:
+            # The system's own bookkeeping (a job claimed by a worker, a notice
+            # marked sent) is not a business action unless its domain maps it.
+            return
+        raise
     extra = {"old": applied.source, "new": applied.target}
     if applied.record is not None and getattr(applied.record, "reason", ""):
         extra["reason_given"] = True

@@ -33,6 +33,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.workflows import Transition, Workflow
+
 from . import kinds
 from .emails import is_portal_path, render_notice_email
 from .models import GroupMessage, GroupRobot, Notice
@@ -359,6 +361,21 @@ def group_robot_send_test(*, robot: GroupRobot, by, at: datetime | None = None) 
 
 # ------------------------------------------------------------------ delivery
 
+# A notice's lifecycle (the system's own; no person applies these): pending →
+# sent, failed (after MAX_ATTEMPTS, or a recipient without an address), or
+# cancelled (its reason went away, its recipient was deactivated). Cancelling
+# the notices of a subject in bulk (notice_cancel_for) is the same "cancel"
+# applied as one conditional UPDATE, for the thousands a moved deadline touches.
+S = Notice.Status
+NOTICE_WORKFLOW = Workflow(
+    model=Notice,
+    transitions=[
+        Transition("send", sources={S.PENDING}, target=S.SENT),
+        Transition("fail", sources={S.PENDING}, target=S.FAILED),
+        Transition("cancel", sources={S.PENDING}, target=S.CANCELLED),
+    ],
+)
+
 
 class _Outcome(Enum):
     NOTHING_DUE = "nothing due"
@@ -435,18 +452,15 @@ def _deliver_one(connection, now: datetime) -> _Outcome:
             logger.exception("notice %s cannot be sent", notice.pk)
             _finish(notice, Notice.Status.FAILED, _describe(exc))
             return _Outcome.SKIPPED
-        notice.status = Notice.Status.SENT
-        notice.sent_at = timezone.now()
-        notice.attempts += 1
-        notice.last_error = ""
-        notice.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        NOTICE_WORKFLOW.apply(notice, "send", by=None, changes=lambda locked, when: {
+            "sent_at": when, "attempts": locked.attempts + 1, "last_error": ""})
         return _Outcome.SENT
 
 
 def _finish(notice: Notice, status: str, reason: str) -> None:
-    notice.status = status
-    notice.last_error = reason[:200]
-    notice.save(update_fields=["status", "last_error"])
+    transition = "cancel" if status == Notice.Status.CANCELLED else "fail"
+    NOTICE_WORKFLOW.apply(notice, transition, by=None,
+                          changes=lambda locked, when: {"last_error": reason[:200]})
     logger.info("notice %s %s: %s", notice.pk, status, reason)
 
 
@@ -454,10 +468,12 @@ def _record_failure(notice: Notice, now: datetime, exc: BaseException) -> None:
     notice.attempts += 1
     notice.last_error = _describe(exc)
     if notice.attempts >= MAX_ATTEMPTS:
+        NOTICE_WORKFLOW.apply(notice, "fail", by=None, changes=lambda locked, when: {
+            "attempts": notice.attempts, "last_error": notice.last_error})
         notice.status = Notice.Status.FAILED
     else:
         notice.next_attempt_at = now + retry_delay(notice.attempts)
-    notice.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        notice.save(update_fields=["attempts", "last_error", "next_attempt_at"])
     logger.warning("notice %s not sent (%s), attempt %s of %s, now %s",
                    notice.pk, notice.last_error, notice.attempts, MAX_ATTEMPTS, notice.status)
 

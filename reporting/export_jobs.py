@@ -12,10 +12,12 @@ sweep (`reporting.sweep_exports`, every minute) does the rest:
   PENDING for another run, or to FAILED ("interrupted") once it has had
   EXPORT_MAX_ATTEMPTS runs.
 
-Only one worker runs a job: the claim is a conditional UPDATE from PENDING to
-RUNNING, and every later write of a run is conditional on that run's attempt
-number, so a worker that wakes up after its job was handed to another changes
-nothing. At run time the job re-checks what its owner may see now: an owner
+Only one worker runs a job: the job's lifecycle is a declared workflow
+(reporting.workflows.EXPORT_JOB): the claim locks the row and moves it from
+PENDING to RUNNING, and every later transition of a run checks that run's
+attempt number on the locked row, so a worker that wakes up after its job was
+handed to another changes nothing. Progress writes are conditional UPDATEs on
+the same attempt number. At run time the job re-checks what its owner may see now: an owner
 deactivated, or no longer holding a bureau role that may view the district,
 gets a FAILED job ("access") and no file.
 """
@@ -28,19 +30,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from core import clock
 from core.publish import fire_and_forget
+from core.workflows import InvalidTransition
 from schools import access
 from schools.access_rules import SchoolsPerm as Perm
 from schools.models import School, User
 
-from . import exports
+from . import exports, workflows
 from .access_rules import ReportingPerm
 from .models import Campaign, ExportJob, ProgressReport
 
@@ -87,27 +90,50 @@ def _enqueue(job_id: int) -> bool:
 
 def export_claim(job_id: int, *, now: datetime | None = None) -> int | None:
     """Take a PENDING job for this run; returns the run's attempt number, or None
-    when another worker has it (or it is finished)."""
-    now = now or timezone.now()
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
-        updated_at=now, done=0, total=0)
-    if not claimed:
+    when another worker has it (or it is finished, or gone)."""
+    now = now or clock.now()
+    try:
+        with transaction.atomic():
+            applied = workflows.EXPORT_JOB.apply(
+                ExportJob(pk=job_id), "claim", by=None, at=now,
+                changes=lambda job, when: {"attempts": job.attempts + 1, "started_at": when,
+                                           "updated_at": when, "done": 0, "total": 0})
+    except (InvalidTransition, ExportJob.DoesNotExist):
         return None
-    return ExportJob.objects.filter(pk=job_id).values_list("attempts", flat=True).get()
+    return applied.obj.attempts
+
+
+class _LostJob(ValidationError):
+    """The job was handed to another run meanwhile."""
+
+
+def _end_run(job_id: int, attempt: int, transition: str, **fields) -> bool:
+    """Apply `transition` (finish, fail) for this run; False when the job is no
+    longer this run's (the sweep gave it to another) or no longer running."""
+    def same_run(job: ExportJob) -> None:
+        if job.attempts != attempt:
+            raise _LostJob("lost")
+
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            workflows.EXPORT_JOB.apply(
+                ExportJob(pk=job_id), transition, by=None, at=now, guard=same_run,
+                changes=lambda job, when: {**fields, "finished_at": when, "updated_at": when})
+    except (InvalidTransition, _LostJob):
+        return False
+    return True
 
 
 def _this_run(job_id: int, attempt: int):
-    """The job, if it is still this run's: the writes of a run that lost its job
-    to the sweep change nothing."""
+    """The job, if it is still this run's: the progress writes of a run that lost
+    its job to the sweep change nothing."""
     return ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING,
                                     attempts=attempt)
 
 
 def _fail(job_id: int, attempt: int, failure: str) -> None:
-    now = timezone.now()
-    _this_run(job_id, attempt).update(status=ExportJob.Status.FAILED, failure=failure,
-                                      finished_at=now, updated_at=now)
+    _end_run(job_id, attempt, "fail", failure=failure)
 
 
 def export_run(job_id: int) -> None:
@@ -149,9 +175,7 @@ def export_run(job_id: int) -> None:
         logger.exception("export %s failed", job.pk)
         _fail(job.pk, attempt, ExportJob.Failure.ERROR)
         raise
-    now = timezone.now()
-    finished = _this_run(job.pk, attempt).update(status=ExportJob.Status.DONE, file=name,
-                                                 finished_at=now, updated_at=now)
+    finished = _end_run(job.pk, attempt, "finish", file=name)
     if not finished:  # the sweep gave the job to another run meanwhile
         logger.warning("export %s: run %s finished after losing the job", job.pk, attempt)
 
@@ -169,19 +193,51 @@ class SweepResult:
         return {"requeued": self.requeued, "failed": self.failed, "kicked": self.kicked}
 
 
+def _recover(job_id: int, cutoff: datetime, now: datetime) -> str | None:
+    """Put one job whose worker died back to PENDING, or FAILED once it has had
+    its attempts. Re-checked on the locked row: a heartbeat that arrived since
+    the sweep looked leaves the job alone. Returns the transition applied."""
+    def still_stale(job: ExportJob) -> None:
+        if job.updated_at >= cutoff:
+            raise _LostJob("alive")
+
+    out_of_attempts = ExportJob.objects.filter(
+        pk=job_id, attempts__gte=max_attempts()).exists()
+    name = "fail" if out_of_attempts else "requeue"
+    if name == "fail":
+        def fields(job, when):
+            return {"failure": ExportJob.Failure.INTERRUPTED, "finished_at": when,
+                    "updated_at": when}
+    else:
+        def fields(job, when):
+            # Due for a kick at once (the PENDING grace has already passed).
+            return {"updated_at": when - PENDING_GRACE}
+    try:
+        with transaction.atomic():
+            workflows.EXPORT_JOB.apply(ExportJob(pk=job_id), name, by=None, at=now,
+                                       guard=still_stale, changes=fields)
+    except (InvalidTransition, _LostJob, ExportJob.DoesNotExist):
+        return None
+    return name
+
+
 def export_sweep(*, now: datetime | None = None, kick=None) -> SweepResult:
     """Recover the jobs a lost broker message or a dead worker left behind.
-    Safe to run twice or on two beats: every change is a conditional UPDATE."""
+    Safe to run twice or on two beats: every change is a workflow transition on
+    a locked row that re-checks its condition, or a conditional UPDATE."""
     now = now or timezone.now()
     kick = kick or _enqueue
     result = SweepResult()
-    stale = ExportJob.objects.filter(status=ExportJob.Status.RUNNING,
-                                     updated_at__lt=now - stale_after())
-    result.failed = stale.filter(attempts__gte=max_attempts()).update(
-        status=ExportJob.Status.FAILED, failure=ExportJob.Failure.INTERRUPTED,
-        finished_at=now, updated_at=now)
-    result.requeued = stale.filter(attempts__lt=max_attempts()).update(
-        status=ExportJob.Status.PENDING, updated_at=now - PENDING_GRACE)
+    cutoff = now - stale_after()
+    stale = list(ExportJob.objects.filter(status=ExportJob.Status.RUNNING,
+                                          updated_at__lt=cutoff)
+                 .values_list("pk", flat=True)[:SWEEP_BATCH])
+    for job_id in stale:
+        outcome = _recover(job_id, cutoff, now)
+        if outcome == "fail":
+            result.failed += 1
+        elif outcome == "requeue":
+            result.requeued += 1
     if result.failed or result.requeued:
         logger.warning("export sweep: %s jobs lost their worker and were queued again, "
                        "%s failed after %s attempts",

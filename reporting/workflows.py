@@ -2,7 +2,9 @@
 
 A progress report: draft → submitted → returned (reason required) →
 resubmitted → approved; nothing is edited after submission unless it is
-returned. The 通报: draft → published (its figures frozen). Every service that
+returned. The 通报: draft → published (its figures frozen). An export job (the
+system's own: no person applies these): pending → running (a worker claims it)
+→ done or failed, or back to pending when its worker died. Every service that
 changes a status goes through these; each change is a ReportTransition row and
 an audit row (through core.workflows.transition_applied).
 """
@@ -15,7 +17,14 @@ from core.workflows import Transition, Workflow
 from schools import access
 
 from .access_rules import ReportingPerm as Perm
-from .models import REVIEWABLE_STATUSES, Bulletin, ProgressReport, ReportStatus, ReportTransition
+from .models import (
+    REVIEWABLE_STATUSES,
+    Bulletin,
+    ExportJob,
+    ProgressReport,
+    ReportStatus,
+    ReportTransition,
+)
 
 S = ReportStatus
 REPORT = Workflow(
@@ -52,5 +61,16 @@ BULLETIN = Workflow(
         Transition("publish", sources={B.DRAFT}, target=B.PUBLISHED,
                    permission=Perm.REVIEW_REPORT,
                    refused=_("This notice has already been published.")),
+    ],
+)
+
+J = ExportJob.Status
+EXPORT_JOB = Workflow(
+    model=ExportJob,
+    transitions=[
+        Transition("claim", sources={J.PENDING}, target=J.RUNNING),
+        Transition("finish", sources={J.RUNNING}, target=J.DONE),
+        Transition("fail", sources={J.RUNNING}, target=J.FAILED),
+        Transition("requeue", sources={J.RUNNING}, target=J.PENDING),
     ],
 )
