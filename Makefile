@@ -41,7 +41,7 @@ migrations-check: install
 
 ## Regenerate and compile both translation catalogues.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## Performance scenarios on PostgreSQL (DATABASE_URL, default a local safety_portal_bench).

@@ -98,3 +98,11 @@ def test_the_test_button_queues_a_message_the_delivery_task_sends(world, login, 
     assert request.signature_ok is True
     assert "甲小学" in request.body["text"]["content"]
     assert GroupMessage.objects.get().status == "sent"
+
+
+def test_the_school_page_links_to_it_for_the_principal_only(world, login):
+    link = page(world.school_a)
+    assert link in login(world.principal).get(
+        reverse("schools:detail", args=[world.school_a.pk])).content.decode()
+    assert link not in login(world.safety_officer).get(
+        reverse("schools:detail", args=[world.school_a.pk])).content.decode()
