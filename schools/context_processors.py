@@ -2,25 +2,16 @@
 
 from django.conf import settings
 
-from . import access
-from .access_rules import SchoolsPerm
+from core.nav import nav_for
 
 
 def portal(request):
-    """What the base layout needs on every page: the portal name and the menu
-    entries this user may open (computed by the access layer, not the template).
-    Other apps' permissions are named by code (schools imports no app above it)."""
+    """What the base layout needs on every page: the portal name and the top
+    bar's entries this user may follow (each app's ``navigation`` module asks
+    the access layer; the template decides nothing)."""
     user = getattr(request, "user", None)
-    report_schools = access.schools_for(user, access.perm("reporting.view_report"))
+    signed_in = bool(getattr(user, "is_authenticated", False))
     return {
         "portal_name": settings.PORTAL_NAME,
-        "nav": {
-            # The first school whose reports this person may open (most have one).
-            "reports": report_schools[0] if report_schools else None,
-            "district": access.has_perm(user, SchoolsPerm.VIEW_DISTRICT),
-            "audit": access.has_perm(user, access.perm("audit.view_audit_log")),
-            "admin": access.has_perm(user, SchoolsPerm.USE_ADMIN),
-            "schools": bool(access.schools_for(user, SchoolsPerm.VIEW_SCHOOL)
-                            or access.has_perm(user, SchoolsPerm.VIEW_DISTRICT)),
-        },
+        "nav_links": nav_for(user) if signed_in else [],
     }

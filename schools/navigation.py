@@ -1,0 +1,26 @@
+"""The ground floor's entries in the top bar: the schools list and the admin."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.nav import NavItem
+
+from . import access
+from .access_rules import SchoolsPerm
+
+
+def _schools(user) -> str | None:
+    if access.schools_for(user, SchoolsPerm.VIEW_SCHOOL) or \
+            access.has_perm(user, SchoolsPerm.VIEW_DISTRICT):
+        return reverse("schools:list")
+    return None
+
+
+def _admin(user) -> str | None:
+    return reverse("admin:index") if access.has_perm(user, SchoolsPerm.USE_ADMIN) else None
+
+
+NAV = [
+    NavItem(40, _("Schools"), _schools, testid="nav-schools"),
+    NavItem(90, _("Administration"), _admin, testid="nav-admin"),
+]

@@ -1,0 +1,50 @@
+"""The top bar: each app contributes its entries (<app>/navigation.py), and a
+person sees only the links they may follow."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from core import nav as navigation
+from core.nav import NavItem, nav_for
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_of(user):
+    return [link.testid for link in nav_for(user)]
+
+
+def test_school_staff_see_their_reports_and_no_bureau_pages(world):
+    assert entries_of(world.safety_officer) == [
+        "nav-home", "nav-reports", "nav-schools", "nav-notices"]
+    reports = next(link for link in nav_for(world.safety_officer) if link.testid == "nav-reports")
+    assert reports.href == reverse("reporting:school_reports", args=[world.school_a.pk])
+
+
+def test_staff_without_report_access_see_no_reports_link(world):
+    assert "nav-reports" not in entries_of(world.staff)
+
+
+def test_an_inspector_sees_the_dashboard_and_review_but_not_the_audit_log(world):
+    assert entries_of(world.inspector) == [
+        "nav-home", "nav-dashboard", "nav-review", "nav-schools", "nav-notices", "nav-admin"]
+
+
+def test_the_auditor_sees_the_audit_log_and_no_school_data(world):
+    assert entries_of(world.auditor) == ["nav-home", "nav-notices", "nav-audit"]
+
+
+def test_the_layout_shows_the_entries_and_the_unread_count(world, login):
+    body = login(world.inspector).get(reverse("home")).content.decode()
+    assert 'data-testid="nav-dashboard"' in body
+    assert 'data-testid="nav-audit"' not in body
+
+
+def test_two_entries_may_not_share_a_place(monkeypatch):
+    clash = SimpleNamespace(NAV=[NavItem(10, "x", lambda user: "/x/")])
+    real = navigation.app_modules("navigation")
+    monkeypatch.setattr(navigation, "app_modules", lambda name: [*real, clash])
+    with pytest.raises(ValueError, match="share an order"):
+        nav_for(None)
