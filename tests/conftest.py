@@ -102,3 +102,20 @@ def shared_database_url() -> str:
         credentials += ":" + quote(db["PASSWORD"], safe="")
     return (f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
             f"/{db['NAME']}")
+
+
+@pytest.fixture
+def campaign(world):
+    """This year's campaign (May to December) of the district, every school type."""
+    from tests.reporting.factories import CampaignFactory
+
+    return CampaignFactory(bureau=world.bureau)
+
+
+@pytest.fixture
+def deadline(campaign):
+    """The 13 May 2026 progress-report deadline (a Wednesday), with its tallies and
+    its report-due follow-ups, as campaign_generate_deadlines makes it."""
+    from tests.reporting.factories import DeadlineFactory
+
+    return DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))

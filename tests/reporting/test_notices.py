@@ -15,7 +15,7 @@ from notifications.models import Notice
 from notifications.services import deliver_due
 from reporting import notices, services
 from reporting.models import Measure, ReportStatus
-from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,12 +23,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(*args):
     return time_machine.travel(dt.datetime(*args, tzinfo=SHANGHAI), tick=False)
-
-
-@pytest.fixture
-def deadline(world):
-    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                           due_date=dt.date(2026, 5, 13))
 
 
 @pytest.fixture

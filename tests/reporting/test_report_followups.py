@@ -20,7 +20,7 @@ from reporting import services
 from reporting.followup_kinds import REPORT_DUE
 from reporting.models import DeadlineKind, Measure
 from tests.conftest import shanghai
-from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.reporting.factories import DeadlineFactory, ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 def scan_at(moment: str):
     with time_machine.travel(shanghai(moment), tick=False):
         return scan()
-
-
-@pytest.fixture
-def campaign(world):
-    return CampaignFactory(bureau=world.bureau)
-
-
-@pytest.fixture
-def deadline(campaign):
-    return DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from reporting import services
 from reporting.models import Measure, ReportStatus, Timeliness
-from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,12 +18,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(*args):
     return time_machine.travel(dt.datetime(*args, tzinfo=SHANGHAI), tick=False)
-
-
-@pytest.fixture
-def deadline(world):
-    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                           due_date=dt.date(2026, 5, 13))
 
 
 @pytest.fixture

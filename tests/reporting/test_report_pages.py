@@ -18,12 +18,6 @@ COMPLETE = {
 }
 
 
-@pytest.fixture
-def deadline(world):
-    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                           due_date=dt.date(2026, 5, 13))
-
-
 def edit_url(world, deadline):
     return reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])
 

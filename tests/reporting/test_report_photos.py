@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from reporting.models import MAX_PHOTOS_PER_REPORT, ProgressReport, ReportPhoto, ReportStatus
-from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,6 @@ def polyglot() -> SimpleUploadedFile:
     Image.new("RGB", (32, 32), "white").save(buffer, "PNG")
     data = buffer.getvalue() + b"<html><script>alert(1)</script></html>"
     return SimpleUploadedFile("poster.png", data, content_type="image/png")
-
-
-@pytest.fixture
-def deadline(world):
-    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                           due_date=dt.date(2026, 5, 13))
 
 
 def add_url(world, deadline, school=None):

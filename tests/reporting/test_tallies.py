@@ -45,12 +45,6 @@ def assert_a_recount_agrees():
     assert tallies.rebuild(Deadline.objects.all()) == 0
 
 
-@pytest.fixture
-def deadline(world):
-    return DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                           due_date=dt.date(2026, 5, 13))
-
-
 def draft(school, deadline):
     report = ProgressReportFactory(school=school, deadline=deadline)
     report.measures.create(measure=Measure.CAMPUS, narrative="开展门卫值守检查 2 次。")
