@@ -10,7 +10,8 @@ Known module names:
 ``notice_kinds``   registers notice kinds with notifications.kinds
 ``followup_kinds`` registers follow-up kinds with followups.kinds
 ``access_rules``   permissions and rules for schools.access
-``navigation``     NAV entries (the top bar's links)
+``navigation``     NAV entries (the top bar's links, core.nav)
+``timeline``       TIMELINE sources: what happened to a school or a pupil (core.timelines)
 ``audit_actions``  registers audit action codes with audit.actions
 =================  ===========================================================
 """
@@ -24,7 +25,7 @@ from types import ModuleType
 from django.apps import apps
 
 PLUG_IN_MODULES = frozenset({"schedules", "demo", "notice_kinds", "followup_kinds",
-                             "access_rules", "navigation", "audit_actions"})
+                             "access_rules", "navigation", "timeline", "audit_actions"})
 
 
 def app_modules(name: str) -> list[ModuleType]:

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.timelines import entries_for
+
 from . import access, selectors, services
 from .access_rules import SchoolsPerm
 from .forms import TaskForceMemberForm
@@ -33,6 +35,8 @@ def school_detail(request, pk: int):
         user, access.perm("notifications.manage_group_robot"), school)
     if not context["can_see_people"]:
         context.pop("members")
+    # What happened at the school, from every app, as far as this person may see.
+    context["timeline"] = entries_for("schools.school", str(school.pk), user, limit=10)
     return render(request, "schools/school_detail.html", context)
 
 
