@@ -32,6 +32,7 @@ from .models import (
 )
 
 STATE_LABELS = [
+    ("submitted", _("Submitted")),  # on time or late: the 已提交 tile's list
     ("on_time", _("On time")),
     ("late", _("Late")),
     ("missing", _("Not submitted")),
@@ -58,6 +59,7 @@ def _state_q(state: str, deadline: Deadline) -> Q:
     reports = ProgressReport.objects.filter(school=OuterRef("pk"), deadline=deadline)
     submitted = reports.filter(first_submitted_at__isnull=False)
     return {
+        "submitted": Q(Exists(submitted)),
         "on_time": Q(Exists(submitted.filter(deadline.on_time_q()))),
         "late": Q(Exists(submitted.filter(deadline.late_q()))),
         "missing": ~Q(Exists(submitted)),

@@ -20,9 +20,17 @@ from core import clock
 from followups.kinds import FollowUpKind, Step, register
 from schools.models import Role, School
 
-from .notice_kinds import DEADLINE_SCHOOL, OVERDUE, REMINDER, deadline_school_subject
+from .notice_kinds import (
+    DEADLINE_SCHOOL,
+    OVERDUE,
+    REMINDER,
+    REPORT,
+    RETURNED,
+    deadline_school_subject,
+)
 
 REPORT_DUE = "reporting.report_due"
+REPORT_RESUBMIT = "reporting.report_resubmit"
 SUBJECT_TYPE = DEADLINE_SCHOOL  # as the reminder and overdue notices say
 NOTICE_HOUR = dt.timedelta(hours=8)
 # A step told more than this late is skipped: a scan that was down for a
@@ -105,4 +113,55 @@ register(FollowUpKind(
     combine=_combine,
     link=_link,
     title=_title,
+))
+
+
+# ---------------------------------------------------------------- resubmission
+
+RESUBMIT_DAYS = 3  # days a school has to revise a returned report (end of that day)
+
+
+def resubmit_due(returned_at: dt.datetime) -> dt.datetime:
+    """The end of the RESUBMIT_DAYS-th day after the return, Asia/Shanghai."""
+    return clock.end_of_day(clock.today(returned_at) + dt.timedelta(days=RESUBMIT_DAYS))
+
+
+def _resubmit_context(rows) -> dict[int, dict]:
+    from .models import ProgressReport
+
+    reports = {str(r.code): r for r in ProgressReport.objects.filter(
+        code__in=[row.subject_code for row in rows]).select_related("school", "deadline")}
+    result = {}
+    for row in rows:
+        report = reports.get(row.subject_code)
+        if report is None:
+            continue
+        result[row.pk] = {
+            "path": reverse("reporting:report_edit", args=[report.school_id, report.deadline_id]),
+            "school_id": report.school_id, "school_name": report.school.name,
+            "deadline_id": report.deadline_id, "deadline_date": report.deadline.due_date}
+    return result
+
+
+def _resubmit_title(row) -> str:
+    from .models import DeadlineKind
+
+    kind = DeadlineKind(row.data.get("deadline_kind", DeadlineKind.PROGRESS)).label
+    return _("Returned, revise and resubmit: %(kind)s due %(date)s") % {
+        "kind": kind, "date": row.data.get("deadline_date", "")}
+
+
+register(FollowUpKind(
+    name=REPORT_RESUBMIT,
+    label=_("Returned report to revise"),
+    roles=(Role.PRINCIPAL, Role.SAFETY_OFFICER),
+    # The return itself is told at once (the "returned" notice); at 08:00 on
+    # the last day of the revision, the school hears it again.
+    steps=[Step("remind", -dt.timedelta(days=1) + NOTICE_HOUR, RETURNED.name)],
+    context=_resubmit_context,
+    subject_type=REPORT,
+    catch_up=CATCH_UP,
+    link=lambda row: reverse("reporting:report_edit",
+                             args=[row.data["school_id"], row.data["deadline_id"]]),
+    title=_resubmit_title,
 ))

@@ -14,11 +14,12 @@ from followups.services import (
     Opening,
     followup_cancel,
     followup_complete,
+    followup_open,
     followup_open_many,
     followup_rearm,
 )
 
-from .followup_kinds import REPORT_DUE, subject_code
+from .followup_kinds import REPORT_DUE, REPORT_RESUBMIT, resubmit_due, subject_code
 from .models import Deadline, ProgressReport
 
 
@@ -56,6 +57,23 @@ def report_arrived(report: ProgressReport, *, at: dt.datetime | None = None) -> 
         FollowUp.objects.filter(kind=REPORT_DUE,
                                 subject_code=subject_code(report.deadline_id, report.school_id)),
         outcome="submitted", at=at)
+
+
+def report_returned(report: ProgressReport, *, at: dt.datetime) -> None:
+    """The report came back: the school owes a revision within RESUBMIT_DAYS
+    (我的待办 lists it; the morning before it is due the school is reminded)."""
+    followup_open(kind=REPORT_RESUBMIT, subject_code=str(report.code),
+                  school_id=report.school_id, due_at=resubmit_due(at),
+                  data={"school_id": report.school_id, "deadline_id": report.deadline_id,
+                        "deadline_kind": report.deadline.kind,
+                        "deadline_date": report.deadline.due_date.isoformat()})
+
+
+def report_resubmitted(report: ProgressReport, *, at: dt.datetime | None = None) -> int:
+    """The revision is in: the resubmission follow-up is done."""
+    return followup_complete(
+        FollowUp.objects.filter(kind=REPORT_RESUBMIT, subject_code=str(report.code)),
+        outcome="resubmitted", at=at)
 
 
 def deadline_moved(deadline: Deadline) -> int:

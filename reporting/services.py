@@ -233,7 +233,10 @@ def report_submit(*, report: ProgressReport, by: User,
                                      changes=stamps)
     report = applied.obj
     tallies.record_change(report, tallies.marks_of(applied.before))
-    followups.report_arrived(report, at=applied.at)
+    if name == "resubmit":
+        followups.report_resubmitted(report, at=applied.at)
+    else:
+        followups.report_arrived(report, at=applied.at)
     return report
 
 
@@ -248,6 +251,7 @@ def report_return(*, report: ProgressReport, by: User, reason: str,
     report = applied.obj
     tallies.record_change(report, tallies.marks_of(applied.before))
     notices.report_returned(report, applied.record)
+    followups.report_returned(report, at=applied.at)
     return report
 
 

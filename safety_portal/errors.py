@@ -30,3 +30,11 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def csrf_failure(request, reason=""):
+    """A form that came back without a valid token (left open across a sign-out,
+    or sent from another site): the portal's own page in the user's language,
+    telling them to go back and send it again, instead of Django's bare page.
+    The reason (a developer's string) is never shown."""
+    return render(request, "403_csrf.html", status=403)

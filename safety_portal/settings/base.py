@@ -105,6 +105,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "safety_portal.urls"
+# A form sent without a valid token gets the portal's own page (safety_portal.errors).
+CSRF_FAILURE_VIEW = "safety_portal.errors.csrf_failure"
 WSGI_APPLICATION = "safety_portal.wsgi.application"
 AUTH_USER_MODEL = "schools.User"
 LOGIN_URL = "login"

@@ -29,3 +29,9 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) { window.print(); }
 });
+
+// <button data-history-back>: back to the page the user came from (the expired
+// form, where the browser usually still holds what was typed).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-history-back]")) { window.history.back(); }
+});

@@ -74,6 +74,7 @@ def test_the_matrix_shows_each_school_at_each_deadline(world, login, scene):
 @pytest.mark.parametrize(("state", "names"), [
     ("late", ["乙小学"]), ("missing", ["丁幼儿园"]), ("returned", ["戊小学"]),
     ("approved", ["甲小学"]), ("on_time", ["甲小学", "戊小学"]),
+    ("submitted", ["甲小学", "乙小学", "戊小学"]),
 ])
 def test_a_tile_links_to_the_schools_behind_it(world, login, scene, state, names):
     response = get(login, world, deadline=scene["may13"].pk, state=state)
@@ -154,3 +155,10 @@ def test_only_the_campaigns_own_bureau_may_read_its_counts(world, scene):
             dashboard.dashboard(outsider, campaign=scene["campaign"], now=NOW)
     assert dashboard.dashboard(world.inspector, campaign=scene["campaign"],
                                now=NOW)["tiles"].expected == 4
+
+
+def test_the_submitted_tile_opens_every_school_that_submitted_on_time_or_late(world, login,
+                                                                            scene):
+    body = get(login, world, deadline=scene["may13"].pk).content.decode()
+    tile = body[:body.index('data-testid="tile-submitted"')]
+    assert tile[tile.rindex("<a "):].count("state=submitted") == 1

@@ -17,7 +17,7 @@ from followups.services import scan
 from notifications.models import Notice
 from notifications.services import deliver_due
 from reporting import services
-from reporting.followup_kinds import REPORT_DUE
+from reporting.followup_kinds import REPORT_DUE, REPORT_RESUBMIT
 from reporting.models import DeadlineKind, Measure
 from tests.conftest import shanghai
 from tests.reporting.factories import DeadlineFactory, ProgressReportFactory
@@ -205,6 +205,40 @@ class TestTwoReportsDueTheSameDay:
         text = message.subject + message.body
         assert "半月进展报告" in text
         assert "年度工作总结" in text
+
+
+class TestReturnedReports:
+    def returned(self, world, deadline):
+        report = submit(world, deadline, at=shanghai("2026-05-12 09:00"))
+        return services.report_return(report=report, by=world.inspector, reason="请补充照片",
+                                      at=shanghai("2026-05-14 10:00"))
+
+    def test_a_returned_report_is_owed_again_within_three_days(self, world, deadline):
+        report = self.returned(world, deadline)
+        row = FollowUp.objects.open().get(kind=REPORT_RESUBMIT)
+        assert (row.subject_code, row.due_at) == (str(report.code),
+                                                  shanghai("2026-05-18 00:00"))
+        todos = todos_for(world.safety_officer, at=shanghai("2026-05-14 11:00"))
+        assert [t.link for t in todos] == [
+            reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])]
+        assert "退回" in todos[0].title or "Returned" in todos[0].title
+
+    def test_the_school_is_reminded_on_the_last_day(self, world, deadline):
+        self.returned(world, deadline)
+        reminded = Notice.objects.filter(kind="returned", key__startswith="followup:")
+        scan_at("2026-05-17 07:59")
+        assert not reminded.exists()
+        scan_at("2026-05-17 08:00")
+        assert sorted(reminded.values_list("recipient__username", flat=True)) == [
+            "a-principal", "a-safety"]
+
+    def test_resubmitting_settles_it(self, world, deadline):
+        report = self.returned(world, deadline)
+        services.report_submit(report=report, by=world.safety_officer,
+                               at=shanghai("2026-05-15 09:00"))
+        assert not FollowUp.objects.open().filter(kind=REPORT_RESUBMIT).exists()
+        scan_at("2026-05-17 08:00")
+        assert not Notice.objects.filter(kind="returned", key__startswith="followup:").exists()
 
 
 class TestTodos:

@@ -37,3 +37,20 @@ def test_an_error_page_shows_no_stack_trace(world, login):
     body = response.content.decode()
     assert "Traceback" not in body
     assert "页面不存在" in body
+
+
+def test_a_form_sent_without_a_valid_token_gets_the_portal_s_own_page(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import LOGIN_BACKEND
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.safety_officer, backend=LOGIN_BACKEND)
+    response = client.post(reverse("reporting:report_edit", args=[world.school_a.pk, 1]),
+                           {"organisation": "已填写的内容"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "表单已过期" in body
+    assert "CSRF" not in body
+    assert "DEBUG" not in body
