@@ -106,3 +106,31 @@ def test_the_school_page_links_to_it_for_the_principal_only(world, login):
         reverse("schools:detail", args=[world.school_a.pk])).content.decode()
     assert link not in login(world.safety_officer).get(
         reverse("schools:detail", args=[world.school_a.pk])).content.decode()
+
+
+class TestFormMistakes:
+    def post(self, world, login, **data):
+        return login(world.principal).post(page(world.school_a), data)
+
+    def test_a_dingtalk_address_under_wecom_is_refused_and_kept_in_the_field(self, world,
+                                                                            login):
+        url = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+        response = self.post(world, login, platform="wecom", webhook_url=url)
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "钉钉" in body
+        assert f'value="{url.replace("&", "&amp;")}"' in body
+        assert not GroupRobot.objects.exists()
+
+    def test_a_dingtalk_secret_must_start_with_sec(self, world, login):
+        response = self.post(world, login, platform="dingtalk", secret="hello",
+                             webhook_url="https://oapi.dingtalk.com/robot/send?access_token=a")
+        assert response.status_code == 400
+        assert "SEC" in response.content.decode()
+        assert not GroupRobot.objects.exists()
+
+    def test_a_wecom_robot_takes_no_secret(self, world, login):
+        response = self.post(world, login, platform="wecom", secret="SECabc",
+                             webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a")
+        assert response.status_code == 400
+        assert not GroupRobot.objects.exists()
