@@ -112,17 +112,29 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
                   at: dt.datetime | None = None) -> Deadline:
     """Move one deadline (a holiday, 调休). The reason is required and kept, with
     the original date; its counts are redone and its reminders re-armed for the
-    new date. Raises PermissionDenied, ValidationError."""
+    new date. An open deadline may not be moved to a day already past (every
+    school would be late at once; a closed one may be corrected after the fact),
+    and no deadline outside its campaign. Raises PermissionDenied,
+    ValidationError."""
     if not access.can_in_bureau(by, ReportingPerm.MANAGE_CAMPAIGN, deadline.campaign.bureau_id):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
         raise ValidationError({"moved_reason": _("Give the reason for moving the deadline.")})
+    at = at or clock.now()
+    if not deadline.is_closed(at) and new_date < clock.today(at):
+        raise ValidationError({"due_date": _("An open deadline cannot be moved to a day already "
+                                             "past; choose today or later.")})
+    campaign = deadline.campaign
+    if not campaign.start_month <= new_date <= campaign.end_date:
+        raise ValidationError({"due_date": _(
+            "Choose a day within the campaign (%(start)s to %(end)s).") % {
+            "start": campaign.start_month.isoformat(), "end": campaign.end_date.isoformat()}})
     previous = deadline.due_date
     deadline.due_date = new_date
     deadline.moved_reason = reason
     deadline.moved_by = by
-    deadline.moved_at = at or clock.now()
+    deadline.moved_at = at
     deadline.full_clean()
     deadline.save()
     tallies.rebuild([deadline])  # on time or late is measured against the new date

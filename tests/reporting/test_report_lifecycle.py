@@ -196,3 +196,29 @@ class TestPermissions:
         with pytest.raises(ValidationError):
             services.deadline_move(deadline=deadline, new_date=dt.date(2026, 5, 14),
                                    reason=" ", by=world.bureau_admin)
+
+
+class TestMovingADeadlineSafely:
+    def test_an_open_deadline_cannot_be_moved_into_the_past(self, world, deadline):
+        with pytest.raises(ValidationError) as exc:
+            services.deadline_move(deadline=deadline, new_date=dt.date(2026, 5, 8),
+                                   reason="误操作", by=world.bureau_admin,
+                                   at=dt.datetime(2026, 5, 10, 9, 0, tzinfo=SHANGHAI))
+        assert "due_date" in exc.value.message_dict
+        deadline.refresh_from_db()
+        assert deadline.due_date == dt.date(2026, 5, 13)
+
+    def test_it_may_be_moved_to_today(self, world, deadline):
+        services.deadline_move(deadline=deadline, new_date=dt.date(2026, 5, 10), reason="提前",
+                               by=world.bureau_admin,
+                               at=dt.datetime(2026, 5, 10, 9, 0, tzinfo=SHANGHAI))
+        deadline.refresh_from_db()
+        assert deadline.due_date == dt.date(2026, 5, 10)
+
+    def test_no_deadline_leaves_its_campaign(self, world, deadline):
+        with pytest.raises(ValidationError):
+            services.deadline_move(deadline=deadline, new_date=dt.date(2020, 1, 1),
+                                   reason="x", by=world.bureau_admin)
+        with pytest.raises(ValidationError):
+            services.deadline_move(deadline=deadline, new_date=dt.date(2027, 1, 5),
+                                   reason="x", by=world.bureau_admin)
