@@ -3,7 +3,9 @@
 Codes are "<domain>.<verb>" strings in blocks by domain (zulip's numbered blocks,
 as names): ``record.*`` reads of sensitive records, ``access.*`` refusals,
 ``role.*``/``password.*``/``device.*`` accounts, ``audit.*`` the trail itself,
-``export.*`` files leaving the portal, and each domain's own (``report.*``,
+``export.*`` files leaving the portal, ``robot.*`` a school's group robots and
+``task_force.*`` its task force (both announced through core.signals'
+``business_action``, as their apps may not import audit), and each domain's own (``report.*``,
 ``deadline.*``, ``bulletin.*`` in reporting/audit_actions.py).
 
 Infrastructure codes are registered here. A domain registers its own by adding
@@ -29,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from core.discovery import app_modules
@@ -109,6 +112,28 @@ def label(code: str) -> str:
     return str(action.label) if action is not None else code
 
 
+def record_types() -> list[str]:
+    """The record types (model labels, "reporting.progressreport") the
+    vocabulary knows: those of `register_transition` and of codes shaped
+    "<app>.<model>.<transition>". Sorted; no query."""
+    _ensure_loaded()
+    labels = {model_label for model_label, _transition in _TRANSITIONS}
+    labels.update(code.rsplit(".", 1)[0] for code in _ACTIONS if code.count(".") >= 2)
+    return sorted(labels)
+
+
+def record_type_label(model_label: str) -> str:
+    """What a record type is called for people: the model's verbose name
+    ("reporting.progressreport" → 进度报告, in the active language); a label
+    no installed model has (an app removed since) as it is. No query."""
+    if not model_label:
+        return ""
+    try:
+        return str(apps.get_model(model_label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return model_label
+
+
 def choices() -> list[tuple[str, str]]:
     """(code, label) of every registered action, ordered by code, for filters."""
     _ensure_loaded()
@@ -129,6 +154,12 @@ EXPORT_DOWNLOAD = register("export.download", _("Download export file"))
 AUDIT_VIEW = register("audit.view", _("Read the audit log"))
 AUDIT_EXPORT = register("audit.export", _("Export the audit log"))
 AUDIT_PURGE = register("audit.purge", _("Purge expired audit rows"))
+# Ground floor and infrastructure business actions (core.signals.business_action).
+ROBOT_SAVE = register("robot.save", _("Save group robot"))
+ROBOT_TEST = register("robot.test", _("Send group robot test message"))
+TASK_FORCE_ADD = register("task_force.add", _("Add task force member"))
+TASK_FORCE_REMOVE = register("task_force.remove", _("Remove task force member"))
+TASK_FORCE_LEADER = register("task_force.leader", _("Change task force leader"))
 
 # What access_granted's action word ("view", "export", "print") is recorded as.
 RECORD_ACTIONS = {"view": RECORD_VIEW.code, "export": RECORD_EXPORT.code,

@@ -26,10 +26,12 @@ from core import clock
 # The only keys `extra` may hold (audit.services checks): old/new values of a
 # change (statuses, dates), the permission refused, the role granted or
 # revoked, the user it concerns (id), a reason's presence (never its text),
-# an export's filters and row count.
+# an export's filters and row count, a kind (of export job or notice), a group
+# robot's platform and whether it is enabled (never its webhook URL or secret).
+# Every string in it is cut at audit.services.MAX_EXTRA_CHARS characters.
 EXTRA_KEYS = frozenset({
     "old", "new", "permission", "role", "subject_user", "reason_given", "filters", "rows",
-    "kind",
+    "kind", "platform", "enabled",
 })
 
 

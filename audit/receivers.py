@@ -1,7 +1,9 @@
 """Rows from what other apps announce. audit imports no domain app: it listens.
 
 - schools.access ``access_denied`` → "access.denied" (DENIED), the permission in
-  extra; ``access_granted`` → "record.view" / "record.export" / "record.print".
+  extra, the refused reference in `target`, and the record's type, code (as
+  looked up) and school when the access layer names them (a 404 names no
+  school); ``access_granted`` → "record.view" / "record.export" / "record.print".
 - core.workflows ``transition_applied`` → one row per transition of any
   workflow, coded through audit.actions.for_transition, the record's old and new
   state in extra. A code nobody registered raises UnknownAction, inside the
@@ -10,10 +12,14 @@
   action and is left out.
 - schools ``membership_changed`` → "role.grant" / "role.revoke";
   ``password_changed`` → "password.change" (own) or "password.reset" (another's).
+- core.signals ``business_action`` → one row under its code (robots, task
+  force: apps that may not import audit); an unregistered code raises
+  UnknownAction inside the sender's transaction.
 """
 
 from django.dispatch import receiver
 
+from core.signals import business_action
 from core.workflows import transition_applied
 from schools.access import access_denied, access_granted
 from schools.signals import membership_changed, password_changed
@@ -25,10 +31,13 @@ from .services import audit_record, current_request
 
 
 @receiver(access_denied, dispatch_uid="audit_access_denied")
-def record_denial(sender, request, user, perm, target, status, **kwargs):
+def record_denial(sender, request, user, perm, target, status, target_type="",
+                  target_code="", school_id=None, **kwargs):
     audit_record(
         request=request, user=user, action=actions.ACCESS_DENIED.code, target=str(target),
-        extra={"permission": str(perm)}, outcome=AuditEvent.Outcome.DENIED, status=status,
+        target_type=str(target_type or ""), target_code=str(target_code or ""),
+        school_id=school_id, extra={"permission": str(perm)},
+        outcome=AuditEvent.Outcome.DENIED, status=status,
     )
     if request is not None:
         setattr(request, RECORDED_FLAG, True)
@@ -81,3 +90,10 @@ def record_password(sender, user, by, request=None, **kwargs):
         action=actions.PASSWORD_CHANGE.code if own else actions.PASSWORD_RESET.code,
         obj=user, extra={"subject_user": user.pk},
     )
+
+
+@receiver(business_action, dispatch_uid="audit_business_action")
+def record_business_action(sender, code, by, obj=None, school_id=None, extra=None,
+                           request=None, **kwargs):
+    audit_record(request=request or current_request(), user=by, action=code, obj=obj,
+                 school_id=school_id, extra=extra)

@@ -77,6 +77,23 @@ def _has_field(obj: models.Model, name: str) -> bool:
     return True
 
 
+# The longest string an audit row's `extra` keeps (a filter value typed into
+# the auditor's page, a kind): references, not content.
+MAX_EXTRA_CHARS = 200
+
+
+def _trimmed(value: Any) -> Any:
+    """`value` with every string in it (dict values and keys, list items) cut at
+    MAX_EXTRA_CHARS characters; anything else as it is."""
+    if isinstance(value, str):
+        return value[:MAX_EXTRA_CHARS]
+    if isinstance(value, Mapping):
+        return {_trimmed(k) if isinstance(k, str) else k: _trimmed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_trimmed(v) for v in value]
+    return value
+
+
 def audit_record(
     *,
     request: HttpRequest | None = None,
@@ -100,13 +117,15 @@ def audit_record(
     is a free-form reference (a refused URL path), cut at 200 characters.
     `request` (for the IP) defaults to the request being served, if any.
     `extra` may hold only the keys of models.EXTRA_KEYS (ValueError otherwise)
-    and must be JSON-serialisable. `user` may be None or anonymous (a system
+    and must be JSON-serialisable; every string in it, however deeply nested
+    (an export's filters), is cut at MAX_EXTRA_CHARS characters, so a typed
+    value cannot fill the log. `user` may be None or anonymous (a system
     action): the row then names nobody. `at` defaults to core.clock.now().
     """
     code = actions.get(action).code
     if request is None:
         request = current_request()
-    extra = dict(extra or {})
+    extra = _trimmed(dict(extra or {}))
     unknown = set(extra) - EXTRA_KEYS
     if unknown:
         raise ValueError(f"audit extra keys not allowed: {sorted(unknown)}")

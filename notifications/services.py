@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.signals import business_action
 from core.workflows import Transition, Workflow
 
 from . import kinds
@@ -317,11 +318,15 @@ def notice_mark_read(*, notice: Notice, user) -> bool:
 
 def group_robot_save(*, school, platform: str, webhook_url: str = "", secret: str = "",
                      enabled: bool = True, by) -> GroupRobot:
-    """Set up (or change) the school's robot of `platform`; returns it.
+    """Set up (or change) the school's robot of `platform`; returns it. Call
+    inside a transaction (it locks the robot's row).
 
     An empty `webhook_url` or `secret` keeps the stored one (pages never show
     them back, so they cannot be re-submitted). Raises ValidationError for a
     URL robots.check_webhook_url refuses, or a new robot without a URL.
+    Announced as core.signals.business_action "robot.save" by `by` (audit
+    records it) with only the platform and the enabled flag: never the URL or
+    the secret.
     """
     robot = GroupRobot.objects.select_for_update().filter(school=school, platform=platform).first()
     if robot is None:
@@ -338,13 +343,25 @@ def group_robot_save(*, school, platform: str, webhook_url: str = "", secret: st
     robot.save()
     logger.info("group robot %s of school %s saved by user %s (enabled: %s)",
                 robot.pk, school.pk, getattr(by, "pk", None), robot.enabled)
+    _announce_robot("robot.save", robot, by)
     return robot
 
 
+def _announce_robot(code: str, robot: GroupRobot, by) -> None:
+    # The platform and the enabled flag only: the webhook URL and the secret
+    # are credentials and never leave this app.
+    business_action.send(sender=None, code=code, by=by, obj=robot,
+                         school_id=robot.school_id,
+                         extra={"platform": robot.platform, "enabled": robot.enabled})
+
+
+@transaction.atomic
 def group_robot_send_test(*, robot: GroupRobot, by, at: datetime | None = None) -> GroupMessage:
     """Queue a test message to `robot` (enabled or not: the principal checks the
-    set-up before switching it on). Sent by the delivery task, never in the
-    request; its status shows on the robot page."""
+    set-up before switching it on) and return it. Sent by the delivery task,
+    never in the request; its status shows on the robot page. Announced as
+    core.signals.business_action "robot.test" (platform and enabled flag only),
+    in the same transaction as the queued message."""
     at = at or timezone.now()
     kind = kinds.get(ROBOT_TEST.name)
     context = clean_context(kind, {
@@ -355,6 +372,7 @@ def group_robot_send_test(*, robot: GroupRobot, by, at: datetime | None = None) 
         kind=kind.name, subject_type=kind.subject_type, subject_code=str(robot.pk),
         language=_supported_language(getattr(by, "language", None)),
         context=group_context(kind, context), next_attempt_at=at)
+    _announce_robot("robot.test", robot, by)
     _kick_after_commit()
     return message
 

@@ -169,10 +169,30 @@ class TaskForceMemberAdmin(BureauScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         # New members go through the same rule as the portal page (must hold a
-        # role at the school; one leader).
+        # role at the school; one leader); a change of leader and a removal go
+        # through their services too, so each is audited.
         if change:
-            return super().save_model(request, obj, form, change)
+            if "is_leader" not in form.changed_data:
+                return super().save_model(request, obj, form, change)
+            becomes_leader = obj.is_leader
+            obj.is_leader = not becomes_leader  # as stored; the service changes it
+            super().save_model(request, obj, form, change)
+            services.task_force_set_leader(
+                school=obj.school, member_id=obj.pk if becomes_leader else None,
+                by=request.user, request=request)
+            obj.is_leader = becomes_leader
+            return None
         created = services.task_force_add_member(
-            school=obj.school, user=obj.user, duty=obj.duty, is_leader=obj.is_leader
+            school=obj.school, user=obj.user, duty=obj.duty, is_leader=obj.is_leader,
+            by=request.user, request=request,
         )
         obj.pk = created.pk
+        return None
+
+    def delete_model(self, request, obj):
+        services.task_force_remove_member(school=obj.school, member_id=obj.pk,
+                                          by=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset.select_related("school"):
+            self.delete_model(request, member)

@@ -1,11 +1,17 @@
 """Business actions on schools and their people. Views, admin actions and
-commands call these; none of them writes these models directly."""
+commands call these; none of them writes these models directly.
+
+Changes to a school's task force are announced through core.signals'
+``business_action`` ("task_force.add", "task_force.remove",
+"task_force.leader"), which audit records: schools may not import audit."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from core.signals import business_action
 
 from .models import Membership, School, TaskForceMember, User
 from .signals import membership_changed, password_changed
@@ -17,31 +23,92 @@ def task_force_check_eligible(*, school: School, user: User) -> None:
         raise ValidationError({"user": _("This person has no active role at this school.")})
 
 
+def _task_force_announce(code: str, member: TaskForceMember, by: User | None, request,
+                         **extra) -> None:
+    business_action.send(sender=None, code=code, by=by, obj=member,
+                         school_id=member.school_id, request=request,
+                         extra={"subject_user": member.user_id, **extra})
+
+
+def _member_role(is_leader: bool) -> str:
+    return "leader" if is_leader else "member"
+
+
 @transaction.atomic
 def task_force_add_member(
-    *, school: School, user: User, duty: str = "", is_leader: bool = False
+    *, school: School, user: User, duty: str = "", is_leader: bool = False,
+    by: User | None = None, request=None,
 ) -> TaskForceMember:
-    """Put a member of the school's staff on its task force (工作专班).
+    """Put a member of the school's staff on its task force (工作专班) and
+    return the new TaskForceMember.
 
-    Only people who hold an active role at the school may join. Naming a new
-    leader steps the previous leader down, in the same transaction.
+    Only people who hold an active role at the school may join, once
+    (ValidationError otherwise). Naming a new leader steps the previous leader
+    down, in the same transaction. Announced as "task_force.add" by `by`
+    (extra: subject_user, role "leader"/"member", and old = the previous
+    leader's user id when one stepped down); the duty's text is not announced.
     """
     task_force_check_eligible(school=school, user=user)
     if TaskForceMember.objects.filter(school=school, user=user).exists():
         raise ValidationError({"user": _("This person is already on the task force.")})
+    extra = {"role": _member_role(is_leader)}
     if is_leader:
-        TaskForceMember.objects.filter(school=school, is_leader=True).update(is_leader=False)
+        previous = list(TaskForceMember.objects.select_for_update()
+                        .filter(school=school, is_leader=True).values_list("user_id", flat=True))
+        if previous:
+            TaskForceMember.objects.filter(school=school, is_leader=True).update(is_leader=False)
+            extra["old"] = previous[0]
     member = TaskForceMember(school=school, user=user, duty=duty.strip(), is_leader=is_leader)
     member.full_clean()
     member.save()
+    _task_force_announce("task_force.add", member, by, request, **extra)
     return member
 
 
 @transaction.atomic
-def task_force_remove_member(*, school: School, member_id: int) -> None:
-    deleted, _rows = TaskForceMember.objects.filter(school=school, pk=member_id).delete()
-    if not deleted:
+def task_force_remove_member(*, school: School, member_id: int, by: User | None = None,
+                             request=None) -> None:
+    """Take member `member_id` off `school`'s task force. Raises
+    TaskForceMember.DoesNotExist if it is not one of that school's. Announced
+    as "task_force.remove" (extra: subject_user, role "leader"/"member")."""
+    member = TaskForceMember.objects.select_for_update().filter(
+        school=school, pk=member_id).first()
+    if member is None:
         raise TaskForceMember.DoesNotExist
+    TaskForceMember.objects.filter(pk=member.pk).delete()  # `member` keeps its pk
+    _task_force_announce("task_force.remove", member, by, request,
+                         role=_member_role(member.is_leader))
+
+
+@transaction.atomic
+def task_force_set_leader(*, school: School, member_id: int | None, by: User | None = None,
+                          request=None) -> TaskForceMember | None:
+    """Make member `member_id` the leader of `school`'s task force, stepping
+    the previous leader down; member_id=None leaves it without a leader.
+    Returns the new leader (or None). Raises TaskForceMember.DoesNotExist if
+    `member_id` is not one of that school's members. Nothing changes, and
+    nothing is announced, when that member already leads. Otherwise announced
+    once as "task_force.leader" (on the new leader's row, or on the stepped
+    down one's when none; extra: subject_user, old/new = the previous and
+    new leader's user ids, None for none)."""
+    members = TaskForceMember.objects.select_for_update().filter(school=school)
+    previous = members.filter(is_leader=True).first()
+    leader = None
+    if member_id is not None:
+        leader = members.filter(pk=member_id).first()
+        if leader is None:
+            raise TaskForceMember.DoesNotExist
+    if (previous and previous.pk) == (leader and leader.pk):
+        return leader
+    if previous is not None:
+        TaskForceMember.objects.filter(pk=previous.pk).update(is_leader=False)
+    if leader is not None:
+        TaskForceMember.objects.filter(pk=leader.pk).update(is_leader=True)
+        leader.is_leader = True
+    _task_force_announce("task_force.leader", leader or previous, by, request,
+                         old=previous.user_id if previous else None,
+                         new=leader.user_id if leader else None)
+    return leader
 
 
 def user_set_language(*, user: User, language: str) -> bool:

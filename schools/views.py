@@ -48,7 +48,8 @@ def task_force_add(request, pk: int):
                                candidates=candidates)
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_force_add_member(school=school, **form.cleaned_data)
+            services.task_force_add_member(school=school, by=request.user, request=request,
+                                               **form.cleaned_data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -66,7 +67,8 @@ def task_force_add(request, pk: int):
 def task_force_remove(request, pk: int, member_id: int):
     school = access.get_for_user(request, School.objects, SchoolsPerm.MANAGE_TASK_FORCE, pk=pk)
     try:
-        services.task_force_remove_member(school=school, member_id=member_id)
+        services.task_force_remove_member(school=school, member_id=member_id,
+                                          by=request.user, request=request)
     except TaskForceMember.DoesNotExist:
         access.deny(request, SchoolsPerm.MANAGE_TASK_FORCE, f"task_force_member:{member_id}",
                     status=404)

@@ -252,19 +252,25 @@ def get_for_user(request: HttpRequest, queryset, perm: Perm, *, sensitive: bool 
     Not visible to the user (or no such record): `deny(..., status=404)`, which
     raises Http404 - existence does not leak. Visible but `perm` not held: 403
     (PermissionDenied). Both are logged and sent as `access_denied`, target
-    "<model_name>:<lookup values>". With sensitive=True a found record is sent
+    "<model_name>:<lookup values>", target_type the model label, target_code
+    the lookup values as text, and for a 403 only the record's school_id (a
+    record with a SchoolScope; None otherwise). With sensitive=True a found record is sent
     as `access_granted` (perm, target_type = model label, target_code = the
     record's public `code`, action), which audit writes as an ALLOWED row.
     """
     queryset = queryset.all()
     label = _label(queryset.model)
     scope = rulebook().scope_for(label)
-    target = f"{queryset.model._meta.model_name}:{'/'.join(str(v) for v in lookup.values())}"
+    looked_up = "/".join(str(v) for v in lookup.values())
+    target = f"{queryset.model._meta.model_name}:{looked_up}"
     record = _scoped(queryset, request.user, scope).filter(**lookup).first()
     if record is None:
-        deny(request, perm, target, status=404)
+        # No school: a 404 must not tell whose the record is.
+        deny(request, perm, target, status=404, target_type=label, target_code=looked_up)
     if not _holds(request.user, perm, record, scope):
-        deny(request, perm, target, status=403)
+        school = scope.school_of(record) if isinstance(scope, SchoolScope) else None
+        deny(request, perm, target, status=403, target_type=label, target_code=looked_up,
+             school_id=getattr(school, "pk", None))
     if sensitive:
         code = getattr(record, "code", None)
         if code is None:
@@ -324,16 +330,24 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return ip or request.META.get("REMOTE_ADDR")
 
 
-def deny(request: HttpRequest, perm: str, target: str, *, status: int) -> None:
+def deny(request: HttpRequest, perm: str, target: str, *, status: int,
+         target_type: str = "", target_code: str = "", school_id: int | None = None) -> None:
     """Record a refused access (log line and `access_denied`), then raise:
-    Http404 for status 404, PermissionDenied otherwise. Never returns."""
+    Http404 for status 404, PermissionDenied otherwise. Never returns.
+
+    `target` is a short reference (never a name); the optional `target_type`
+    (model label), `target_code` (the lookup value) and `school_id` name the
+    refused record for the audit row. Pass `school_id` only with a 403 on a
+    record the user may know exists: with a 404 it would leak whose it is."""
     user = request.user
     logger.warning(
         "access denied user=%r perm=%r target=%r status=%s ip=%r",
         getattr(user, "username", None), str(perm), target, status, client_ip(request),
     )
     access_denied.send(
-        sender=None, request=request, user=user, perm=str(perm), target=target, status=status
+        sender=None, request=request, user=user, perm=str(perm), target=target, status=status,
+        target_type=target_type, target_code=str(target_code),
+        school_id=school_id if status != 404 else None,
     )
     if status == 404:
         raise Http404

@@ -3,7 +3,13 @@ app, so audit listens to these instead of being called.
 
 ``access_denied``: sent by ``deny`` on every refused access, with sender=None
 and the keywords request, user, perm, target (a short reference such as
-"progressreport:<uuid>", never a name) and status (403 or 404).
+"progressreport:<uuid>", never a name), status (403 or 404), and, when the
+refusal is about a record (``get_for_user``), target_type (the model label,
+e.g. "reporting.progressreport"), target_code (the lookup value as text, e.g.
+the code or pk asked for) and school_id (the record's school: only for a 403,
+when the record was found and is visible; a 404 must not reveal whose a record
+is, so it carries none). Those three are "" / None for other refusals (a
+global perm, a page): receivers must accept them missing.
 
 ``access_granted``: sent by ``get_for_user(..., sensitive=True)`` when a
 *sensitive* record (a child-level record: a referral, a screening result, a

@@ -31,8 +31,15 @@ def test_the_auditor_filters_by_outcome(world, login):
     assert [e.outcome for e in response.context["page"]] == ["denied"]
 
 
-def test_a_nonsense_filter_is_ignored_not_an_error(world, login):
+def test_a_nonsense_filter_is_an_error_not_the_whole_log(world, login):
+    login(world.principal).get(reverse("schools:detail", args=[world.school_c.pk]))
     response = login(world.auditor).get(reverse("audit:event_list") + "?outcome=<x>&page=abc")
+    assert response.status_code == 400
+    assert list(response.context["page"]) == []
+
+
+def test_a_nonsense_page_number_is_not_an_error(world, login):
+    response = login(world.auditor).get(reverse("audit:event_list") + "?page=abc")
     assert response.status_code == 200
 
 

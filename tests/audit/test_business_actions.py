@@ -156,3 +156,175 @@ def test_opening_a_sensitive_record_is_audited(world, rf):
     row = only(action="record.print")
     assert (row.username, row.target_type, row.target_code, row.school_id, row.ip) == (
         "a-counselor", "incidents.referral", "9f1c", world.school_a.pk, "10.1.2.3")
+
+
+# ------------------------------------------------ refusals name their record
+
+def test_a_403_on_a_report_names_its_type_code_and_school(world, login, deadline):
+    from tests.reporting.factories import ProgressReportFactory
+
+    report = ProgressReportFactory(school=world.school_a, deadline=deadline)
+    response = login(world.principal).post(reverse("reporting:report_approve",
+                                                   args=[report.code]))
+    assert response.status_code == 403
+    row = only(action="access.denied")
+    assert (row.target_type, row.target_code, row.school_id, row.status, row.outcome) == (
+        "reporting.progressreport", str(report.code), world.school_a.pk, 403, "denied")
+
+
+def test_a_404_names_the_type_and_code_asked_for_but_no_school(world, login, deadline):
+    from tests.reporting.factories import ProgressReportFactory
+
+    report = ProgressReportFactory(school=world.school_b, deadline=deadline)
+    response = login(world.principal).post(reverse("reporting:report_approve",
+                                                   args=[report.code]))
+    assert response.status_code == 404
+    row = only(action="access.denied")
+    assert (row.target_type, row.target_code, row.school_id, row.status) == (
+        "reporting.progressreport", str(report.code), None, 404)
+
+
+def test_other_refusals_still_work_without_a_record(world, login):
+    response = login(world.principal).get(reverse("audit:event_list"))
+    assert response.status_code == 403
+    row = only(action="access.denied")
+    assert (row.target_type, row.target_code, row.school_id, row.target) == (
+        "", "", None, reverse("audit:event_list"))
+
+
+# ------------------------------------- robots and the task force (business_action)
+
+WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=TOPSECRETKEY123"
+SIGNING = "SECtopsecretsigning0987654321"
+
+
+def no_secret_in(row: AuditEvent) -> bool:
+    text = " ".join(str(v) for v in (row.target, row.target_type, row.target_code, row.extra))
+    return all(s not in text for s in ("TOPSECRET", "topsecret", "qyapi", "webhook"))
+
+
+def test_saving_a_group_robot_is_audited_without_its_secrets(world, login, settings):
+    settings.GROUP_ROBOT_HOSTS = ["qyapi.weixin.qq.com"]
+    from notifications.models import GroupRobot
+
+    response = login(world.principal).post(
+        reverse("notifications:group_robots", args=[world.school_a.pk]),
+        {"platform": "wecom", "webhook_url": WEBHOOK, "secret": SIGNING, "enabled": "on"})
+    assert response.status_code == 302
+    robot = GroupRobot.objects.get()
+    row = only(action="robot.save")
+    assert (row.username, row.target_type, row.target_code, row.school_id, row.extra,
+            row.ip) == ("a-principal", "notifications.grouprobot", str(robot.pk),
+                        world.school_a.pk, {"platform": "wecom", "enabled": True}, "127.0.0.1")
+    assert no_secret_in(row)
+
+
+def test_queuing_a_robot_test_message_is_audited_once(world, login):
+    from notifications.models import GroupRobot
+
+    robot = GroupRobot.objects.create(school=world.school_a, platform="dingtalk",
+                                      webhook_url=WEBHOOK, secret=SIGNING, enabled=False)
+    response = login(world.principal).post(
+        reverse("notifications:group_robot_test", args=[world.school_a.pk, robot.pk]))
+    assert response.status_code == 302
+    row = only(action="robot.test")
+    assert (row.username, row.target_code, row.school_id, row.extra) == (
+        "a-principal", str(robot.pk), world.school_a.pk,
+        {"platform": "dingtalk", "enabled": False})
+    assert no_secret_in(row)
+    assert AuditEvent.objects.count() == 1
+
+
+def test_adding_a_task_force_member_is_audited_once(world, login):
+    from schools.models import TaskForceMember
+
+    response = login(world.principal).post(
+        reverse("schools:task_force_add", args=[world.school_a.pk]),
+        {"user": world.counselor.pk, "duty": "心理健康", "is_leader": ""})
+    assert response.status_code == 302
+    member = TaskForceMember.objects.get()
+    row = only(action="task_force.add")
+    assert (row.username, row.target_type, row.target_code, row.school_id, row.extra) == (
+        "a-principal", "schools.taskforcemember", str(member.pk), world.school_a.pk,
+        {"subject_user": world.counselor.pk, "role": "member"})
+    assert "心理健康" not in str(row.extra)
+    assert AuditEvent.objects.count() == 1
+
+
+def test_adding_a_new_leader_is_one_row_naming_the_previous_leader(world):
+    from schools import services as school_services
+
+    school_services.task_force_add_member(school=world.school_a, user=world.principal,
+                                          is_leader=True, by=world.principal)
+    school_services.task_force_add_member(school=world.school_a, user=world.safety_officer,
+                                          is_leader=True, by=world.principal)
+    rows = AuditEvent.objects.filter(action="task_force.add").order_by("id")
+    assert [r.extra for r in rows] == [
+        {"subject_user": world.principal.pk, "role": "leader"},
+        {"subject_user": world.safety_officer.pk, "role": "leader",
+         "old": world.principal.pk}]
+    assert AuditEvent.objects.count() == 2
+
+
+def test_removing_a_task_force_member_is_audited_once(world, login):
+    from schools.models import TaskForceMember
+
+    member = TaskForceMember.objects.create(school=world.school_a, user=world.counselor,
+                                            is_leader=True)
+    response = login(world.principal).post(
+        reverse("schools:task_force_remove", args=[world.school_a.pk, member.pk]))
+    assert response.status_code == 302
+    assert not TaskForceMember.objects.exists()
+    row = only(action="task_force.remove")
+    assert (row.username, row.target_code, row.school_id, row.extra) == (
+        "a-principal", str(member.pk), world.school_a.pk,
+        {"subject_user": world.counselor.pk, "role": "leader"})
+    assert AuditEvent.objects.count() == 1
+
+
+def test_changing_the_task_force_leader_is_audited_once(world):
+    from schools import services as school_services
+    from schools.models import TaskForceMember
+
+    old = TaskForceMember.objects.create(school=world.school_a, user=world.principal,
+                                         is_leader=True)
+    new = TaskForceMember.objects.create(school=world.school_a, user=world.safety_officer)
+    school_services.task_force_set_leader(school=world.school_a, member_id=new.pk,
+                                          by=world.principal)
+    assert list(TaskForceMember.objects.filter(is_leader=True)) == [new]
+    row = only(action="task_force.leader")
+    assert (row.username, row.target_code, row.school_id, row.extra) == (
+        "a-principal", str(new.pk), world.school_a.pk,
+        {"subject_user": world.safety_officer.pk, "old": world.principal.pk,
+         "new": world.safety_officer.pk})
+    # The same leader again changes nothing and says nothing.
+    school_services.task_force_set_leader(school=world.school_a, member_id=new.pk,
+                                          by=world.principal)
+    assert AuditEvent.objects.count() == 1
+    assert old.pk  # stepped down, still a member
+    assert not TaskForceMember.objects.get(pk=old.pk).is_leader
+
+
+def test_the_admin_changing_the_leader_goes_through_the_service(world, login):
+    from schools.models import TaskForceMember
+
+    member = TaskForceMember.objects.create(school=world.school_a, user=world.counselor)
+    response = login(world.bureau_admin).post(
+        reverse("admin:schools_taskforcemember_change", args=[member.pk]),
+        {"school": world.school_a.pk, "user": world.counselor.pk, "duty": "x",
+         "is_leader": "on"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.is_leader, member.duty) == (True, "x")
+    row = only(action="task_force.leader")
+    assert (row.username, row.extra) == (
+        "bureau-admin", {"subject_user": world.counselor.pk, "old": None,
+                         "new": world.counselor.pk})
+
+
+def test_a_business_action_with_an_unregistered_code_is_refused(world):
+    from core.signals import business_action
+
+    with pytest.raises(KeyError, match="audit_actions"):
+        business_action.send(sender=None, code="robot.explode", by=world.principal)
+    assert not AuditEvent.objects.exists()
