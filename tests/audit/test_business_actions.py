@@ -194,7 +194,7 @@ def test_other_refusals_still_work_without_a_record(world, login):
 
 # ------------------------------------- robots and the task force (business_action)
 
-WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=TOPSECRETKEY123"
+WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=TOPSECRETKEY123"
 SIGNING = "SECtopsecretsigning0987654321"
 
 
@@ -204,18 +204,18 @@ def no_secret_in(row: AuditEvent) -> bool:
 
 
 def test_saving_a_group_robot_is_audited_without_its_secrets(world, login, settings):
-    settings.GROUP_ROBOT_HOSTS = ["qyapi.weixin.qq.com"]
+    settings.GROUP_ROBOT_HOSTS = ["oapi.dingtalk.com"]
     from notifications.models import GroupRobot
 
     response = login(world.principal).post(
         reverse("notifications:group_robots", args=[world.school_a.pk]),
-        {"platform": "wecom", "webhook_url": WEBHOOK, "secret": SIGNING, "enabled": "on"})
+        {"platform": "dingtalk", "webhook_url": WEBHOOK, "secret": SIGNING, "enabled": "on"})
     assert response.status_code == 302
     robot = GroupRobot.objects.get()
     row = only(action="robot.save")
     assert (row.username, row.target_type, row.target_code, row.school_id, row.extra,
             row.ip) == ("a-principal", "notifications.grouprobot", str(robot.pk),
-                        world.school_a.pk, {"platform": "wecom", "enabled": True}, "127.0.0.1")
+                        world.school_a.pk, {"platform": "dingtalk", "enabled": True}, "127.0.0.1")
     assert no_secret_in(row)
 
 

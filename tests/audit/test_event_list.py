@@ -57,7 +57,7 @@ def test_the_date_filters_have_their_own_labels_not_the_status_change_s(world, l
     assert "新状态" not in body
     form = login(world.auditor).get(URL).context["form"]
     assert [str(form[name].label) for name in ("date_from", "date_to")] == [
-        "From date", "To date"]  # 开始日期 / 结束日期 (i18n/auditux.po)
+        "开始日期", "结束日期"]
 
 
 @pytest.mark.parametrize(("params", "field"), [
@@ -113,7 +113,7 @@ def test_the_record_type_is_a_choice_of_known_types_by_their_names(world, login)
     assert choices["reporting.progressreport"] == "进度报告"  # from the vocabulary
     assert choices["schools.school"] == "学校"  # from the data
     assert choices["gone.model"] == "gone.model"  # an app removed since: as it is
-    assert choices[""] == "All record types"  # 全部记录类型 (i18n/auditux.po)
+    assert choices[""] == "全部记录类型"
 
 
 def test_the_person_filter_matches_part_of_a_username_or_full_name_in_any_case(
@@ -216,7 +216,7 @@ def test_the_export_is_readable_chinese_with_a_frozen_filtered_header(world, log
     rows = list(sheet.iter_rows(values_only=True))
     details = {row[3]: row[8] for row in rows[1:]}
     # 角色 is translated already; the new keys' Chinese is in i18n/auditux.po.
-    assert details["role.grant"] == "角色: 班主任；Person concerned (user id): 12"
+    assert details["role.grant"] == "角色: 班主任；涉及人员（用户 ID）: 12"
     assert "submitted" in details["report.return"]
     assert "{" not in details["report.return"]
     assert details["access.denied"] == "legacy_key: v"
