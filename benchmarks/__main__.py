@@ -17,6 +17,7 @@ from . import env
 
 KEYS = ["dashboard_queries_500", "dashboard_queries_50000", "dashboard_ms_500",
         "dashboard_ms_50000", "overdue_scan_s_50000", "overdue_rescan_new_notices",
+        "followup_scan_s_1000000", "followup_rescan_new_notices",
         "export_s_50000", "export_peak_mb_50000", "submit_per_s",
         # The deadline rush (security.md G13), beyond the keys.
         "rush_schools", "rush_s", "rush_5xx", "rush_lost_reports", "rush_lost_photos",
@@ -60,6 +61,9 @@ def main() -> int:
         t = time.perf_counter()
         datasets[size] = data.build(size, submitters=size == large)
         data.log(f"data for {size} schools ready in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    _scan_campaign, scan_deadlines = data.build_scan_campaign(datasets[large].bureau)
+    data.log(f"follow-up scan campaign ready in {time.perf_counter() - t:.1f} s")
 
     # Fresh planner statistics and visibility map, as autovacuum would have them
     # in production (a bulk load followed at once by queries plans on stale
@@ -70,7 +74,7 @@ def main() -> int:
     with connection.cursor() as cursor:
         for table in ("schools_school", "schools_user", "schools_membership",
                       "reporting_deadline", "reporting_progressreport",
-                      "notifications_notice"):
+                      "notifications_notice", "followups_followup"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     data.log(f"VACUUM ANALYZE in {time.perf_counter() - t:.1f} s")
 
@@ -96,9 +100,13 @@ def main() -> int:
     if r:
         results["overdue_scan_s_50000"] = round(r["seconds"], 2)
         results["overdue_rescan_new_notices"] = r["rescan_new"]
-        data.log(f"scan: {r['first']} in {r['seconds']:.2f} s ({r['queries']} queries); "
-                 f"rescan {r['rescan_s']:.2f} s, {r['rescan_new']} new; slowest: "
-                 + " | ".join(f"{q['time']}s {q['sql'][:160]}" for q in r["slowest"][:2]))
+        _log_scan("overdue scan", r)
+
+    r = attempt("followup_scan", lambda: measure.million_scan(scan_deadlines))
+    if r:
+        results["followup_scan_s_1000000"] = round(r["seconds"], 2)
+        results["followup_rescan_new_notices"] = r["rescan_new"]
+        _log_scan("follow-up scan", r)
 
     r = attempt("export", lambda: measure.export(datasets[large], workdir))
     if r:
@@ -154,6 +162,16 @@ def main() -> int:
     return 0
 
 
+def _log_scan(label: str, r: dict) -> None:
+    from .data import log
+
+    log(f"{label}: {r['open']} open, {r['due']} due; claimed {r['first'].claimed}, told "
+        f"{r['first'].told}, {r['first'].notices} notices in {r['seconds']:.2f} s "
+        f"({r['queries']} queries, SQL {r['sql_s']:.2f} s); rescan {r['rescan_s']:.2f} s, "
+        f"claimed {r['rescan_claimed']}, {r['rescan_new']} new; slowest: "
+        + " | ".join(f"{q['time']}s {q['sql'][:160]}" for q in r["slowest"][:2]))
+
+
 def _fmt(v, unit=""):
     return "not measured" if v is None else f"{v}{unit}"
 
@@ -172,6 +190,9 @@ def render_table(r: dict, small: int, large: int, quick: bool, notes: dict) -> s
     scan_ok = r["overdue_scan_s_50000"] < 10 if both("overdue_scan_s_50000") else None
     rescan_ok = r["overdue_rescan_new_notices"] == 0 \
         if both("overdue_rescan_new_notices") else None
+    fu_ok = r["followup_scan_s_1000000"] < 10 if both("followup_scan_s_1000000") else None
+    refu_ok = r["followup_rescan_new_notices"] == 0 \
+        if both("followup_rescan_new_notices") else None
     ex_ok = r["export_s_50000"] < 30 if both("export_s_50000") else None
     mem_ok = r["export_peak_mb_50000"] < 300 if both("export_peak_mb_50000") else None
     rows = [
@@ -183,10 +204,15 @@ def render_table(r: dict, small: int, large: int, quick: bool, notes: dict) -> s
          _fmt(r["dashboard_ms_500"], " ms"), "", ""),
         ("dashboard_ms_50000", f"{large} schools, median of 7",
          _fmt(r["dashboard_ms_50000"], " ms"), "< 3 × dashboard_ms_500", verdict(ms_ok)),
-        ("overdue_scan_s_50000", f"{large} schools, first run",
-         _fmt(r["overdue_scan_s_50000"], " s"), "< 10 s", verdict(scan_ok)),
-        ("overdue_rescan_new_notices", "second run, same now",
+        ("overdue_scan_s_50000", f"{large} schools, follow-up scan the morning after a "
+         "deadline (overdue step)", _fmt(r["overdue_scan_s_50000"], " s"), "< 10 s",
+         verdict(scan_ok)),
+        ("overdue_rescan_new_notices", "second run, same time",
          _fmt(r["overdue_rescan_new_notices"]), "= 0", verdict(rescan_ok)),
+        ("followup_scan_s_1000000", f"{20 * large} open follow-ups, {large} (5 %) due",
+         _fmt(r["followup_scan_s_1000000"], " s"), "< 10 s", verdict(fu_ok)),
+        ("followup_rescan_new_notices", "second run, same time",
+         _fmt(r["followup_rescan_new_notices"]), "= 0", verdict(refu_ok)),
         ("export_s_50000", f"{large} schools", _fmt(r["export_s_50000"], " s"), "< 30 s",
          verdict(ex_ok)),
         ("export_peak_mb_50000", "child peak RSS", _fmt(r["export_peak_mb_50000"], " MB"),

@@ -17,6 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -82,31 +83,37 @@ def followup_open(
     return row, True
 
 
+OPEN_BATCH = 5000
+
+
 @transaction.atomic
 def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
     """Open many follow-ups of one kind in batches (a new deadline for every
     school of a district). Subjects that already have an open follow-up of the
-    kind are left alone. Returns how many were opened."""
+    kind are left alone. Returns how many were opened. `openings` is consumed
+    a batch at a time (one look-up and one INSERT per 5,000), so a generator
+    over half a million schools is never held in memory at once."""
     spec = registry.get(kind)
-    openings = list(openings)
-    codes = [str(o.subject_code) for o in openings]
-    existing: set[str] = set()
-    for start in range(0, len(codes), 5000):
-        existing.update(FollowUp.objects.open().filter(
-            kind=kind, subject_type=spec.subject_type,
-            subject_code__in=codes[start:start + 5000]).values_list("subject_code", flat=True))
-    rows = []
-    for o in openings:
-        if str(o.subject_code) in existing:
-            continue
-        step, next_at = _schedule(spec, o.due_at)
-        rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
-                             subject_code=str(o.subject_code), school_id=o.school_id,
-                             due_at=o.due_at, data=dict(o.data),
-                             assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
-    # ignore_conflicts: the partial unique index absorbs a concurrent opener.
-    FollowUp.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-    return len(rows)
+    it = iter(openings)
+    opened = 0
+    while batch := list(islice(it, OPEN_BATCH)):
+        codes = [str(o.subject_code) for o in batch]
+        existing = set(FollowUp.objects.open().filter(
+            kind=kind, subject_type=spec.subject_type, subject_code__in=codes,
+        ).values_list("subject_code", flat=True))
+        rows = []
+        for o in batch:
+            if str(o.subject_code) in existing:
+                continue
+            step, next_at = _schedule(spec, o.due_at)
+            rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
+                                 subject_code=str(o.subject_code), school_id=o.school_id,
+                                 due_at=o.due_at, data=dict(o.data),
+                                 assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
+        # ignore_conflicts: the partial unique index absorbs a concurrent opener.
+        FollowUp.objects.bulk_create(rows, batch_size=OPEN_BATCH, ignore_conflicts=True)
+        opened += len(rows)
+    return opened
 
 
 @transaction.atomic
