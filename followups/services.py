@@ -34,6 +34,7 @@ from .models import FollowUp
 logger = logging.getLogger("safety_portal.followups")
 
 SCAN_BATCH = 2000
+SCAN_DEFERRED = ("code", "created_at", "updated_at", "outcome", "closed_at", "closed_by")
 MAX_MERGED = 8  # rows named in one merged message (the dedupe key must stay short)
 
 
@@ -206,12 +207,16 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
             # The school comes along (kinds' wording names it); only the
             # follow-up rows are locked.
             rows = list(FollowUp.objects.notice_due(at).select_related("school")
+                        # Not read by the scan nor by a kind's wording (the
+                        # UUID alone cost a fifth of the Python at 50,000 rows).
+                        .defer(*SCAN_DEFERRED)
                         .select_for_update(skip_locked=True, of=("self",))
                         .order_by("next_notice_at", "id")[:batch])
             if not rows:
                 break
-            firings = [f for row in rows if (f := _advance(row, at)) is not None]
-            FollowUp.objects.bulk_update(rows, ["step", "next_notice_at"], batch_size=1000)
+            steps: dict[str, list[registry.Step]] = {}  # per kind, read once a batch
+            firings = [f for row in rows if (f := _advance(row, at, steps)) is not None]
+            _save_steps(rows)
             result.claimed += len(rows)
             result.told += len(firings)
             result.notices += notice_enqueue_many(_drafts(firings))
@@ -220,15 +225,34 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
     return result
 
 
-def _advance(row: FollowUp, at: dt.datetime) -> _Firing | None:
-    """Move the row past every step due at `at`; the latest one fires."""
+def _save_steps(rows: list[FollowUp]) -> None:
+    """Write each row's new step and next notice time: one UPDATE per distinct
+    (step, time), and a batch's rows mostly share one (they fell due
+    together). bulk_update's CASE WHEN per row cost ~1.5 ms a row to build,
+    the bulk of a 2,000-row batch."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        groups[(row.step, row.next_notice_at)].append(row.pk)
+    for (step, next_at), ids in groups.items():
+        FollowUp.objects.filter(pk__in=ids).update(step=step, next_notice_at=next_at)
+
+
+def _advance(row: FollowUp, at: dt.datetime,
+             step_lists: dict[str, list[registry.Step]] | None = None) -> _Firing | None:
+    """Move the row past every step due at `at`; the latest one fires.
+    `step_lists` caches each kind's steps (reading them builds them from
+    settings: a tenth of a millisecond a row)."""
     try:
         kind = registry.get(row.kind)
     except LookupError:
         logger.error("follow-up %s has an unknown kind %r; it is left silent", row.pk, row.kind)
         row.next_notice_at = None
         return None
-    steps = kind.step_list()
+    if step_lists is None:
+        step_lists = {}
+    steps = step_lists.get(kind.name)
+    if steps is None:
+        steps = step_lists[kind.name] = kind.step_list()
     times = [row.due_at + s.offset for s in steps]
     fired = None
     index = row.step
