@@ -268,17 +268,24 @@ def _advance(row: FollowUp, at: dt.datetime,
 
 def _recipients(firings: list[_Firing]) -> dict[tuple[int, str], list[tuple[int, str]]]:
     """(school id, role) -> [(user id, language)] for every role the firings
-    need: one query."""
+    need: two queries, each by index (the memberships of the batch's schools,
+    then their users by primary key). One query joining the two made the
+    planner hash the whole user table, a sequential scan per batch that grows
+    with the country."""
     schools = {f.row.school_id for f in firings}
     roles = {r for f in firings for r in (f.step.roles or f.kind.roles)}
     found: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
     if not schools:
         return found
-    for school_id, role, user_id, language in (
-            Membership.objects.active().filter(school_id__in=schools, role__in=roles,
-                                               user__is_active=True)
-            .values_list("school_id", "role", "user_id", "user__language").distinct()):
-        found[(school_id, role)].append((user_id, language))
+    members = set(Membership.objects.filter(school_id__in=schools, role__in=roles,
+                                            is_active=True)
+                  .values_list("school_id", "role", "user_id"))
+    languages = dict(get_user_model().objects.filter(
+        pk__in={user_id for _s, _r, user_id in members}, is_active=True,
+    ).values_list("pk", "language"))
+    for school_id, role, user_id in sorted(members):
+        if user_id in languages:
+            found[(school_id, role)].append((user_id, languages[user_id]))
     return found
 
 

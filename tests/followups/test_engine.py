@@ -207,3 +207,23 @@ def test_a_batch_saves_its_steps_with_one_update_per_distinct_next_step(world):
     steps = set(FollowUp.objects.values_list("subject_code", "step", "next_notice_at"))
     assert {(s, n) for _c, s, n in steps if _c.startswith("h-")} == {(2, None)}
     assert {(s, n) for _c, s, n in steps if _c.startswith("later-")} == {(1, later)}
+
+
+def test_people_who_left_or_whose_account_is_closed_are_not_told(world):
+    """The recipients are read in two index look-ups (memberships of the
+    batch's schools, then their users): an ended membership or a deactivated
+    account still hears nothing."""
+    from schools.models import Membership, Role
+
+    followup_open(kind=HAZARD_FIX, subject_code="h-1", school_id=world.school_a.pk, due_at=DUE)
+    world.safety_officer.is_active = False
+    world.safety_officer.save()
+    with CaptureQueriesContext(connection) as ctx:
+        scan_at("2026-05-13 15:00")
+    assert told() == [("escalate", "a-principal")]
+    assert not [q for q in ctx.captured_queries
+                if 'FROM "schools_membership"' in q["sql"] and "JOIN" in q["sql"]]
+    Membership.objects.filter(user=world.principal, role=Role.PRINCIPAL).update(is_active=False)
+    followup_open(kind=HAZARD_FIX, subject_code="h-2", school_id=world.school_a.pk, due_at=DUE)
+    scan_at("2026-05-13 15:00")
+    assert told() == [("escalate", "a-principal")]  # nobody left to tell about h-2
