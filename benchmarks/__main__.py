@@ -268,11 +268,27 @@ What is measured:
 * **dashboard**: `reporting:dashboard` for the inspector through Django's test
   client; SQL queries of one request and the median of 7 timed requests (after
   1 warm-up) at both sizes.
-* **overdue scan**: `reporting.notices.scan(now=25 Sept 08:00 Asia/Shanghai)`
-  (the day after the 24 September deadline) at the large size, after deleting
-  the bench users' notices; then the same scan again, which must create nothing.
-  `scan()` reads every deadline in the database: the small bureau's campaign
-  has the same dates, so its schools are scanned too (1 % more schools).
+* **follow-up scans** (`followups.services.scan(at=…)`, the one scan that tells
+  every reminder and overdue notice). The data builder opens the
+  `reporting.report_due` follow-ups as `reporting.followups.arm_deadlines`
+  would (set-based, `benchmarks/bulk.py`): one per expected school × deadline,
+  done for the pairs whose school submitted. Before each measurement every
+  open follow-up is put where the minute-by-minute scan would have left it
+  just before `at` (`bulk.rewind`; steps before `at` passed) and the bench
+  users' notices are deleted, so the scan tells only what falls due at `at`;
+  then the same scan runs again and must create nothing.
+  * `overdue_scan_s_50000` / `overdue_rescan_new_notices` (names kept so the
+    history stays comparable; until 29 Nov they timed
+    `reporting.notices.scan`, which no longer sends reminders or overdue
+    notices): `at` = 25 Sept 08:00 Asia/Shanghai, the morning after the
+    24 September deadline: the overdue step of every school of the 50,000
+    (and of the 500) that has not submitted, two notices each (principal and
+    safety officer).
+  * `followup_scan_s_1000000` / `followup_rescan_new_notices`: a second
+    campaign of the 50,000 bureau (January–October of the next year, 20
+    deadlines, nobody has reported: 1,000,000 open follow-ups, besides the
+    first campaign's ~245,000); `at` = the morning after its 10th deadline:
+    50,000 rows (5 %) due, 100,000 notices.
 * **export**: `write_timeliness_workbook` of the large campaign in a child
   process (`python -m benchmarks.export_child`); seconds, and the child's peak
   RSS from `os.wait4` (whole process, Django included).
@@ -323,20 +339,28 @@ no-op. A figure that could not be obtained is written as `null` in the JSON and
 """
 
 
-def write_readme(table: str, quick: bool) -> None:
+MARKERS = {"full": "### Full run\n", "quick": "### Quick run\n",
+           "national": "### National run (`make bench-national`)\n"}
+
+
+def write_readme(table: str, quick: bool | None = None, section: str | None = None) -> None:
+    """Put `table` in its section of benchmarks/README.md (full, quick or
+    national), keeping the other sections' latest tables."""
+    section = section or ("quick" if quick else "full")
     path = env.BENCH_DIR / "README.md"
     previous = path.read_text() if path.exists() else ""
-    marker_full, marker_quick = "### Full run\n", "### Quick run\n"
-    sections = {"full": "", "quick": ""}
-    for key, marker in (("full", marker_full), ("quick", marker_quick)):
+    sections = dict.fromkeys(MARKERS, "")
+    for key, marker in MARKERS.items():
         if marker in previous:
             part = previous.split(marker, 1)[1]
-            other = marker_quick if key == "full" else marker_full
-            sections[key] = part.split(other, 1)[0].strip()
-    sections["quick" if quick else "full"] = table
+            for other in MARKERS.values():
+                if other != marker:
+                    part = part.split(other, 1)[0]
+            sections[key] = part.strip()
+    sections[section] = table
     body = README_HEAD
-    body += marker_full + "\n" + (sections["full"] or "Not run yet.") + "\n\n"
-    body += marker_quick + "\n" + (sections["quick"] or "Not run yet.") + "\n"
+    body += "\n\n".join(marker + "\n" + (sections[key] or "Not run yet.")
+                         for key, marker in MARKERS.items()) + "\n"
     path.write_text(body)
 
 

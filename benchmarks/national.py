@@ -138,11 +138,14 @@ def main() -> int:
     print()
     print(table)
     (env.BENCH_DIR / "results-national.json").write_text(json.dumps(results, indent=2) + "\n")
+    from .__main__ import write_readme
+
+    write_readme(table, section="national")
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
-def render_table(r: dict, notes: dict) -> str:
+def render_table(r: dict, notes: dict, when: str | None = None) -> str:
     base = {}
     path = env.BENCH_DIR / "results.json"
     if path.exists():
@@ -176,8 +179,8 @@ def render_table(r: dict, notes: dict) -> str:
          verdict(None if r["export_peak_mb_500000"] is None
                  else r["export_peak_mb_500000"] < 300)),
     ]
-    lines = [f"Run: national ({SIZE} schools × 16 deadlines), "
-             f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}", "",
+    when = when or f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    lines = [f"Run: national ({SIZE} schools × 16 deadlines), {when}", "",
              "| key | value | target | result |", "|---|---|---|---|"]
     lines += [f"| {k} | {v} | {t} | {p} |" for k, v, t, p in rows]
     for name, note in notes.items():
