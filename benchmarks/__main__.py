@@ -313,8 +313,60 @@ No broker is used: Celery runs eager in-process and the delivery kick is a
 no-op. A figure that could not be obtained is written as `null` in the JSON and
 "not measured" in the table, never estimated.
 
+`make bench-national` (`python -m benchmarks.national`) runs the dashboard, the
+overdue scan and the export at 500,000 schools × 16 deadlines in its own
+database (default `safety_portal_bench_national`), built once with set-based
+SQL (`benchmarks/bulk.py`: schools 9 s, 1M staff and memberships 25 s, 6.4M
+reports ~4 min, 8.5M follow-ups ~10 min on this machine) and reused. It is
+not part of `make bench` or `make test`. Keys (`results-national.json`):
+`dashboard_queries_500000` (= the 50,000 count), `dashboard_ms_500000`
+(< 3 × `dashboard_ms_50000` of `results.json`), `overdue_scan_s_500000` (the
+overdue scan above at 500,000; < 60 s), `overdue_rescan_new_notices_500000`
+(= 0), `export_s_500000` (< 150 s) and `export_peak_mb_500000` (< 300 MB).
+
 ## Findings (2-core machine, PostgreSQL 15)
 
+* 1 Dec 2026, follow-ups and national scale. The machine is shared: other
+  engineers' test runs kept the load average at 3–4 on 2 cores during these
+  runs, and the same scan measured 12.5 s and 17.5 s minutes apart.
+  * The follow-up scan over 50,000 due rows (100,000 notices) first took
+    ~48 s: `bulk_update`'s CASE WHEN per row (~1.5 ms a row to build in
+    Python); each batch re-sorting every due row (the partial scan index had
+    no `id` for its ORDER BY); 100,000 `Notice` instances built for
+    `bulk_create` (~80 µs each) plus ~60 µs a row of SQL for a 4,000-row
+    VALUES list, and a key look-up per 500; recipients joined to users, which
+    the planner answered by hashing the whole user table for every batch;
+    each row rebuilding its kind's steps from settings and converting a UUID
+    nobody reads. Fixes: one UPDATE per distinct (step, next time); index
+    `(next_notice_at, id)`; `notice_enqueue_many` inserts with one
+    `INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING RETURNING`
+    per 5,000 on PostgreSQL (~22 µs a row; its count is now exact) and cleans
+    a context shared by several drafts once; memberships then users by
+    primary key; steps read once a batch; unused columns deferred. The full
+    run measured 15.4 s (target < 10 s: not met; 12.5–17.5 s in repeated
+    runs on the loaded machine). What is left is about half SQL (the notice
+    INSERT with its 7 indexes, the non-HOT UPDATE of the claimed rows) and
+    half Python (drafts, contexts,
+    cleaning).
+  * National dashboard: the expected schools per type are kept per bureau ×
+    type (`ExpectedSchoolTally`, moved by reporting's school receivers,
+    recounted by `rebuild_tallies` / the nightly check), the matrix's reports
+    query lost its default ordering (it joined schools and deadlines to sort
+    rows that go into a dict), and the matrix pages by school code (keyset on
+    a new `(bureau, code)` index: `?after=` / `?before=` instead of `?page=`).
+    14 queries at 500, 50,000 and 500,000 schools.
+  * The inspectors' digest counts reports awaiting review from the tallies
+    (submitted − returned − approved) instead of every report. As the
+    tallies, it counts expected schools only: a closed school's report
+    waiting in the review queue is not in the digest's number.
+  * `arm_deadlines` excludes the submitted schools with `~Exists` (it was
+    `NOT IN (subquery)`), and `followup_open_many` consumes its openings 5,000
+    at a time instead of listing a whole district first.
+  * The national overdue scan (120,034 rows due, 240,068 notices) took
+    31.7 s; putting 1.2M open follow-ups where the scan would have left them
+    (`bulk.rewind`, not timed) took 98 s. The national export (500,000 rows,
+    8M cells) took 143.6 s, close to its 150 s: openpyxl writing the cells is
+    most of it, so a busier machine can push it over.
 * First run (28 Nov 2026): the dashboard kept its query count at every size but
   was ~8x slower at 50,000 schools than at 500 (target < 3x): two aggregates
   read every report of the campaign (~640k rows) on each page view. Fix (29 Nov):
@@ -326,7 +378,8 @@ no-op. A figure that could not be obtained is written as `null` in the JSON and
   counting the expected schools by type: one scan of `schools_school` (17 ms at
   50,000; a partial index was tried and the planner rightly preferred the seq
   scan), no longer joined to the visibility subquery that doubled it (a
-  dashboard reader sees the whole bureau; the selector checks so).
+  dashboard reader sees the whole bureau; the selector checks so). Since
+  1 Dec that count is kept too (`ExpectedSchoolTally`, above).
 * Without `ANALYZE` right after the bulk load, the planner works on stale
   estimates and a large aggregate took 4x longer. So the runner runs `VACUUM
   ANALYZE` (as autovacuum would) before measuring.
