@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install check lint migrations-check messages bench clean
+.PHONY: run test install check lint migrations-check messages bench bench-national clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -47,6 +47,11 @@ messages: install
 ## Performance scenarios on PostgreSQL (DATABASE_URL, default a local safety_portal_bench).
 bench: install
 	$(PY) -m benchmarks
+
+## National scale (500,000 schools x 16 deadlines) in its own database
+## (default a local safety_portal_bench_national): long; not part of bench or test.
+bench-national: install
+	$(PY) -m benchmarks.national
 
 clean:
 	rm -rf var/celery var/mail staticfiles

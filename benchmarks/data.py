@@ -24,6 +24,12 @@ YEAR = 2026
 SUBMITTERS = 300  # the deadline rush (G13): 300 schools; the web scenario uses 30
 SUBMITTER_PASSWORD = "bench-Submit-2026!"
 SUBMIT_DUE = dt.date(YEAR, 12, 31)  # the dedicated deadline the web submissions use
+CAMPAIGN_NAME = "防范化解未成年人突出安全风险隐患专项治理行动（基准）"
+# The follow-up scan's million (followup_scan_s_1000000): a second campaign of
+# the large bureau, January–October of the next year, 20 deadlines × 50,000
+# schools, nobody has reported yet, so every pair has an open follow-up.
+SCAN_CAMPAIGN_NAME = "跟进扫描基准（基准）"
+SCAN_YEAR = YEAR + 1
 SECTIONS = {
     "organisation": "校长任组长，成立工作专班。",
     "results": "开展安全教育 3 次，覆盖学生 1200 人次。",
@@ -56,16 +62,17 @@ def build(size: int, submitters: bool = True) -> Dataset:
     inspector = _staff(bureau, size)
     _reports(campaign, deadlines, size)
     _tallies([*deadlines, submit_deadline])
+    _followups(campaign, [*deadlines, submit_deadline])
     submitters = _submitters(bureau, size, SUBMITTERS) if submitters else []
     return Dataset(size=size, bureau=bureau, campaign=campaign, deadlines=deadlines,
                    submit_deadline=submit_deadline, inspector=inspector, submitters=submitters)
 
 
 def _campaign(bureau: Bureau) -> Campaign:
-    campaign = Campaign.objects.filter(bureau=bureau).first()
+    campaign = Campaign.objects.filter(bureau=bureau, name=CAMPAIGN_NAME).first()
     if campaign is None:
         campaign = Campaign.objects.create(
-            bureau=bureau, name="防范化解未成年人突出安全风险隐患专项治理行动（基准）",
+            bureau=bureau, name=CAMPAIGN_NAME,
             start_month=dt.date(YEAR, 5, 1), end_date=dt.date(YEAR, 12, 31),
             school_types=list(SchoolType.values))
     return campaign
@@ -163,6 +170,44 @@ def _tallies(deadlines: list) -> None:
     wrong = sum(tallies.rebuild([d]) for d in deadlines)
     log(f"tallies of {len(deadlines)} deadlines recounted in {time.perf_counter() - t:.1f} s "
         f"({wrong} rows changed)")
+
+
+def _followups(campaign: Campaign, deadlines: list) -> None:
+    """The reports were loaded around the services, so were their follow-ups:
+    open them as reporting.followups.arm_deadlines would have when the
+    deadlines were generated, and mark done those whose school submitted, as
+    report_arrived would have (benchmarks/bulk.py, set-based)."""
+    from . import bulk
+
+    t = time.perf_counter()
+    opened, done = bulk.arm_followups(campaign, deadlines)
+    if opened or done:
+        log(f"follow-ups: {opened} open, {done} done in {time.perf_counter() - t:.1f} s")
+
+
+def build_scan_campaign(bureau: Bureau) -> tuple[Campaign, list]:
+    """The follow-up scan's million: 20 deadlines × the bureau's schools, all
+    open (build_scan_campaign is separate from build so the dashboard and the
+    export still read the one campaign they always read)."""
+    from . import bulk
+
+    campaign = Campaign.objects.filter(bureau=bureau, name=SCAN_CAMPAIGN_NAME).first()
+    if campaign is None:
+        campaign = Campaign.objects.create(
+            bureau=bureau, name=SCAN_CAMPAIGN_NAME, start_month=dt.date(SCAN_YEAR, 1, 1),
+            end_date=dt.date(SCAN_YEAR, 10, 31), school_types=list(SchoolType.values))
+    wanted = [due for _kind, due in deadline_dates(campaign.start_month, campaign.end_date)]
+    have = set(campaign.deadlines.values_list("original_due_date", flat=True))
+    Deadline.objects.bulk_create([
+        Deadline(campaign=campaign, kind=DeadlineKind.PROGRESS, due_date=d, original_due_date=d)
+        for d in wanted if d not in have])
+    deadlines = list(campaign.deadlines.order_by("due_date"))
+    t = time.perf_counter()
+    opened, done = bulk.arm_followups(campaign, deadlines)
+    if opened or done:
+        log(f"scan campaign: {len(deadlines)} deadlines, {opened} open follow-ups in "
+            f"{time.perf_counter() - t:.1f} s")
+    return campaign, deadlines
 
 
 def _report(rng: random.Random, school_id: int, d: Deadline, now: dt.datetime) -> ProgressReport:

@@ -42,32 +42,71 @@ def dashboard(ds: Dataset, runs: int = 7) -> dict:
             "sql_ms": sum(float(q["time"]) for q in ctx.captured_queries) * 1000}
 
 
-def overdue_scan(ds: Dataset) -> dict:
-    from notifications.models import Notice
-    from reporting.notices import scan
+def _delete_bench_notices() -> int:
+    from notifications.models import GroupMessage, Notice
     from schools.models import Membership
 
-    deadline = ds.deadlines[9]  # 24 September
-    now = dt.datetime.combine(deadline.due_date + dt.timedelta(days=1), dt.time(8, 0),
-                              tzinfo=SHANGHAI)
     bench_users = Membership.objects.filter(school__bureau__code__startswith="BENCH-") \
         .values("user_id")
     bench_inspectors = Membership.objects.filter(bureau__code__startswith="BENCH-") \
         .values("user_id")
     deleted, _ = Notice.objects.filter(recipient_id__in=bench_users).delete()
     deleted2, _ = Notice.objects.filter(recipient_id__in=bench_inspectors).delete()
-    log(f"scan: deleted {deleted + deleted2} earlier notices; now={now.isoformat()}")
+    GroupMessage.objects.filter(robot__school__bureau__code__startswith="BENCH-").delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE notifications_notice")
+    return deleted + deleted2
+
+
+def followup_scan(at: dt.datetime, label: str) -> dict:
+    """followups.services.scan(at=...) over the database as the minute-by-minute
+    scan would have left it just before `at` (bulk.rewind), after deleting the
+    bench users' notices; then the same scan again, which must create nothing."""
+    from followups.models import FollowUp
+    from followups.services import scan
+
+    from . import bulk
+
+    t = time.perf_counter()
+    rewound = bulk.rewind(at)
+    deleted = _delete_bench_notices()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE followups_followup")
+    open_rows = FollowUp.objects.open().count()
+    due = FollowUp.objects.notice_due(at).count()
+    log(f"{label}: rewound {rewound} follow-ups to just before {at.isoformat()}, deleted "
+        f"{deleted} notices in {time.perf_counter() - t:.1f} s; {open_rows} open, {due} due")
     with CaptureQueriesContext(connection) as ctx:
         t = time.perf_counter()
-        first = scan(now=now)
+        first = scan(at=at)
         seconds = time.perf_counter() - t
     slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
+    sql_s = sum(float(q["time"]) for q in ctx.captured_queries)
     t = time.perf_counter()
-    second = scan(now=now)
+    second = scan(at=at)
     rescan_s = time.perf_counter() - t
     return {"seconds": seconds, "first": first, "queries": len(ctx.captured_queries),
-            "rescan_new": second.reminders + second.overdue + second.digests,
+            "sql_s": sql_s, "open": open_rows, "due": due,
+            "rescan_new": second.notices, "rescan_claimed": second.claimed,
             "rescan_s": rescan_s, "slowest": slowest}
+
+
+def overdue_scan(ds: Dataset) -> dict:
+    """The overdue step of reporting.report_due: the morning after the 24
+    September deadline, every expected school that has not submitted is told."""
+    deadline = ds.deadlines[9]  # 24 September
+    at = dt.datetime.combine(deadline.due_date + dt.timedelta(days=1), dt.time(8, 0),
+                             tzinfo=SHANGHAI)
+    return followup_scan(at, "overdue scan")
+
+
+def million_scan(deadlines: list) -> dict:
+    """A million open follow-ups (the scan campaign), 5 % due: the morning after
+    its 10th deadline, the overdue step of its 50,000 rows."""
+    deadline = deadlines[9]
+    at = dt.datetime.combine(deadline.due_date + dt.timedelta(days=1), dt.time(8, 0),
+                             tzinfo=SHANGHAI)
+    return followup_scan(at, "follow-up scan")
 
 
 def export(ds: Dataset, workdir: str) -> dict:

@@ -17,6 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -33,6 +34,7 @@ from .models import FollowUp
 logger = logging.getLogger("safety_portal.followups")
 
 SCAN_BATCH = 2000
+SCAN_DEFERRED = ("code", "created_at", "updated_at", "outcome", "closed_at", "closed_by")
 MAX_MERGED = 8  # rows named in one merged message (the dedupe key must stay short)
 
 
@@ -82,31 +84,37 @@ def followup_open(
     return row, True
 
 
+OPEN_BATCH = 5000
+
+
 @transaction.atomic
 def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
     """Open many follow-ups of one kind in batches (a new deadline for every
     school of a district). Subjects that already have an open follow-up of the
-    kind are left alone. Returns how many were opened."""
+    kind are left alone. Returns how many were opened. `openings` is consumed
+    a batch at a time (one look-up and one INSERT per 5,000), so a generator
+    over half a million schools is never held in memory at once."""
     spec = registry.get(kind)
-    openings = list(openings)
-    codes = [str(o.subject_code) for o in openings]
-    existing: set[str] = set()
-    for start in range(0, len(codes), 5000):
-        existing.update(FollowUp.objects.open().filter(
-            kind=kind, subject_type=spec.subject_type,
-            subject_code__in=codes[start:start + 5000]).values_list("subject_code", flat=True))
-    rows = []
-    for o in openings:
-        if str(o.subject_code) in existing:
-            continue
-        step, next_at = _schedule(spec, o.due_at)
-        rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
-                             subject_code=str(o.subject_code), school_id=o.school_id,
-                             due_at=o.due_at, data=dict(o.data),
-                             assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
-    # ignore_conflicts: the partial unique index absorbs a concurrent opener.
-    FollowUp.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-    return len(rows)
+    it = iter(openings)
+    opened = 0
+    while batch := list(islice(it, OPEN_BATCH)):
+        codes = [str(o.subject_code) for o in batch]
+        existing = set(FollowUp.objects.open().filter(
+            kind=kind, subject_type=spec.subject_type, subject_code__in=codes,
+        ).values_list("subject_code", flat=True))
+        rows = []
+        for o in batch:
+            if str(o.subject_code) in existing:
+                continue
+            step, next_at = _schedule(spec, o.due_at)
+            rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
+                                 subject_code=str(o.subject_code), school_id=o.school_id,
+                                 due_at=o.due_at, data=dict(o.data),
+                                 assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
+        # ignore_conflicts: the partial unique index absorbs a concurrent opener.
+        FollowUp.objects.bulk_create(rows, batch_size=OPEN_BATCH, ignore_conflicts=True)
+        opened += len(rows)
+    return opened
 
 
 @transaction.atomic
@@ -199,12 +207,16 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
             # The school comes along (kinds' wording names it); only the
             # follow-up rows are locked.
             rows = list(FollowUp.objects.notice_due(at).select_related("school")
+                        # Not read by the scan nor by a kind's wording (the
+                        # UUID alone cost a fifth of the Python at 50,000 rows).
+                        .defer(*SCAN_DEFERRED)
                         .select_for_update(skip_locked=True, of=("self",))
                         .order_by("next_notice_at", "id")[:batch])
             if not rows:
                 break
-            firings = [f for row in rows if (f := _advance(row, at)) is not None]
-            FollowUp.objects.bulk_update(rows, ["step", "next_notice_at"], batch_size=1000)
+            steps: dict[str, list[registry.Step]] = {}  # per kind, read once a batch
+            firings = [f for row in rows if (f := _advance(row, at, steps)) is not None]
+            _save_steps(rows)
             result.claimed += len(rows)
             result.told += len(firings)
             result.notices += notice_enqueue_many(_drafts(firings))
@@ -213,15 +225,34 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
     return result
 
 
-def _advance(row: FollowUp, at: dt.datetime) -> _Firing | None:
-    """Move the row past every step due at `at`; the latest one fires."""
+def _save_steps(rows: list[FollowUp]) -> None:
+    """Write each row's new step and next notice time: one UPDATE per distinct
+    (step, time), and a batch's rows mostly share one (they fell due
+    together). bulk_update's CASE WHEN per row cost ~1.5 ms a row to build,
+    the bulk of a 2,000-row batch."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        groups[(row.step, row.next_notice_at)].append(row.pk)
+    for (step, next_at), ids in groups.items():
+        FollowUp.objects.filter(pk__in=ids).update(step=step, next_notice_at=next_at)
+
+
+def _advance(row: FollowUp, at: dt.datetime,
+             step_lists: dict[str, list[registry.Step]] | None = None) -> _Firing | None:
+    """Move the row past every step due at `at`; the latest one fires.
+    `step_lists` caches each kind's steps (reading them builds them from
+    settings: a tenth of a millisecond a row)."""
     try:
         kind = registry.get(row.kind)
     except LookupError:
         logger.error("follow-up %s has an unknown kind %r; it is left silent", row.pk, row.kind)
         row.next_notice_at = None
         return None
-    steps = kind.step_list()
+    if step_lists is None:
+        step_lists = {}
+    steps = step_lists.get(kind.name)
+    if steps is None:
+        steps = step_lists[kind.name] = kind.step_list()
     times = [row.due_at + s.offset for s in steps]
     fired = None
     index = row.step
@@ -237,17 +268,24 @@ def _advance(row: FollowUp, at: dt.datetime) -> _Firing | None:
 
 def _recipients(firings: list[_Firing]) -> dict[tuple[int, str], list[tuple[int, str]]]:
     """(school id, role) -> [(user id, language)] for every role the firings
-    need: one query."""
+    need: two queries, each by index (the memberships of the batch's schools,
+    then their users by primary key). One query joining the two made the
+    planner hash the whole user table, a sequential scan per batch that grows
+    with the country."""
     schools = {f.row.school_id for f in firings}
     roles = {r for f in firings for r in (f.step.roles or f.kind.roles)}
     found: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
     if not schools:
         return found
-    for school_id, role, user_id, language in (
-            Membership.objects.active().filter(school_id__in=schools, role__in=roles,
-                                               user__is_active=True)
-            .values_list("school_id", "role", "user_id", "user__language").distinct()):
-        found[(school_id, role)].append((user_id, language))
+    members = set(Membership.objects.filter(school_id__in=schools, role__in=roles,
+                                            is_active=True)
+                  .values_list("school_id", "role", "user_id"))
+    languages = dict(get_user_model().objects.filter(
+        pk__in={user_id for _s, _r, user_id in members}, is_active=True,
+    ).values_list("pk", "language"))
+    for school_id, role, user_id in sorted(members):
+        if user_id in languages:
+            found[(school_id, role)].append((user_id, languages[user_id]))
     return found
 
 

@@ -1,9 +1,10 @@
 """The bureau's dashboard (督导看板): who reported on time, late or not at all.
 
 Every function here runs a fixed number of SQL queries whatever the number of
-schools: counts come from the tallies kept per deadline and school type
-(reporting.tallies), the matrix reads one page of schools and their reports in
-one query.
+schools, and none reads every school or report of the district: the counts
+come from the tallies kept per deadline and school type and per bureau and
+school type (reporting.tallies), the matrix reads one keyset page of schools
+(the (bureau, code) index) and their reports.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import datetime as dt
 from dataclasses import astuple, dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,9 +118,29 @@ class Counts:
 
 def counts_for(expected: QuerySet[School], deadlines: list[Deadline]) -> Counts:
     """`expected` is a campaign's expected schools, whole types of them (the
-    tallies count every expected school of a type; bureau users, the only ones
-    with a dashboard, see all of their bureau's schools)."""
+    tallies count every expected school of a type). Counts them: for a scoped
+    set (an export's visible schools); the dashboard reads counts_of_campaign."""
     per_type = dict(expected.order_by().values_list("school_type").annotate(n=Count("id")))
+    marks = tallies.read(deadlines, per_type) if deadlines and per_type else {}
+    return Counts(expected=per_type, marks=marks)
+
+
+def campaign_types(campaign: Campaign, school_type: str = "") -> list[str]:
+    """The school types the campaign covers, narrowed to `school_type` when
+    that is a school type (none, if the campaign does not cover it)."""
+    valid = [t for t in campaign.school_types if t in SchoolType.values]
+    if school_type in SchoolType.values:
+        return [school_type] if school_type in valid else []
+    return valid
+
+
+def counts_of_campaign(campaign: Campaign, school_types: list[str],
+                       deadlines: list[Deadline]) -> Counts:
+    """The campaign's expected schools of `school_types` and their reports'
+    tallies: two queries of a few rows each, whatever the district's size
+    (reporting.tallies keeps both counts). A dashboard reader sees the whole
+    bureau (dashboard() checks so)."""
+    per_type = tallies.read_expected(campaign.bureau_id, school_types) if school_types else {}
     marks = tallies.read(deadlines, per_type) if deadlines and per_type else {}
     return Counts(expected=per_type, marks=marks)
 
@@ -160,36 +180,79 @@ class MatrixRow:
     cells: list[Cell] = field(default_factory=list)
 
 
-def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], page_number,
-                now: dt.datetime, count: int | None = None):
-    """One page of the schools × deadlines matrix: three queries (count, page,
-    reports), two when the caller already knows how many schools there are."""
-    paginator = Paginator(schools.order_by("code"), SCHOOLS_PER_PAGE)
-    if count is not None:
-        paginator.count = count  # a cached_property: set, it is not queried
-    page = paginator.get_page(page_number)
-    school_list = list(page.object_list)
+@dataclass
+class KeysetPage:
+    """One page of the matrix, found by school code rather than by offset (an
+    offset reads and throws away every school before the page)."""
+
+    object_list: list
+    count: int  # schools matching, over every page
+    has_next: bool
+    has_previous: bool
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_after(self) -> str | None:
+        return self.object_list[-1].code if self.object_list and self.has_next else None
+
+    @property
+    def previous_before(self) -> str | None:
+        return self.object_list[0].code if self.object_list and self.has_previous else None
+
+
+def _cursor(value) -> str | None:
+    value = value if isinstance(value, str) else None
+    return value[:40] if value else None
+
+
+def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], now: dt.datetime, *,
+                after=None, before=None, count: int | None = None):
+    """One page of the schools × deadlines matrix, in code order: the schools
+    after the code `after` (or before the code `before`; neither: the first
+    page). Three queries (count, page, reports), two when the caller already
+    knows how many schools there are. A page walks the (bureau, code) index."""
+    after, before = _cursor(after), _cursor(before)
+    if before is not None:
+        found = list(schools.filter(code__lt=before).order_by("-code")[:SCHOOLS_PER_PAGE + 1])
+        has_previous, has_next = len(found) > SCHOOLS_PER_PAGE, True
+        school_list = found[:SCHOOLS_PER_PAGE][::-1]
+    else:
+        page = schools.order_by("code")
+        if after is not None:
+            page = page.filter(code__gt=after)
+        found = list(page[:SCHOOLS_PER_PAGE + 1])
+        has_next, has_previous = len(found) > SCHOOLS_PER_PAGE, after is not None
+        school_list = found[:SCHOOLS_PER_PAGE]
+    if count is None:
+        count = schools.count()
     closing = {d.pk: d.closes_at for d in deadlines}
-    found = {
+    found_reports = {
         (s, d): (status, submitted_at)
+        # order_by(): the model's default ordering would join schools and
+        # deadlines only to sort rows that go into a dict.
         for s, d, status, submitted_at in ProgressReport.objects.filter(
             school__in=school_list, deadline__in=deadlines,
-        ).values_list("school_id", "deadline_id", "status", "first_submitted_at")
+        ).order_by().values_list("school_id", "deadline_id", "status", "first_submitted_at")
     }
     rows = []
     for school in school_list:
         row = MatrixRow(school=school)
         for d in deadlines:
-            status, submitted_at = found.get((school.pk, d.pk), ("", None))
+            status, submitted_at = found_reports.get((school.pk, d.pk), ("", None))
             state = timeliness_at(submitted_at, closing[d.pk], now).value
             review = status if status in (ReportStatus.RETURNED, ReportStatus.APPROVED) else ""
             row.cells.append(Cell(state=state, review=review))
         rows.append(row)
-    return page, rows
+    return KeysetPage(object_list=school_list, count=count, has_next=has_next,
+                      has_previous=has_previous), rows
 
 
 def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = "",
-              state: str = "", page_number=None, now: dt.datetime | None = None) -> dict:
+              state: str = "", after=None, before=None,
+              now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     selected = next((d for d in deadlines if d.pk == deadline_id), None) or \
@@ -201,13 +264,13 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
     in_scope = campaign.expected_schools()
     if school_type in SchoolType.values:
         in_scope = in_scope.filter(school_type=school_type)
-    counts = counts_for(in_scope, deadlines)
+    counts = counts_of_campaign(campaign, campaign_types(campaign, school_type), deadlines)
     expected = in_scope.filter(pk__in=School.objects.visible_to(user))
     stats = deadline_stats(counts, deadlines, now)
     schools, count = expected, sum(counts.expected.values())
     if selected is not None and state in STATES:
         schools, count = schools.filter(_state_q(state, selected)), None
-    page, rows = matrix_page(schools, deadlines, page_number, now, count)
+    page, rows = matrix_page(schools, deadlines, now, after=after, before=before, count=count)
     selected_stats = next((s for s in stats if s.deadline == selected), None)
     return {
         "campaign": campaign, "deadlines": deadlines, "selected": selected,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from followups.models import FollowUp
 from followups.services import (
     Opening,
@@ -36,9 +38,13 @@ def arm_deadlines(deadlines: Iterable[Deadline], *, school_ids: list[int] | None
     (the kind's catch_up)."""
     opened = 0
     for deadline in deadlines:
-        submitted = ProgressReport.objects.submitted().filter(deadline=deadline)
-        schools = (deadline.campaign.expected_schools()
-                   .exclude(pk__in=submitted.values("school_id")).values_list("pk", flat=True))
+        # An anti-join (NOT EXISTS), not NOT IN (subquery): NOT IN over the
+        # ~400,000 submitted schools of a national deadline is a hashed subplan
+        # that spills past work_mem, or a per-row rescan.
+        submitted = ProgressReport.objects.submitted().filter(deadline=deadline,
+                                                              school=OuterRef("pk"))
+        schools = (deadline.campaign.expected_schools().filter(~Exists(submitted))
+                   .order_by().values_list("pk", flat=True))
         if school_ids is not None:
             schools = schools.filter(pk__in=school_ids)
         opened += followup_open_many(kind=REPORT_DUE, openings=(

@@ -470,3 +470,34 @@ class DeadlineTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline} · {self.get_school_type_display()}"
+
+
+class ExpectedSchoolTally(models.Model):
+    """How many of a bureau's schools of one type are open and in the campaign:
+    the dashboard's "expected" per type, kept as schools change so that a page
+    view reads a few rows instead of counting every school of the district
+    (a sequential scan of schools_school at national scale).
+
+    Whether a type is in a campaign's scope is decided when reading. Reporting's
+    receivers move a row when a school is created, changed (opened, closed, put
+    in or out of the campaign, given another type or bureau) or deleted, in the
+    same transaction; writes that go around them (a bulk UPDATE, a data load)
+    are repaired by `manage.py rebuild_tallies` and the nightly check_tallies
+    (`reporting.tallies.rebuild_expected`)."""
+
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, related_name="+", verbose_name=_("bureau")
+    )
+    school_type = models.CharField(_("school type"), max_length=20, choices=SchoolType.choices)
+    expected = models.PositiveIntegerField(_("expected schools"), default=0)
+
+    class Meta:
+        verbose_name = _("expected school tally")
+        verbose_name_plural = _("expected school tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "school_type"],
+                                    name="expected_tally_once_per_bureau_and_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id} · {self.get_school_type_display()}: {self.expected}"

@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import F, Sum
 from django.urls import reverse
 
 from core import clock
 from notifications.services import NoticeDraft, notice_enqueue_many
 from schools.models import Membership, Role, School
 
-from .models import REVIEWABLE_STATUSES, ProgressReport, ReportTransition
+from . import tallies
+from .models import Deadline, DeadlineTally, ProgressReport, ReportTransition
 from .notice_kinds import DIGEST, REPORT, RETURNED
 
 # Who at a school hears about its reports: the first responsible person and the
@@ -50,12 +51,24 @@ def scan(*, now: dt.datetime | None = None) -> ScanResult:
     return ScanResult(digests=_digests(clock.today(now)))
 
 
+def waiting_by_bureau() -> dict[int, int]:
+    """Reports awaiting review (submitted or resubmitted) per bureau, from the
+    dashboard's tallies: a report counted as submitted that is neither returned
+    nor approved is awaiting review. Reads a few rows per deadline instead of
+    every report (as the tallies, only expected schools' reports count: those
+    of a closed school wait in the review queue without being in the digest)."""
+    untallied = list(Deadline.objects.filter(tallies__isnull=True))
+    if untallied:
+        tallies.rebuild(untallied)
+    rows = (DeadlineTally.objects.order_by().values("deadline__campaign__bureau_id")
+            .annotate(n=Sum(F("submitted") - F("returned") - F("approved")))
+            .values_list("deadline__campaign__bureau_id", "n"))
+    return {bureau_id: n for bureau_id, n in rows if n > 0}
+
+
 def _digests(today: dt.date) -> int:
     """Each inspector's daily count of reports awaiting review in their district."""
-    waiting = dict(
-        School.objects.filter(reports__status__in=REVIEWABLE_STATUSES)
-        .values_list("bureau_id").annotate(n=Count("reports")).values_list("bureau_id", "n")
-    )
+    waiting = waiting_by_bureau()
     inspectors = Membership.objects.active().filter(role=Role.INSPECTOR,
                                                     bureau_id__in=list(waiting))
     return notice_enqueue_many(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from schools.models import School
@@ -32,9 +32,21 @@ def recount_school(sender, instance: School, created=False, raw=False, **kwargs)
     if raw:
         return
     if created:
+        tallies.school_moved(None, _counted(instance))
         followups.school_changed(instance)  # a new school owes the open deadlines
         return
     if before is None or all(before[name] == getattr(instance, name) for name in COUNTED_BY):
         return
+    tallies.school_moved(before, _counted(instance))
     tallies.rebuild(Deadline.objects.filter(reports__school=instance).distinct())
     followups.school_changed(instance)
+
+
+@receiver(post_delete, sender=School, dispatch_uid="reporting.school_deleted")
+def uncount_school(sender, instance: School, **kwargs) -> None:
+    """A deleted school is expected no more (the dashboard's per-type counts)."""
+    tallies.school_moved(_counted(instance), None)
+
+
+def _counted(school: School) -> dict:
+    return {name: getattr(school, name) for name in COUNTED_BY}

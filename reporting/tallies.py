@@ -28,9 +28,16 @@ from dataclasses import astuple, dataclass
 from django.db import transaction
 from django.db.models import Count, F, Q
 
-from schools.models import SchoolType
+from schools.models import School, SchoolType
 
-from .models import Deadline, DeadlineTally, ProgressReport, ReportStatus, Timeliness
+from .models import (
+    Deadline,
+    DeadlineTally,
+    ExpectedSchoolTally,
+    ProgressReport,
+    ReportStatus,
+    Timeliness,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +166,8 @@ def read(deadlines: list[Deadline], school_types: Iterable[str]) -> dict[tuple[i
 
 def rebuild_all(campaigns=None) -> tuple[int, int]:
     """Recount every deadline (of `campaigns`, or of all), one deadline per
-    transaction so that reports keep moving meanwhile. Returns (deadlines
-    recounted, rows that were wrong)."""
+    transaction so that reports keep moving meanwhile, and the expected schools
+    of their bureaus. Returns (deadlines recounted, rows that were wrong)."""
     deadlines = Deadline.objects.order_by("pk")
     if campaigns is not None:
         deadlines = deadlines.filter(campaign__in=campaigns)
@@ -168,6 +175,82 @@ def rebuild_all(campaigns=None) -> tuple[int, int]:
     for deadline in deadlines.iterator():
         wrong += rebuild([deadline])
         n += 1
+    bureaus = (sorted({c.bureau_id for c in campaigns}) if campaigns is not None
+               else list(School.objects.order_by().values_list("bureau_id", flat=True)
+                         .distinct()))
+    for bureau_id in bureaus:
+        wrong += rebuild_expected(bureau_id)
     if wrong:
         logger.warning("Deadline tallies: %s rows were wrong and have been recounted.", wrong)
     return n, wrong
+
+
+# ------------------------------------------------------------ expected schools
+#
+# The other half of the dashboard's counts: how many schools of each type a
+# bureau expects (open and in the campaign), one ExpectedSchoolTally row per
+# (bureau, type). Reporting's receivers call school_moved() when a school is
+# created, changed or deleted, in the same transaction.
+
+
+def counted_key(values: dict | None) -> tuple[int, str] | None:
+    """(bureau id, school type) under which a school with these values
+    (is_open, in_campaign, school_type, bureau_id) is expected, or None."""
+    if not values or not (values["is_open"] and values["in_campaign"]):
+        return None
+    return values["bureau_id"], values["school_type"]
+
+
+def school_moved(before: dict | None, after: dict | None) -> None:
+    """A school went from `before` to `after` (None: did not exist / is gone):
+    move one count between their rows. A bureau without rows yet is counted
+    from scratch when first read (rebuild_expected), so it is left alone."""
+    old, new = counted_key(before), counted_key(after)
+    if old == new:
+        return
+    for key, step in ((old, -1), (new, +1)):
+        if key is None:
+            continue
+        bureau_id, school_type = key
+        ExpectedSchoolTally.objects.filter(bureau_id=bureau_id, school_type=school_type).update(
+            expected=F("expected") + step)
+
+
+@transaction.atomic
+def rebuild_expected(bureau_id: int) -> int:
+    """Recount the bureau's expected schools per type. Returns how many rows
+    held a different count (0 when they were right; rows created now, for a
+    bureau never counted before, are not wrong)."""
+    had = set(ExpectedSchoolTally.objects.filter(bureau_id=bureau_id)
+              .values_list("school_type", flat=True))
+    ExpectedSchoolTally.objects.bulk_create(
+        [ExpectedSchoolTally(bureau_id=bureau_id, school_type=t) for t in SchoolType.values],
+        ignore_conflicts=True)
+    # Lock first, then count: a school change committed before the lock is
+    # counted, one still waiting moves its row afterwards.
+    rows = list(ExpectedSchoolTally.objects.select_for_update()
+                .filter(bureau_id=bureau_id).order_by("pk"))
+    counted = dict(School.objects.in_campaign().filter(bureau_id=bureau_id).order_by()
+                   .values_list("school_type").annotate(n=Count("id")))
+    changed = [row for row in rows if row.expected != counted.get(row.school_type, 0)]
+    for row in changed:
+        row.expected = counted.get(row.school_type, 0)
+    ExpectedSchoolTally.objects.bulk_update(changed, ["expected"])
+    return sum(1 for row in changed if row.school_type in had)
+
+
+def read_expected(bureau_id: int, school_types: Iterable[str]) -> dict[str, int]:
+    """The bureau's expected schools of `school_types`, by type, types with
+    none left out: one query (plus a recount the first time a bureau is read)."""
+    school_types = list(school_types)
+
+    def fetch():
+        return dict(ExpectedSchoolTally.objects.filter(
+            bureau_id=bureau_id, school_type__in=school_types,
+        ).values_list("school_type", "expected"))
+
+    found = fetch()
+    if any(t not in found for t in school_types):
+        rebuild_expected(bureau_id)
+        found = fetch()
+    return {t: n for t, n in found.items() if n}

@@ -255,10 +255,11 @@ def bureau_dashboard(request):
     context = dashboard.dashboard(
         request.user, campaign=campaign, deadline_id=chosen["deadline"],
         school_type=chosen["school_type"], state=chosen["state"],
-        page_number=request.GET.get("page"),
+        after=request.GET.get("after"), before=request.GET.get("before"),
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(request, "reporting/dashboard.html", {
         **context, "campaigns": campaigns, "query": query.urlencode(),
         "school_type": chosen["school_type"], "state": chosen["state"],

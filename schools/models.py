@@ -108,6 +108,11 @@ class School(TimeStampedModel):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
         ordering = ["code"]
+        indexes = [
+            # A bureau's schools in code order: the dashboard's keyset pages
+            # (WHERE bureau = … AND code > … ORDER BY code LIMIT 51).
+            models.Index(fields=["bureau", "code"], name="school_bureau_code_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

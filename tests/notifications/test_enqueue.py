@@ -125,6 +125,56 @@ def test_it_inserts_a_large_scan_in_one_insert_on_postgresql():
     assert len(queries) <= len(inserts) + 5  # 3 look-up chunks, maybe a savepoint pair
 
 
+def test_on_postgresql_the_insert_itself_finds_the_new_keys():
+    """No look-up of existing keys: INSERT … ON CONFLICT DO NOTHING RETURNING
+    says which rows were new, so the count is exact and the rows carry every
+    field as the ORM would write them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the unnest insert is PostgreSQL's")
+    users = RecipientFactory.create_batch(2)
+    enqueue(users[0], key="overdue:7:3:0")
+    context = overdue_context()
+    drafts = [NoticeDraft(key=f"overdue:7:3:{i}", kind="overdue", recipient_id=user.pk,
+                          context=context, subject=OVERDUE_SUBJECT, language="en")
+              for i, user in enumerate(users)]
+    with CaptureQueriesContext(connection) as queries:
+        assert notice_enqueue_many(drafts) == 1
+    assert not [q for q in queries.captured_queries
+                if q["sql"].startswith('SELECT "notifications_notice"')]
+    notice = Notice.objects.get(key="overdue:7:3:1")
+    reference = Notice.objects.get(key="overdue:7:3:0")
+    assert (notice.recipient, notice.kind, notice.language, notice.status, notice.attempts,
+            notice.last_error, notice.sent_at, notice.read_at) == (
+        users[1], "overdue", "en", Notice.Status.PENDING, 0, "", None, None)
+    assert notice.context == reference.context
+    assert (notice.subject_type, notice.subject_code) == OVERDUE_SUBJECT
+    assert notice.next_attempt_at is not None
+    assert notice.created_at is not None
+
+
+def test_a_context_shared_by_several_drafts_is_cleaned_once(monkeypatch):
+    from notifications import services
+
+    users = RecipientFactory.create_batch(3)
+    calls = []
+    real = services.clean_context
+    monkeypatch.setattr(services, "clean_context",
+                        lambda kind, context: calls.append(1) or real(kind, context))
+    shared = overdue_context()
+    drafts = [NoticeDraft(key=f"overdue:7:3:{i}", kind="overdue", recipient_id=user.pk,
+                          context=shared, subject=OVERDUE_SUBJECT)
+              for i, user in enumerate(users)]
+    drafts.append(NoticeDraft(key="overdue:7:4:0", kind="overdue", recipient_id=users[0].pk,
+                              context=overdue_context(), subject=OVERDUE_SUBJECT))
+    assert notice_enqueue_many(drafts) == 4
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match="may not carry"):
+        notice_enqueue_many([NoticeDraft(key="overdue:7:5:0", kind="overdue",
+                                         recipient_id=users[0].pk,
+                                         context={**shared, "child_name": "x"},
+                                         subject=OVERDUE_SUBJECT)])
+
+
 def test_it_queues_one_delivery_kick_per_transaction(django_capture_on_commit_callbacks):
     user = RecipientFactory()
     with django_capture_on_commit_callbacks() as callbacks:

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from followups.services import scan as followup_scan
@@ -15,7 +17,7 @@ from notifications.models import Notice
 from notifications.services import deliver_due
 from reporting import notices, services
 from reporting.models import Measure, ReportStatus
-from tests.reporting.factories import ProgressReportFactory
+from tests.reporting.factories import DeadlineFactory, ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -74,6 +76,33 @@ class TestReturnedAndDigest:
             notices.scan()
         digest = Notice.objects.get(kind="digest")
         assert (digest.recipient, digest.context["count"]) == (world.inspector, 1)
+
+    def test_the_digest_counts_awaiting_review_from_the_tallies_not_the_reports(
+        self, world, deadline
+    ):
+        """Submitted and resubmitted reports wait; drafts, returned and approved
+        ones do not. The count reads the dashboard's
+        tallies (a few rows per deadline), never every report."""
+        report = ProgressReportFactory(school=world.school_a, deadline=deadline)
+        report.measures.create(measure=Measure.CAMPUS, narrative="x")
+        services.report_submit(report=report, by=world.safety_officer)
+        services.report_return(report=report, by=world.inspector, reason="补充")
+        services.report_submit(report=report, by=world.safety_officer)  # resubmitted
+        other = ProgressReportFactory(school=world.school_b, deadline=deadline)
+        other.measures.create(measure=Measure.CAMPUS, narrative="x")
+        services.report_submit(report=other, by=world.peer_principal)
+        services.report_approve(report=other, by=world.inspector)
+        later = DeadlineFactory(campaign=deadline.campaign, due_date=dt.date(2026, 5, 24))
+        third = ProgressReportFactory(school=world.school_b, deadline=later)
+        third.measures.create(measure=Measure.CAMPUS, narrative="x")
+        services.report_submit(report=third, by=world.peer_principal)
+        ProgressReportFactory(school=world.school_a, deadline=later)  # a draft
+        assert notices.waiting_by_bureau() == {world.bureau.pk: 2}
+        with CaptureQueriesContext(connection) as ctx, at(2026, 5, 20, 8, 0):
+            notices.scan()
+        assert not [q for q in ctx.captured_queries
+                    if 'FROM "reporting_progressreport"' in q["sql"]]
+        assert Notice.objects.get(kind="digest").context["count"] == 2
 
 
 def test_a_report_returned_while_redis_is_down_is_saved_and_its_notice_waits(

@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from followups.models import FollowUp
@@ -52,6 +54,32 @@ class TestOpening:
         rows = FollowUp.objects.filter(kind=REPORT_DUE)
         assert {r.school.name for r in rows} == {"甲小学", "乙小学"}
         assert {r.due_at for r in rows} == {shanghai("2026-05-14 00:00")}
+
+    def test_arming_skips_submitted_schools_with_an_anti_join_in_batches(
+        self, world, deadline, monkeypatch
+    ):
+        """Expected schools minus those that submitted, as NOT EXISTS (a NOT IN
+        over a national deadline's ~400,000 submitted schools spills past
+        work_mem), opened a batch at a time."""
+        from followups import services as followup_services
+        from reporting import followups as reporting_followups
+        from tests.schools.factories import SchoolFactory
+
+        submit(world, deadline)
+        extra = SchoolFactory.create_batch(3, bureau=world.bureau)
+        FollowUp.objects.filter(kind=REPORT_DUE).delete()
+        monkeypatch.setattr(followup_services, "OPEN_BATCH", 2)
+        with CaptureQueriesContext(connection) as ctx:
+            assert reporting_followups.arm_deadlines([deadline]) == 4
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert "NOT EXISTS" in sql
+        assert "NOT IN" not in sql
+        inserts = [q for q in ctx.captured_queries
+                   if q["sql"].startswith('INSERT INTO "followups_followup"')]
+        assert len(inserts) == 2  # 4 schools, batches of 2
+        assert {r.school for r in FollowUp.objects.open().filter(kind=REPORT_DUE)} == {
+            world.school_b, *extra}
+        assert reporting_followups.arm_deadlines([deadline]) == 0  # idempotent
 
     def test_generating_the_calendar_opens_them_once(self, world):
         campaign = services.campaign_create(

@@ -14,9 +14,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from reporting import services, tallies
-from reporting.models import Deadline, DeadlineTally, Measure, ProgressReport, ReportStatus
+from reporting.models import (
+    Deadline,
+    DeadlineTally,
+    ExpectedSchoolTally,
+    Measure,
+    ProgressReport,
+    ReportStatus,
+)
 from reporting.tasks import check_tallies
-from schools.models import SchoolType
+from schools.models import School, SchoolType
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import MembershipFactory, SchoolFactory, UserFactory
 
@@ -236,3 +243,69 @@ def test_schools_submitting_at_the_same_moment_are_all_counted(world):
     assert errors == []
     assert tally(deadline) == counts(submitted=6, on_time=6)
     assert_a_recount_agrees()
+
+
+class TestExpectedSchools:
+    """The dashboard's expected schools per (bureau, type): kept as schools
+    change, in step with a count of the schools, and repaired after a drift."""
+
+    @staticmethod
+    def expected(bureau, school_type=PRIMARY) -> int:
+        return tallies.read_expected(bureau.pk, [school_type]).get(school_type, 0)
+
+    @staticmethod
+    def counted(bureau, school_type=PRIMARY) -> int:
+        return bureau.schools.in_campaign().filter(school_type=school_type).count()
+
+    def test_a_bureau_is_counted_when_first_read(self, world):
+        assert not ExpectedSchoolTally.objects.filter(bureau=world.bureau).exists()
+        assert self.expected(world.bureau) == self.counted(world.bureau) == 2
+
+    def test_each_change_of_a_school_moves_the_count(self, world):
+        self.expected(world.bureau)  # rows exist from now on
+        new = SchoolFactory(bureau=world.bureau)
+        assert self.expected(world.bureau) == 3
+        new.is_open = False
+        new.save()
+        assert self.expected(world.bureau) == 2
+        new.is_open = True
+        new.in_campaign = False
+        new.save()
+        assert self.expected(world.bureau) == 2
+        new.in_campaign = True
+        new.school_type = MIDDLE
+        new.save()
+        assert (self.expected(world.bureau), self.expected(world.bureau, MIDDLE)) == (2, 1)
+        new.delete()
+        assert self.expected(world.bureau, MIDDLE) == 0
+        world.school_a.bureau = world.other_bureau
+        self.expected(world.other_bureau)
+        world.school_a.save()
+        assert self.expected(world.bureau) == self.counted(world.bureau) == 1
+        assert self.expected(world.other_bureau) == self.counted(world.other_bureau)
+        assert tallies.rebuild_expected(world.bureau.pk) == 0
+
+    def test_renaming_a_school_moves_nothing(self, world):
+        self.expected(world.bureau)
+        world.school_a.name = "甲小学（新校区）"
+        world.school_a.save()
+        assert tallies.rebuild_expected(world.bureau.pk) == 0
+
+    def test_a_bulk_update_around_the_receivers_is_repaired_by_the_nightly_check(
+            self, world, caplog):
+        self.expected(world.bureau)
+        School.objects.filter(pk=world.school_a.pk).update(is_open=False)  # no signal
+        assert self.expected(world.bureau) == 2  # drifted
+        with caplog.at_level(logging.WARNING, logger="reporting.tallies"):
+            assert check_tallies.apply().get()["wrong_rows"] == 1
+        assert self.expected(world.bureau) == 1
+        assert "1 rows were wrong" in caplog.text
+
+    def test_the_command_recounts_the_campaigns_bureau(self, world, deadline):
+        self.expected(world.bureau)
+        ExpectedSchoolTally.objects.filter(bureau=world.bureau, school_type=PRIMARY).update(
+            expected=99)
+        out = StringIO()
+        call_command("rebuild_tallies", "--campaign", str(deadline.campaign_id), stdout=out)
+        assert "1 tally rows were wrong" in out.getvalue()
+        assert self.expected(world.bureau) == 2
