@@ -204,9 +204,10 @@ def scan(*, at: dt.datetime | None = None, batch: int = SCAN_BATCH) -> ScanResul
     result = ScanResult()
     while True:
         with transaction.atomic():
-            # The school comes along (kinds' wording names it); only the
-            # follow-up rows are locked.
-            rows = list(FollowUp.objects.notice_due(at).select_related("school")
+            # Only the follow-up rows, locked; a kind's context function reads
+            # what its wording needs for the whole batch at once (a school per
+            # row through select_related cost 50,000 model inits at scale).
+            rows = list(FollowUp.objects.notice_due(at)
                         # Not read by the scan nor by a kind's wording (the
                         # UUID alone cost a fifth of the Python at 50,000 rows).
                         .defer(*SCAN_DEFERRED)
@@ -233,8 +234,17 @@ def _save_steps(rows: list[FollowUp]) -> None:
     groups: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
         groups[(row.step, row.next_notice_at)].append(row.pk)
+    connection = transaction.get_connection()
     for (step, next_at), ids in groups.items():
-        FollowUp.objects.filter(pk__in=ids).update(step=step, next_notice_at=next_at)
+        if connection.vendor == "postgresql":
+            # One array parameter: the ORM's pk__in prepares each of 2,000 ids
+            # one by one (a tenth of the scan's Python time at a million rows).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {FollowUp._meta.db_table} SET step = %s, next_notice_at = %s "  # noqa: S608 - the table name is ours
+                    "WHERE id = ANY(%s)", [step, next_at, ids])
+        else:
+            FollowUp.objects.filter(pk__in=ids).update(step=step, next_notice_at=next_at)
 
 
 def _advance(row: FollowUp, at: dt.datetime,

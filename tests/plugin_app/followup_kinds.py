@@ -5,7 +5,7 @@ the safety officer and the principal are told as well (an escalation)."""
 import datetime as dt
 
 from followups.kinds import FollowUpKind, Step, register
-from schools.models import Role
+from schools.models import Role, School
 
 from .notice_kinds import HAZARD_DUE
 
@@ -13,7 +13,10 @@ HAZARD_FIX = "plugin_app.hazard_fix"
 
 
 def _context(rows):
-    return {row.pk: {"path": f"/hazards/{row.subject_code}/", "school_name": row.school.name,
+    names = dict(School.objects.filter(pk__in={r.school_id for r in rows})
+                 .values_list("pk", "name"))
+    return {row.pk: {"path": f"/hazards/{row.subject_code}/",
+                     "school_name": names[row.school_id],
                      "fix_by": row.due_at.date().isoformat()} for row in rows}
 
 
