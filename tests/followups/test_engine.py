@@ -90,6 +90,12 @@ def test_a_step_later_than_the_catch_up_is_not_told(world, hazard_followup):
     assert hazard_followup.state == FollowUp.State.OPEN  # still owed
 
 
+def test_a_step_exactly_the_catch_up_late_is_still_told(world, hazard_followup):
+    # The kind's catch_up is six hours: "more than this late" is skipped.
+    scan_at("2026-05-13 21:00")
+    assert {step for step, _user in told()} == {"escalate"}
+
+
 def test_a_deactivated_assignee_is_replaced_by_the_kind_s_roles(world, hazard_followup):
     world.head_teacher.is_active = False
     world.head_teacher.save()

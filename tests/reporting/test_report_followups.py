@@ -14,7 +14,7 @@ from django.urls import reverse
 from followups.models import FollowUp
 from followups.selectors import todos_for
 from followups.services import scan
-from notifications.models import Notice
+from notifications.models import GroupMessage, GroupRobot, Notice
 from notifications.services import deliver_due
 from reporting import services
 from reporting.followup_kinds import REPORT_DUE
@@ -170,6 +170,15 @@ class TestOverdue:
         assert recipients("overdue") == ["a-principal", "a-safety", "b-principal"]
         assert recipients("reminder") == []
 
+    def test_the_overdue_notice_on_two_different_days_is_still_one_notice(self, world,
+                                                                          deadline):
+        assert scan_at("2026-05-14 08:00").notices == 3
+        second_day = scan_at("2026-05-15 08:00")
+        # Nothing is left to tell: the rows are not even claimed again (the
+        # dedupe key is the second line of defence, not the first).
+        assert (second_day.claimed, second_day.notices) == (0, 0)
+        assert recipients("overdue") == ["a-principal", "a-safety", "b-principal"]
+
     def test_a_deadline_missed_long_ago_wakes_nobody(self, world, deadline):
         assert scan_at("2026-06-30 08:00").notices == 0
 
@@ -194,6 +203,20 @@ class TestOverdue:
         assert "overdue" in english.subject.lower()
         assert "逾期" not in english.subject + english.body
         assert "逾期" in chinese.subject + chinese.body
+
+
+class TestTheSchoolsGroup:
+    def test_the_group_hears_each_reminder_and_the_overdue_notice_once(self, world,
+                                                                       deadline):
+        # Not once per person told, and not once for all the steps together.
+        GroupRobot.objects.create(
+            school=world.school_a, platform=GroupRobot.Platform.WECOM,
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K")
+        for moment in ("2026-05-11 08:00", "2026-05-12 08:00", "2026-05-13 08:00",
+                       "2026-05-13 09:00", "2026-05-14 08:00", "2026-05-15 08:00"):
+            scan_at(moment)
+        assert sorted(GroupMessage.objects.values_list("kind", flat=True)) == [
+            "overdue", "reminder", "reminder"]
 
 
 class TestTwoReportsDueTheSameDay:
