@@ -216,6 +216,34 @@ def test_an_owner_whose_bureau_role_ended_gets_no_file(world, login, campaign, s
         assert str(ExportJob.Failure.ACCESS.label) in body.decode()
 
 
+def test_a_run_that_lost_its_job_to_a_run_still_going_changes_nothing(world, campaign,
+                                                                      settings):
+    job = job_for(world, campaign)
+    first = export_claim(job.pk)
+    aged(job, settings.EXPORT_STALE_SECONDS + 1)
+    export_sweep(kick=lambda job_id: True)  # queued again; no worker has it yet
+    second = export_claim(job.pk)
+    assert (first, second) == (1, 2)
+    export_jobs._fail(job.pk, first, ExportJob.Failure.ERROR)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.failure) == ("running", 2, "")
+
+
+def test_a_run_that_wakes_after_its_job_was_given_up_changes_nothing(world, campaign,
+                                                                     settings, monkeypatch):
+    job = job_for(world, campaign, attempts=2)  # the last run allowed starts
+
+    def stalls_until_the_sweep_gives_up(**kwargs):
+        aged(job, settings.EXPORT_STALE_SECONDS + 1)
+        assert export_sweep().failed == 1
+
+    monkeypatch.setattr(export_jobs.exports, "write_timeliness_workbook",
+                        stalls_until_the_sweep_gives_up)
+    export_run(job.pk)  # then the worker comes back and saves its file
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.file.name) == ("failed", "interrupted", "")
+
+
 def owner_runs_after(world, campaign, **membership_change):
     job = job_for(world, campaign)
     Membership.objects.filter(user=world.inspector).update(**membership_change)
