@@ -19,8 +19,10 @@ from notifications.services import deliver_due
 from reporting import services
 from reporting.followup_kinds import REPORT_DUE
 from reporting.models import DeadlineKind, Measure
+from schools.models import Membership, Role
 from tests.conftest import shanghai
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
+from tests.schools.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +96,29 @@ class TestReminders:
         submit(world, deadline, at=shanghai("2026-05-10 09:00"))
         scan_at("2026-05-11 08:00")
         assert recipients("reminder") == ["b-principal"]
+
+    def test_people_who_left_the_school_or_were_deactivated_are_not_reminded(self, world,
+                                                                             deadline):
+        Membership.objects.filter(user=world.principal).update(is_active=False)
+        world.safety_officer.is_active = False
+        world.safety_officer.save()
+        scan_at("2026-05-11 08:00")
+        assert recipients("reminder") == ["b-principal"]
+
+    def test_a_principal_of_two_schools_is_reminded_about_each_school_apart(self, world,
+                                                                            deadline):
+        MembershipFactory(user=world.peer_principal, role=Role.PRINCIPAL,
+                          school=world.school_a)
+        scan_at("2026-05-11 08:00")
+        mine = Notice.objects.filter(kind="reminder", recipient=world.peer_principal)
+        assert sorted(n.context["school_name"] for n in mine) == ["乙小学", "甲小学"]
+
+    def test_a_negative_reminder_day_is_ignored(self, world, campaign, settings):
+        settings.REPORT_REMINDER_DAYS = [-2]
+        DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+        assert scan_at("2026-05-14 08:00").notices == 3
+        assert scan_at("2026-05-15 08:00").notices == 0
+        assert recipients("reminder") == []
 
     def test_scanning_twice_creates_nothing_more(self, world, deadline):
         scan_at("2026-05-11 08:00")
@@ -230,6 +255,7 @@ class TestTwoReportsDueTheSameDay:
         assert notice.context["deadline_kinds"] == ["progress", "year_end"]
         assert notice.context["path"] == reverse("reporting:school_reports",
                                                  args=[world.school_a.pk])
+        assert "deadline_id" not in notice.context  # it is about both
         with time_machine.travel(shanghai("2026-12-22 08:01"), tick=False):
             deliver_due()
         notice.refresh_from_db()
