@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from reporting import bulletins
 from reporting.models import Bulletin, ReportStatus
-from schools.models import SchoolType
+from schools.models import Role, SchoolType
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
-from tests.schools.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory, bureau_member
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -65,6 +65,22 @@ def test_no_notice_before_the_deadline_has_passed(world):
                              due_date=dt.date(2999, 5, 13))
     with pytest.raises(ValidationError):
         bulletins.bulletin_draft(deadline=future, by=world.inspector)
+
+
+def test_the_notice_can_be_drafted_from_midnight_after_the_due_date(world, deadline, at):
+    with pytest.raises(ValidationError):
+        bulletins.bulletin_draft(deadline=deadline, by=world.inspector,
+                                 at=at("2026-05-13 23:59:59"))
+    item = bulletins.bulletin_draft(deadline=deadline, by=world.inspector,
+                                    at=at("2026-05-14 00:00:00"))
+    assert item.figures["expected"] == 3
+
+
+def test_an_inspector_of_another_district_writes_no_notice(world, deadline):
+    neighbour = bureau_member(world.other_bureau, Role.INSPECTOR, username="c-inspector")
+    with pytest.raises(PermissionDenied):
+        bulletins.bulletin_draft(deadline=deadline, by=neighbour)
+    assert not Bulletin.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["principal", "auditor", "foreign_principal"])
