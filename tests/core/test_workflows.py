@@ -1,8 +1,11 @@
 """core.workflows: transitions as data and the one apply()."""
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 
 from core.workflows import InvalidTransition, Transition, Workflow
@@ -115,6 +118,47 @@ def test_apply_reads_the_locked_row_not_the_stale_object(hazard, fixer):
     # The stale copy still says "reported"; apply looks at the row.
     with pytest.raises(InvalidTransition), transaction.atomic():
         WORKFLOW.apply(stale, "start", by=fixer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_applying_at_once_move_the_record_once(hazard, fixer):
+    """The second waits on the first's row lock, then finds the new state."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    applied, release = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                WORKFLOW.apply(hazard, "start", by=fixer)
+                applied.set()
+                release.wait(timeout=10)
+            outcomes["first"] = "applied"
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            applied.wait(timeout=10)
+            with transaction.atomic():
+                WORKFLOW.apply(Hazard.objects.get(pk=hazard.pk), "start", by=fixer)
+            outcomes["second"] = "applied"
+        except InvalidTransition:
+            outcomes["second"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    applied.wait(timeout=10)
+    time.sleep(0.5)  # the second is now waiting for the lock (or has read the old state)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == {"first": "applied", "second": "refused"}
+    assert HazardTransition.objects.count() == 1
 
 
 def test_available_lists_what_the_person_may_do_now(hazard, fixer):

@@ -91,6 +91,12 @@ def test_a_step_later_than_the_catch_up_is_not_told(world, hazard_followup):
     assert hazard_followup.state == FollowUp.State.OPEN  # still owed
 
 
+def test_a_step_exactly_the_catch_up_late_is_still_told(world, hazard_followup):
+    # The kind's catch_up is six hours: "more than this late" is skipped.
+    scan_at("2026-05-13 21:00")
+    assert {step for step, _user in told()} == {"escalate"}
+
+
 def test_a_deactivated_assignee_is_replaced_by_the_kind_s_roles(world, hazard_followup):
     world.head_teacher.is_active = False
     world.head_teacher.save()
@@ -108,6 +114,24 @@ def test_completing_cancels_what_was_not_sent_and_silences_the_rest(world, hazar
     hazard_followup.refresh_from_db()
     assert (hazard_followup.state, hazard_followup.closed_by, hazard_followup.outcome) == (
         FollowUp.State.DONE, world.head_teacher, "fixed")
+
+
+def test_a_closed_follow_up_stays_as_it_was_closed(world, hazard_followup):
+    done = FollowUp.objects.filter(pk=hazard_followup.pk)
+    followup_complete(done, by=world.head_teacher, outcome="fixed")
+    assert followup_cancel(done, outcome="school closed") == 0
+    assert followup_complete(done, outcome="again") == 0
+    hazard_followup.refresh_from_db()
+    assert (hazard_followup.state, hazard_followup.outcome) == (FollowUp.State.DONE, "fixed")
+
+
+def test_opening_again_for_a_new_due_time_re_arms_it(world, hazard_followup):
+    later = shanghai("2026-05-14 15:00")
+    again, created = followup_open(kind=HAZARD_FIX, subject_code="h-1",
+                                   school_id=world.school_a.pk, due_at=later)
+    assert (again.pk, created, again.due_at, again.arm) == (hazard_followup.pk, False, later, 1)
+    assert scan_at("2026-05-13 14:00").notices == 0
+    assert scan_at("2026-05-14 14:00").notices == 1
 
 
 def test_a_cancelled_follow_up_is_never_told(world, hazard_followup):

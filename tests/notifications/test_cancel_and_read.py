@@ -71,3 +71,13 @@ def test_it_cancels_the_pending_notices_about_one_subject():
     assert notice_cancel_for("reporting.deadline_school", "7:3") == 0
     assert list(Notice.objects.pending().values_list("key", flat=True)) == ["overdue:7:4:1"]
     assert Notice.objects.get(key="overdue:7:3:2").status == Notice.Status.SENT
+
+
+@pytest.mark.parametrize("codes", ["7:3", ["7:3", "7:4"]], ids=["one", "several"])
+def test_it_cancels_only_notices_about_subjects_of_the_given_type(codes):
+    NoticeFactory(key="overdue:7:3:1")
+    # Another domain's record that happens to have the same code.
+    NoticeFactory(key="hazard:7:3:1", kind="hazard_due", subject_type="plugin_app.hazard",
+                  subject_code="7:3", context={"path": "/hazards/7:3/"})
+    assert notice_cancel_for("reporting.deadline_school", codes) == 1
+    assert list(Notice.objects.pending().values_list("key", flat=True)) == ["hazard:7:3:1"]

@@ -67,10 +67,22 @@ def test_it_stores_dates_as_iso_strings():
     overdue_context(deadline_date="13/10/2025"),
     {k: v for k, v in overdue_context().items() if k != "path"},
     {k: v for k, v in overdue_context().items() if k != "school_name"},
+    overdue_context(school_id=True),  # a bool is not the number it pretends to be
+    overdue_context(school_name="长" * 201),  # free text cannot ride along
+    overdue_context(deadline_kinds=["progress"] * 11),
+    overdue_context(deadline_kinds=["x" * 41]),
+    overdue_context(deadline_kinds=[3]),
 ])
 def test_it_refuses_a_context_outside_the_allowed_keys_and_types(context):
     with pytest.raises(ValueError, match="context"):
         enqueue(RecipientFactory(), context=context)
+    assert not Notice.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["", "k" * 201])
+def test_it_refuses_an_empty_or_overlong_key(key):
+    with pytest.raises(ValueError, match="key"):
+        enqueue(RecipientFactory(), key=key)
     assert not Notice.objects.exists()
 
 

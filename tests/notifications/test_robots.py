@@ -9,7 +9,13 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from notifications.models import GroupMessage, GroupRobot, Notice
-from notifications.robots import check_webhook_url, deliver_group_due, masked_url
+from notifications.robots import (
+    MAX_TEXT_BYTES,
+    check_webhook_url,
+    deliver_group_due,
+    group_text,
+    masked_url,
+)
 from notifications.services import NoticeDraft, notice_cancel_for, notice_enqueue_many
 from notifications.tasks import deliver_notices
 from tests.notifications.fake_robot import FakeRobot, start_fake_robot
@@ -211,6 +217,30 @@ class TestDelivery:
         assert GroupMessage.objects.get().status == GroupMessage.Status.CANCELLED
         assert fake.received == []
         assert mail.outbox == []
+
+
+class TestTheText:
+    """Whatever a stored row holds, the text a group reads stays a short
+    message with a link into the portal."""
+
+    def stored(self, world, **context):
+        robot = GroupRobot.objects.create(
+            school=world.school_a, platform=GroupRobot.Platform.WECOM,
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K")
+        return GroupMessage.objects.create(
+            key="overdue:7:1", robot=robot, kind="overdue",
+            context={"path": "/reporting/schools/1/deadlines/7/", "school_name": "甲小学",
+                     "deadline_date": "2026-05-13", **context})
+
+    @pytest.mark.parametrize("path", ["https://evil.example/", "//evil.example/x", ""])
+    def test_a_link_that_leaves_the_portal_is_never_built(self, world, path):
+        with pytest.raises(ValueError, match="path"):
+            group_text(self.stored(world, path=path))
+
+    def test_an_overlong_message_is_cut_to_the_platform_s_limit(self, world):
+        text = group_text(self.stored(world, school_name="长" * 1000))
+        assert len(text.removesuffix("…").encode()) <= MAX_TEXT_BYTES
+        assert text.endswith("…")
 
 
 class TestWebhookURL:

@@ -87,6 +87,13 @@ def test_allows_is_a_workflows_authorize(world, hazards):
     assert [t.name for t in HAZARD_WORKFLOW.available(own, world.principal)] == []
 
 
+def test_a_sensitive_record_seen_but_not_acted_on_leaves_no_allowed_row(world, rf, hazards):
+    with pytest.raises(PermissionDenied):
+        access.get_for_user(request_by(rf, world.head_teacher), Hazard.objects,
+                            HazardPerm.FIX_HAZARD, sensitive=True, code=hazards["own"].code)
+    assert list(AuditEvent.objects.values_list("outcome", "status")) == [("denied", 403)]
+
+
 def test_n_sensitive_opens_leave_exactly_n_allowed_rows(world, rf, hazards):
     own = hazards["own"]
     for _ in range(3):

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from reporting import bulletins
 from reporting.models import Bulletin, ReportStatus
+from schools.models import Role, SchoolType
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
-from tests.schools.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory, bureau_member
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,6 +67,22 @@ def test_no_notice_before_the_deadline_has_passed(world):
         bulletins.bulletin_draft(deadline=future, by=world.inspector)
 
 
+def test_the_notice_can_be_drafted_from_midnight_after_the_due_date(world, deadline, at):
+    with pytest.raises(ValidationError):
+        bulletins.bulletin_draft(deadline=deadline, by=world.inspector,
+                                 at=at("2026-05-13 23:59:59"))
+    item = bulletins.bulletin_draft(deadline=deadline, by=world.inspector,
+                                    at=at("2026-05-14 00:00:00"))
+    assert item.figures["expected"] == 3
+
+
+def test_an_inspector_of_another_district_writes_no_notice(world, deadline):
+    neighbour = bureau_member(world.other_bureau, Role.INSPECTOR, username="c-inspector")
+    with pytest.raises(PermissionDenied):
+        bulletins.bulletin_draft(deadline=deadline, by=neighbour)
+    assert not Bulletin.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["principal", "auditor", "foreign_principal"])
 def test_only_reviewers_of_the_district_write_notices(world, deadline, who):
     with pytest.raises(PermissionDenied):
@@ -109,3 +126,40 @@ def test_the_excel_file_lists_the_late_and_missing_schools(world, deadline, logi
         values_only=True)]
     assert ("逾期", "乙小学") in rows
     assert ("未报", "丙幼儿园") in rows
+
+
+def test_the_notice_counts_the_last_second_of_the_due_date_on_time_and_midnight_late(world, at):
+    """security.md G13 through the 通报 itself, not only through the rule."""
+    deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
+                               due_date=dt.date(2026, 5, 13))
+    for school, moment in ((world.school_a, "2026-05-13 23:59:59"),
+                           (world.school_b, "2026-05-14 00:00:00")):
+        ProgressReportFactory(school=school, deadline=deadline, status=ReportStatus.SUBMITTED,
+                              first_submitted_at=at(moment))
+    figures = bulletins.bulletin_figures(deadline)
+    assert (figures["on_time"], figures["late"], figures["missing"]) == (
+        ["甲小学"], ["乙小学"], [])
+    assert figures["on_time_rate"] == 50.0
+
+
+@pytest.mark.parametrize("outsider", [
+    {"is_open": False},
+    {"in_campaign": False},
+    {"school_type": SchoolType.KINDERGARTEN},
+], ids=["closed", "out_of_the_campaign", "type_out_of_scope"])
+def test_the_notice_ignores_schools_out_of_the_campaign_or_its_types(world, at, outsider):
+    campaign = CampaignFactory(bureau=world.bureau,
+                               school_types=[SchoolType.PRIMARY, SchoolType.JUNIOR])
+    deadline = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    outside = SchoolFactory(bureau=world.bureau, name="不在范围学校",
+                            **{"school_type": SchoolType.PRIMARY, **outsider})
+    # Neither a late report nor none at all puts it in the notice.
+    ProgressReportFactory(school=outside, deadline=deadline, status=ReportStatus.SUBMITTED,
+                          first_submitted_at=at("2026-05-15 09:00"))
+    ProgressReportFactory(school=world.school_a, deadline=deadline, status=ReportStatus.SUBMITTED,
+                          first_submitted_at=at("2026-05-13 09:00"))
+    figures = bulletins.bulletin_figures(deadline)
+    assert (figures["expected"], figures["submitted"]) == (2, 1)
+    assert (figures["on_time"], figures["late"], figures["missing"]) == (
+        ["甲小学"], [], ["乙小学"])
+    assert world.school_c.name not in figures["missing"]  # another district

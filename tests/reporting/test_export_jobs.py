@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from reporting import export_jobs
 from reporting.export_jobs import PENDING_GRACE, export_claim, export_run, export_sweep
 from reporting.models import ExportJob, ReportStatus
-from schools.models import Membership, User
+from schools.models import Membership, Role, User
 from tests.dead_broker import celery_app_on, closed_port
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 
@@ -133,6 +133,21 @@ def test_an_export_recorded_while_redis_is_down_runs_when_it_is_back(world, logi
     assert job.file.name
 
 
+def test_a_waiting_job_is_queued_again_at_most_once_per_grace_period(world, campaign):
+    job = job_for(world, campaign)
+    kicks = []
+
+    def kick(job_id):
+        kicks.append(job_id)
+        return True  # queued, but no worker has picked it up yet
+
+    later = timezone.now() + PENDING_GRACE
+    assert export_sweep(now=later, kick=kick).kicked == 1
+    assert export_sweep(now=later + dt.timedelta(seconds=10), kick=kick).kicked == 0
+    assert export_sweep(now=later + PENDING_GRACE, kick=kick).kicked == 1
+    assert kicks == [job.pk, job.pk]
+
+
 def test_a_job_whose_worker_died_runs_again(world, campaign, settings):
     job = aged(job_for(world, campaign, status="running", attempts=1, done=1, total=2),
                settings.EXPORT_STALE_SECONDS + 1)
@@ -199,6 +214,55 @@ def test_an_owner_whose_bureau_role_ended_gets_no_file(world, login, campaign, s
     body = login(world.inspector).get(reverse("reporting:export", args=[job.code])).content
     with translation.override(settings.LANGUAGE_CODE):
         assert str(ExportJob.Failure.ACCESS.label) in body.decode()
+
+
+def test_a_run_that_lost_its_job_to_a_run_still_going_changes_nothing(world, campaign,
+                                                                      settings):
+    job = job_for(world, campaign)
+    first = export_claim(job.pk)
+    aged(job, settings.EXPORT_STALE_SECONDS + 1)
+    export_sweep(kick=lambda job_id: True)  # queued again; no worker has it yet
+    second = export_claim(job.pk)
+    assert (first, second) == (1, 2)
+    export_jobs._fail(job.pk, first, ExportJob.Failure.ERROR)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.failure) == ("running", 2, "")
+
+
+def test_a_run_that_wakes_after_its_job_was_given_up_changes_nothing(world, campaign,
+                                                                     settings, monkeypatch):
+    job = job_for(world, campaign, attempts=2)  # the last run allowed starts
+
+    def stalls_until_the_sweep_gives_up(**kwargs):
+        aged(job, settings.EXPORT_STALE_SECONDS + 1)
+        assert export_sweep().failed == 1
+
+    monkeypatch.setattr(export_jobs.exports, "write_timeliness_workbook",
+                        stalls_until_the_sweep_gives_up)
+    export_run(job.pk)  # then the worker comes back and saves its file
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.file.name) == ("failed", "interrupted", "")
+
+
+def owner_runs_after(world, campaign, **membership_change):
+    job = job_for(world, campaign)
+    Membership.objects.filter(user=world.inspector).update(**membership_change)
+    export_run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_an_owner_who_is_now_the_auditor_gets_no_file(world, campaign):
+    # The auditor knows the campaign exists, but may not view the district.
+    job = owner_runs_after(world, campaign, role=Role.AUDITOR)
+    assert (job.status, job.failure, job.file.name) == ("failed", "access", "")
+    assert not default_storage.exists(f"exports/{job.code}.xlsx")
+
+
+def test_an_owner_moved_to_another_district_gets_no_file(world, campaign):
+    job = owner_runs_after(world, campaign, bureau=world.other_bureau)
+    assert (job.status, job.failure, job.file.name) == ("failed", "access", "")
+    assert not default_storage.exists(f"exports/{job.code}.xlsx")
 
 
 def test_a_deactivated_owner_gets_no_file(world, campaign):

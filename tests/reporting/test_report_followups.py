@@ -16,13 +16,15 @@ from django.urls import reverse
 from followups.models import FollowUp
 from followups.selectors import todos_for
 from followups.services import scan
-from notifications.models import Notice
+from notifications.models import GroupMessage, GroupRobot, Notice
 from notifications.services import deliver_due
 from reporting import services
 from reporting.followup_kinds import REPORT_DUE, REPORT_RESUBMIT
 from reporting.models import DeadlineKind, Measure
+from schools.models import Membership, Role
 from tests.conftest import shanghai
 from tests.reporting.factories import DeadlineFactory, ProgressReportFactory
+from tests.schools.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +115,29 @@ class TestReminders:
         scan_at("2026-05-11 08:00")
         assert recipients("reminder") == ["b-principal"]
 
+    def test_people_who_left_the_school_or_were_deactivated_are_not_reminded(self, world,
+                                                                             deadline):
+        Membership.objects.filter(user=world.principal).update(is_active=False)
+        world.safety_officer.is_active = False
+        world.safety_officer.save()
+        scan_at("2026-05-11 08:00")
+        assert recipients("reminder") == ["b-principal"]
+
+    def test_a_principal_of_two_schools_is_reminded_about_each_school_apart(self, world,
+                                                                            deadline):
+        MembershipFactory(user=world.peer_principal, role=Role.PRINCIPAL,
+                          school=world.school_a)
+        scan_at("2026-05-11 08:00")
+        mine = Notice.objects.filter(kind="reminder", recipient=world.peer_principal)
+        assert sorted(n.context["school_name"] for n in mine) == ["乙小学", "甲小学"]
+
+    def test_a_negative_reminder_day_is_ignored(self, world, campaign, settings):
+        settings.REPORT_REMINDER_DAYS = [-2]
+        DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+        assert scan_at("2026-05-14 08:00").notices == 3
+        assert scan_at("2026-05-15 08:00").notices == 0
+        assert recipients("reminder") == []
+
     def test_scanning_twice_creates_nothing_more(self, world, deadline):
         scan_at("2026-05-11 08:00")
         assert scan_at("2026-05-11 08:00").notices == 0
@@ -188,6 +213,15 @@ class TestOverdue:
         assert recipients("overdue") == ["a-principal", "a-safety", "b-principal"]
         assert recipients("reminder") == []
 
+    def test_the_overdue_notice_on_two_different_days_is_still_one_notice(self, world,
+                                                                          deadline):
+        assert scan_at("2026-05-14 08:00").notices == 3
+        second_day = scan_at("2026-05-15 08:00")
+        # Nothing is left to tell: the rows are not even claimed again (the
+        # dedupe key is the second line of defence, not the first).
+        assert (second_day.claimed, second_day.notices) == (0, 0)
+        assert recipients("overdue") == ["a-principal", "a-safety", "b-principal"]
+
     def test_a_deadline_missed_long_ago_wakes_nobody(self, world, deadline):
         assert scan_at("2026-06-30 08:00").notices == 0
 
@@ -214,6 +248,20 @@ class TestOverdue:
         assert "逾期" in chinese.subject + chinese.body
 
 
+class TestTheSchoolsGroup:
+    def test_the_group_hears_each_reminder_and_the_overdue_notice_once(self, world,
+                                                                       deadline):
+        # Not once per person told, and not once for all the steps together.
+        GroupRobot.objects.create(
+            school=world.school_a, platform=GroupRobot.Platform.WECOM,
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K")
+        for moment in ("2026-05-11 08:00", "2026-05-12 08:00", "2026-05-13 08:00",
+                       "2026-05-13 09:00", "2026-05-14 08:00", "2026-05-15 08:00"):
+            scan_at(moment)
+        assert sorted(GroupMessage.objects.values_list("kind", flat=True)) == [
+            "overdue", "reminder", "reminder"]
+
+
 class TestTwoReportsDueTheSameDay:
     def test_the_recipient_gets_one_message_naming_both(self, world, campaign, emails):
         for kind in (DeadlineKind.PROGRESS, DeadlineKind.YEAR_END):
@@ -225,6 +273,7 @@ class TestTwoReportsDueTheSameDay:
         assert notice.context["deadline_kinds"] == ["progress", "year_end"]
         assert notice.context["path"] == reverse("reporting:school_reports",
                                                  args=[world.school_a.pk])
+        assert "deadline_id" not in notice.context  # it is about both
         with time_machine.travel(shanghai("2026-12-22 08:01"), tick=False):
             deliver_due()
         notice.refresh_from_db()

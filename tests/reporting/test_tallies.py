@@ -4,6 +4,7 @@ recount from the reports always agrees with them."""
 import datetime as dt
 import logging
 import threading
+import time
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from reporting import services, tallies
 from reporting.models import (
@@ -150,6 +151,19 @@ class TestChangesElsewhereRecount:
         with django_assert_num_queries(2):  # the remembered fields, the UPDATE
             world.school_a.save()
 
+    @pytest.mark.parametrize("change", [{"is_open": False}, {"in_campaign": False}],
+                             ids=["closed", "out_of_the_campaign"])
+    def test_a_report_submitted_by_a_school_no_longer_expected_counts_for_nothing(
+        self, world, deadline, change
+    ):
+        report = draft(world.school_a, deadline)
+        for name, value in change.items():
+            setattr(world.school_a, name, value)
+        world.school_a.save()
+        submit(world, report, ON_TIME)
+        assert tally(deadline) == counts()
+        assert_a_recount_agrees()
+
     def test_a_report_of_another_bureaus_school_is_never_counted(self, world, deadline):
         ProgressReportFactory(school=world.school_c, deadline=deadline,
                               status=ReportStatus.SUBMITTED, first_submitted_at=ON_TIME)
@@ -186,6 +200,17 @@ class TestRecounting:
         out = StringIO()
         call_command("rebuild_tallies", "--campaign", str(deadline.campaign_id), stdout=out)
         assert "0 tally rows were wrong" in out.getvalue()
+
+    def test_a_report_submitted_for_a_deadline_older_than_the_tallies_leaves_no_drift(
+        self, world
+    ):
+        campaign = CampaignFactory(bureau=world.bureau)
+        older = Deadline.objects.create(campaign=campaign, kind="progress",
+                                        due_date=dt.date(2026, 5, 13),
+                                        original_due_date=dt.date(2026, 5, 13))
+        submit(world, draft(world.school_a, older), ON_TIME)
+        assert tally(older) == counts(submitted=1, on_time=1)
+        assert_a_recount_agrees()
 
     def test_the_command_refuses_an_unknown_campaign(self):
         with pytest.raises(CommandError, match="No campaign with id 999999"):
@@ -309,3 +334,48 @@ class TestExpectedSchools:
         call_command("rebuild_tallies", "--campaign", str(deadline.campaign_id), stdout=out)
         assert "1 tally rows were wrong" in out.getvalue()
         assert self.expected(world.bureau) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recount_racing_a_submission_keeps_the_submission(world):
+    """The recount waits for the submission's transaction, then counts it: a
+    drift repaired at the deadline rush loses no report."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions: PostgreSQL")
+    deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
+                               due_date=dt.date(2026, 5, 13))
+    report = draft(world.school_a, deadline)
+    DeadlineTally.objects.filter(deadline=deadline, school_type=PRIMARY).update(submitted=5)
+    submitted, release = threading.Event(), threading.Event()
+    errors = []
+
+    def submission():
+        try:
+            with transaction.atomic():
+                submit(world, report, ON_TIME)
+                submitted.set()
+                release.wait(timeout=10)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def recount():
+        try:
+            submitted.wait(timeout=10)
+            tallies.rebuild([deadline])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submission), threading.Thread(target=recount)]
+    for thread in threads:
+        thread.start()
+    submitted.wait(timeout=10)
+    time.sleep(0.5)  # the recount is now waiting on the submission's row
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert tally(deadline) == counts(submitted=1, on_time=1)

@@ -6,6 +6,7 @@ from audit.access_rules import AuditPerm
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School
+from tests.schools.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,9 @@ def test_a_bureau_role_does_not_reach_another_districts_school(world):
                                     world.other_bureau.pk)
     assert access.bureaus_for(world.inspector, ReportingPerm.REVIEW_REPORT) == [world.bureau.pk]
     assert access.bureaus_for(world.auditor, ReportingPerm.REVIEW_REPORT) == []
+
+
+def test_a_superuser_holds_only_the_superuser_perms_without_a_role():
+    root = UserFactory(username="root", is_superuser=True)
+    assert access.has_perm(root, SchoolsPerm.USE_ADMIN)
+    assert not access.has_perm(root, SchoolsPerm.VIEW_DISTRICT)

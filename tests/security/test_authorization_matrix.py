@@ -4,6 +4,9 @@ The resolver is walked, admin included; a URL pattern without a row here fails
 `test_every_url_pattern_has_a_row`. Expectations are written out independently
 of schools.access (not derived from its tables), so a loosened rule shows here.
 
+A last principal holds different roles at two schools (head teacher at A,
+principal at B): each school must judge her by her role there alone.
+
 Outcomes: "200", "400", "403", "404", "405"; "login" is a redirect to the
 portal's sign-in, "admin_login" to the admin's sign-in, "redirect" any other
 redirect (a success, or the admin's "no such object" bounce).
@@ -278,6 +281,39 @@ PORTAL_ROWS: dict[str, Row] = {
         post=group_robot_test_post, kwargs=school_robot, sides=(OWN, PEER, FOREIGN)),
 }
 
+# ------------------------------------------------------------------ two schools
+# A teacher who is head teacher at her own school A and principal of the peer
+# school B (a secondment). Each school judges her by the role she holds there,
+# never by the union of her roles: at A she may not manage the task force or
+# write the report, at B she may. Written out by hand for every row with a peer
+# side (not derived from the tables above nor from schools.access); rows
+# without one treat her as any school staff member (see expected()).
+TWO_SCHOOLS = "two_schools"
+
+
+def sides(own: str, peer: str, foreign: str = "404") -> dict[str, str]:
+    return {OWN: own, PEER: peer, FOREIGN: foreign}
+
+
+NOT_ALLOWED = sides("405", "405", "405")
+TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, POST)
+    "schools:detail": (sides("200", "200"), sides("200", "200")),
+    "schools:task_force_add": (sides("403", "200"), sides("403", "400")),
+    "schools:task_force_remove": (NOT_ALLOWED, sides("403", "redirect")),
+    "reporting:school_reports": (sides("200", "200"), sides("200", "200")),
+    "reporting:report_edit": (sides("403", "200"), sides("403", "redirect")),
+    "reporting:report_detail": (sides("200", "200"), sides("200", "200")),
+    "reporting:report_approve": (NOT_ALLOWED, sides("403", "403")),
+    "reporting:report_return": (NOT_ALLOWED, sides("403", "403")),
+    "reporting:photo_add": (NOT_ALLOWED, sides("403", "400")),
+    "reporting:photo": (sides("200", "200"), NOT_ALLOWED),
+    "reporting:photo_thumbnail": (sides("200", "200"), NOT_ALLOWED),
+    "reporting:photo_remove": (NOT_ALLOWED, sides("403", "redirect")),
+    "notifications:group_robots": (sides("403", "200"), sides("403", "400")),
+    "notifications:group_robot_test": (NOT_ALLOWED, sides("403", "redirect")),
+}
+
+
 # ------------------------------------------------------------------ admin rows
 # Which actions each bureau role has on each model in the admin. Everyone else
 # (school staff, the auditor, signed-out users) is sent to the admin's sign-in.
@@ -438,6 +474,11 @@ def test_every_row_is_a_real_url_pattern():
     assert not stale, f"Rows for URL patterns that no longer exist: {stale}"
 
 
+def test_every_row_with_a_peer_side_has_a_two_school_expectation():
+    with_peer = {name for name, row in MATRIX.items() if PEER in row.sides}
+    assert with_peer == set(TWO_SCHOOL_ROWS)
+
+
 def test_every_admin_model_has_a_row():
     from django.contrib import admin
 
@@ -546,6 +587,11 @@ def acting_user(world, principal: str):
         user.is_active = False
         user.save()
         return user
+    if principal == TWO_SCHOOLS:
+        user = UserFactory(username="two-schools")
+        MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
+        MembershipFactory(user=user, role=Role.PRINCIPAL, school=world.school_b)
+        return user
     return getattr(world, principal)
 
 
@@ -569,13 +615,21 @@ def classify(response) -> str:
     return str(response.status_code)
 
 
-def expected(table, side: str, principal: str) -> str:
+def expected(table, side: str, principal: str, name: str = "", method: str = "GET") -> str:
+    if principal == TWO_SCHOOLS:
+        if name in TWO_SCHOOL_ROWS:
+            return TWO_SCHOOL_ROWS[name][method == "POST"][side]
+        # Not about a school of hers: what every school staff member gets (the
+        # head teacher and the principal must agree, or the row needs her entry).
+        as_head, as_principal = (expected(table, side, p) for p in (HEAD, PRINCIPAL))
+        assert as_head == as_principal, f"{name}: give {TWO_SCHOOLS} an explicit entry"
+        return as_head
     if isinstance(next(iter(table.values())), dict):
         return table[side][principal]
     return table[principal]
 
 
-@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("principal", [*PRINCIPALS, TWO_SCHOOLS])
 def test_authorization_matrix(world, client, principal, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
@@ -616,7 +670,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
         url = url_for(name, row, mworld, side)
         response = client.get(url) if method == "GET" else client.post(url, {})
         table = row.get if method == "GET" or row.post is None else row.post
-        want = expected(table, side, principal)
+        want = expected(table, side, principal, name, method)
         got = classify(response)
         if got != want:
             failures.append(f"{method} {name} [{side}] {url}: expected {want}, got {got}")

@@ -17,6 +17,37 @@ def test_the_sign_in_page_has_csp_without_inline_script_and_denies_framing(clien
     assert response["Referrer-Policy"] == "same-origin"
 
 
+# The whole policy, directive by directive: no source is added to a directive
+# and no directive is dropped without this list changing (G8).
+POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def policy_of(response) -> dict[str, list[str]]:
+    directives = {}
+    for part in response["Content-Security-Policy"].split(";"):
+        name, *sources = part.split()
+        assert name not in directives, f"{name} appears twice"
+        directives[name] = sources
+    return directives
+
+
+def test_every_page_carries_the_whole_policy_and_nothing_more(client, world, login):
+    assert policy_of(client.get(reverse("login"))) == POLICY
+    assert policy_of(client.get("/schools/999999/")) == POLICY  # an error page too
+    assert policy_of(login(world.principal).get(reverse("home"))) == POLICY
+
+
 def test_pages_carry_no_inline_script(client, world, login):
     for url in (reverse("login"), reverse("home")):
         if url == reverse("home"):
