@@ -77,7 +77,10 @@ def other_connections(kill: frozenset[int] = frozenset()) -> set[int]:
     try:
         with killer.cursor() as cur:
             if kill:
-                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                # Wait (up to 5 s) until each backend has really gone: without a
+                # timeout pg_terminate_backend only signals it, and the pid may
+                # still be listed below for a moment (a flaky failure).
+                cur.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                             "WHERE pid = ANY(%s)", [list(kill)])
             cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                         "AND pid NOT IN (pg_backend_pid(), %s)", [ours])
