@@ -6,6 +6,8 @@ school_c, stands for everything a bureau user of the first district must not see
 """
 
 import datetime as dt
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -119,3 +121,16 @@ def deadline(campaign):
     from tests.reporting.factories import DeadlineFactory
 
     return DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+
+
+@contextmanager
+def captured(caplog, logger_name: str):
+    """Records of one of the portal's loggers at INFO and above, in caplog (the
+    portal's loggers do not propagate to the root, where caplog listens)."""
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(caplog.handler)
+    caplog.handler.setLevel(logging.INFO)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)

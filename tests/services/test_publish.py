@@ -6,7 +6,6 @@ real Celery app (not eager) on a refused port, on a black hole that accepts and
 never answers, and on the real Redis.
 """
 
-import logging
 import time
 import uuid
 
@@ -17,6 +16,7 @@ from core.publish import fire_and_forget
 from notifications.tasks import deliver_notices
 from reporting.tasks import run_export
 from safety_portal.celery import app
+from tests.conftest import captured
 from tests.dead_broker import celery_app_on, dead_broker, hung_broker  # noqa: F401
 
 # A fault bound, not a benchmark: generous on a shared 2-core machine.
@@ -25,13 +25,8 @@ BUDGET = 1.0
 
 @pytest.fixture
 def core_log(caplog):
-    logger = logging.getLogger("safety_portal.core")
-    logger.addHandler(caplog.handler)
-    caplog.handler.setLevel(logging.INFO)
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
+    with captured(caplog, "safety_portal.core") as log:
+        yield log
 
 
 def timed(fn):
