@@ -116,6 +116,21 @@ def _photo_add(request, pk: int, deadline_id: int):
     report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
+    # The page's script sends what is typed in the report form along with the
+    # photos ("draft_carried"): it is saved as the draft first, so adding a
+    # photo never discards unsaved text (screens.md "a draft is never lost").
+    draft_form = None
+    if request.POST.get("draft_carried"):
+        draft_form = ReportForm(request.POST, report=report, kind=deadline.kind)
+        if draft_form.is_valid():
+            report = report or services.report_start(school=school, deadline=deadline,
+                                                     by=request.user)
+            try:
+                services.report_save_draft(report=report, by=request.user,
+                                           sections=draft_form.sections_data(),
+                                           measures=draft_form.measures_data())
+            except ValidationError as exc:
+                _add_errors(draft_form, exc)
     photo_form = PhotoForm(request.POST, request.FILES)
     files = request.FILES.getlist("photos")
     problems = [
@@ -140,7 +155,8 @@ def _photo_add(request, pk: int, deadline_id: int):
             return redirect("reporting:report_edit", pk=school.pk, deadline_id=deadline.pk)
     for problem in problems:
         photo_form.add_error("photos", problem)
-    form = ReportForm(None, report=report, kind=deadline.kind)
+    # What was typed is shown again as typed (and, when it could be, saved).
+    form = draft_form or ReportForm(None, report=report, kind=deadline.kind)
     return _render_form(request, school, deadline, report, form, photo_form, status=400)
 
 

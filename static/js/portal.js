@@ -35,3 +35,30 @@ document.addEventListener("click", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-history-back]")) { window.history.back(); }
 });
+
+// <form data-carry-from="id">: on submit, send the named fields of form #id
+// along (as hidden copies) with a "draft_carried" marker, so the server saves
+// what was typed there first. Adding a photo must never discard report text.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var sourceId = form.getAttribute && form.getAttribute("data-carry-from");
+  if (!sourceId || event.defaultPrevented) { return; }
+  var source = document.getElementById(sourceId);
+  if (!source) { return; }
+  form.querySelectorAll("input[data-carried]").forEach(function (old) { old.remove(); });
+  function carry(name, value) {
+    var copy = document.createElement("input");
+    copy.type = "hidden";
+    copy.name = name;
+    copy.value = value;
+    copy.setAttribute("data-carried", "");
+    form.appendChild(copy);
+  }
+  Array.prototype.forEach.call(source.elements, function (field) {
+    if (!field.name || field.name === "csrfmiddlewaretoken" || field.disabled) { return; }
+    if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
+    if (field.type === "submit" || field.type === "button" || field.type === "file") { return; }
+    carry(field.name, field.value);
+  });
+  carry("draft_carried", "1");
+});

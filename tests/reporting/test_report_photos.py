@@ -178,3 +178,38 @@ def test_the_activity_date_defaults_to_today_in_a_format_the_date_picker_reads(w
             reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])
         ).content.decode()
     assert 'type="date" name="taken_on" value="2026-05-11"' in body
+
+
+class TestTypedTextTravelsWithThePhotos:
+    """The page's script sends the report form's fields along with the photos
+    (draft_carried): adding a photo never discards unsaved text."""
+
+    TYPED = {"draft_carried": "1", "organisation": "校长任组长，专班每周研判。",
+             "measure_campus_on": "on", "measure_campus": "门卫值守检查 2 次。"}
+
+    def test_the_text_is_saved_as_the_draft_with_the_photo(self, world, login, deadline):
+        response = login(world.safety_officer).post(add_url(world, deadline), {
+            **self.TYPED, "photos": [jpeg()], "caption": "班会", "taken_on": "2026-05-10"})
+        assert response.status_code == 302
+        report = ProgressReport.objects.get()
+        assert report.sections["organisation"] == "校长任组长，专班每周研判。"
+        assert list(report.measures.values_list("measure", "narrative")) == [
+            ("campus", "门卫值守检查 2 次。")]
+        assert report.photos.count() == 1
+
+    def test_a_photo_error_keeps_and_saves_the_text(self, world, login, deadline):
+        response = login(world.safety_officer).post(add_url(world, deadline), {
+            **self.TYPED, "caption": ""})
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "校长任组长，专班每周研判。" in body
+        assert "门卫值守检查 2 次。" in body
+        assert ProgressReport.objects.get().sections["organisation"] == "校长任组长，专班每周研判。"
+
+    def test_without_the_marker_nothing_else_is_touched(self, world, login, deadline):
+        ProgressReportFactory(school=world.school_a, deadline=deadline,
+                              sections={"organisation": "原有内容"})
+        login(world.safety_officer).post(add_url(world, deadline), {
+            "organisation": "别处带来的", "photos": [jpeg()], "caption": "班会",
+            "taken_on": "2026-05-10"})
+        assert ProgressReport.objects.get().sections["organisation"] == "原有内容"
