@@ -110,7 +110,7 @@ def bulletin_workbook(bulletin: Bulletin, out) -> None:
     """The notice as an Excel file: the statistics, then late and missing schools."""
     from openpyxl import Workbook
 
-    from .exports import safe_cell
+    from core.excel import safe_cell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Late-school notice"))

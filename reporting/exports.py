@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.excel import safe_cell
 from schools.models import School, SchoolType
 
 from .dashboard import counts_for, deadline_stats
@@ -73,24 +73,8 @@ CELL_WORDS = {
     NOT_YET_DUE: gettext_lazy("Not yet due"),
 }
 
-# Excel refuses longer cells (the file then opens "with errors").
-MAX_CELL_CHARS = 32_767
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
-
-
-def safe_cell(value: Any) -> Any:
-    """A user-provided value made safe to put in a cell: text starting like a
-    formula gets a leading apostrophe, control characters that XML cannot
-    carry are dropped, and over-long text is cut at Excel's limit."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(_FORMULA_PREFIXES):
-        value = "'" + value
-    return value[:MAX_CELL_CHARS]
-
-
+# Every user-provided text goes through the one helper all exports share.
 _safe = safe_cell
 
 

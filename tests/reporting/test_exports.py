@@ -294,3 +294,43 @@ def test_it_lists_one_row_per_report_with_sections_and_measures(world, scene):
     assert second[13] == "家校共育。"
     assert ws["H2"].is_date
     assert ws.freeze_panes == "D2"
+
+
+# Every character XML 1.0 cannot carry: C0 controls but tab/newline/CR, U+FFFE,
+# U+FFFF, and every lone surrogate (issue 8 item 6: one of them killed every export).
+XML_ILLEGAL_CHARS = ([chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
+                     + ["\ufffe", "\uffff"] + [chr(c) for c in range(0xD800, 0xE000)])
+
+
+def test_no_character_can_break_an_export(world, scene):
+    """A school name and report text carrying every character XML refuses: the
+    timeliness matrix, the report list and the 通报's workbook are all written,
+    and each such character is gone."""
+    from reporting.bulletins import bulletin_draft, bulletin_workbook
+
+    # PostgreSQL stores neither NUL nor a lone surrogate (the helper's own test
+    # below covers those); every other such character goes through the database.
+    poison = "".join(c for c in XML_ILLEGAL_CHARS
+                     if c != "\x00" and not "\ud800" <= c <= "\udfff")
+    school = SchoolFactory(bureau=world.bureau, name=f"甲{poison[:40]}乙小学")
+    report(school, scene["may13"], shanghai(2026, 5, 14, 8, 0),
+           sections={"organisation": f"校长{poison}任组长", "results": "x", "problems": "x",
+                     "next_steps": "x"})
+    _rows, wb = export_matrix(scene["campaign"], scene["campaign"].expected_schools())
+    assert "甲乙小学" in [row[1] for row in values(wb.worksheets[0])]
+    _rows, wb = export_reports(ProgressReport.objects.filter(school=school))
+    header, row = values(wb.worksheets[0])
+    assert dict(zip(header, row, strict=True))["组织领导与责任落实"] == "校长任组长"
+    with time_machine.travel(shanghai(2026, 5, 20, 9, 0), tick=False):
+        bulletin = bulletin_draft(deadline=scene["may13"], by=world.inspector)
+    out = BytesIO()
+    bulletin_workbook(bulletin, out)
+    names = [r[1] for r in values(load_workbook(BytesIO(out.getvalue())).worksheets[0])]
+    assert "甲乙小学" in names
+
+
+@pytest.mark.parametrize("char", XML_ILLEGAL_CHARS[:31] + ["\ufffe", "\uffff", "\ud800", "\udfff"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_the_shared_helper_drops_the_character_and_keeps_tab_newline_cr(char):
+    assert safe_cell(f"甲{char}乙") == "甲乙"
+    assert safe_cell("甲\t乙\n丙\r丁") == "甲\t乙\n丙\r丁"
