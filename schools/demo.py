@@ -129,8 +129,10 @@ def seed_district(*, schools: int = len(SCHOOLS)) -> District:
 
 
 def _user(district: District, username: str, full_name: str) -> User:
+    # example.org addresses: make run writes their notices to var/mail/.
     user, created = User.objects.get_or_create(
-        username=username, defaults={"full_name": full_name}
+        username=username, defaults={"full_name": full_name,
+                                     "email": f"{username}@example.org"}
     )
     if created:
         if settings.DEBUG:

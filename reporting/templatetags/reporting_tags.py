@@ -58,3 +58,16 @@ def status_badge(status: str, label: str = ""):
 @register.inclusion_tag("reporting/_badge.html")
 def timeliness_badge(timeliness: str):
     return {"css": TIMELINESS_CLASS[timeliness], "label": Timeliness(timeliness).label}
+
+
+@register.filter
+def date_with_weekday(day) -> str:
+    """2026年5月13日（星期三） in Chinese, "May 13, 2026 (Wednesday)" in English:
+    the date as people count deadlines (screens.md), brackets of the language."""
+    from django.utils import formats
+    from django.utils.translation import gettext
+
+    if not day:
+        return ""
+    return gettext("%(date)s (%(weekday)s)") % {
+        "date": formats.date_format(day, "DATE_FORMAT"), "weekday": formats.date_format(day, "l")}
