@@ -60,9 +60,11 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data]
-        return [super().clean(data, initial)] if data else []
+        """The uploaded files, as a list. An empty (0-byte) file is not an
+        error of the whole field: the photo service refuses it by name and
+        keeps the others of the batch (FileField.clean would drop them all)."""
+        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        return [f for f in files if f is not None]
 
 
 class PhotoForm(forms.Form):

@@ -213,3 +213,14 @@ class TestTypedTextTravelsWithThePhotos:
             "organisation": "别处带来的", "photos": [jpeg()], "caption": "班会",
             "taken_on": "2026-05-10"})
         assert ProgressReport.objects.get().sections["organisation"] == "原有内容"
+
+
+def test_an_empty_file_in_a_batch_is_refused_by_name_and_the_others_are_saved(world, login,
+                                                                              deadline):
+    empty = SimpleUploadedFile("空文件.jpg", b"", content_type="image/jpeg")
+    response = post_photos(login(world.safety_officer), add_url(world, deadline),
+                           jpeg("班会现场.jpg"), empty)
+    assert ReportPhoto.objects.count() == 1
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "空文件.jpg" in body
