@@ -28,7 +28,7 @@ matrix (it keeps the counts at a fixed number of queries).
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import SchoolType
@@ -49,10 +49,18 @@ class ReviewQueueFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[(s.value, s.label) for s in ReportStatus if s != ReportStatus.DRAFT],
         label=_("status"), empty_label=_("Awaiting review"))
+    q = django_filters.CharFilter(method="search", label=_("School name or code"),
+                                  max_length=100)
 
     class Meta:
         model = ProgressReport
-        fields = ["deadline", "school_type", "status"]
+        fields = ["deadline", "school_type", "status", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(school__name__icontains=value) | Q(school__code__iexact=value))
 
     def __init__(self, data=None, queryset: QuerySet[ProgressReport] | None = None, *,
                  deadlines: QuerySet[Deadline], **kwargs):
@@ -60,8 +68,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
         it is queried only to render the choices and to check a chosen one."""
         super().__init__(data, queryset, **kwargs)
         self.filters["deadline"].queryset = deadlines
-        for field in self.form.fields.values():
-            field.widget.attrs["class"] = "form-select"
+        for name, field in self.form.fields.items():
+            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

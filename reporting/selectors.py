@@ -77,12 +77,20 @@ def next_open_row(rows: list[DeadlineRow]) -> DeadlineRow | None:
 
 def review_candidates(user) -> QuerySet[ProgressReport]:
     """Every report `user` may see that has been submitted at least once (not a
-    draft), with its school and deadline, in queue order: the review queue's
-    list before its filters (reporting.filters.ReviewQueueFilter)."""
+    draft), with its school and deadline, in queue order — the newest deadline
+    first (what an inspector works on), then first come first served: the
+    review queue's list before its filters (reporting.filters.ReviewQueueFilter)."""
     return (ProgressReport.objects.visible_to(user)
             .exclude(status=ReportStatus.DRAFT)
             .select_related("school", "deadline")
-            .order_by("deadline__due_date", "last_submitted_at"))
+            .order_by("-deadline__due_date", "last_submitted_at", "pk"))
+
+
+def next_to_review(user, after: ProgressReport) -> ProgressReport | None:
+    """The report awaiting review that comes after `after` in the queue's order
+    (for 通过并下一份), else the first one still waiting, else None."""
+    waiting = review_candidates(user).filter(status__in=REVIEWABLE_STATUSES).exclude(pk=after.pk)
+    return waiting.first()
 
 
 def review_queue(user, *, deadline=None, school_type="", status="") -> QuerySet[ProgressReport]:

@@ -214,6 +214,13 @@ def report_approve(request, code):
         messages.success(request, _("Report approved."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return redirect("reporting:report_detail", code=report.code)
+    if "next" in request.POST:  # 通过并下一份
+        following = selectors.next_to_review(request.user, report)
+        if following is None:
+            messages.info(request, _("Nothing else awaits review."))
+            return redirect("reporting:review_queue")
+        return redirect("reporting:report_detail", code=following.code)
     return redirect("reporting:report_detail", code=report.code)
 
 
@@ -254,6 +261,7 @@ def review_queue(request):
     query.pop("page", None)
     return render(request, "reporting/review_queue.html", {
         "form": filterset.form, "page": page, "query": query.urlencode(),
+        "total": page.paginator.count,
     })
 
 

@@ -96,11 +96,13 @@ def test_submit_return_resubmit_approve_and_see_it_on_the_dashboard(
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("再次提交")
 
-    # The inspector approves; the dashboard shows the school approved and late.
+    # The inspector approves (after a confirmation); the dashboard shows the
+    # school approved and late.
     page = inspector
+    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{base}/reporting/review/")
     page.get_by_role("link", name="打开").click()
-    page.get_by_role("button", name="通过").click()
+    page.get_by_role("button", name="通过", exact=True).click()
     expect(page.get_by_text("报告已通过")).to_be_visible()
     page.goto(f"{base}/reporting/dashboard/")
     expect(page.get_by_test_id("tile-submitted")).to_have_text("1")

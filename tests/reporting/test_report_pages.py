@@ -86,6 +86,42 @@ def test_the_review_queue_lists_reports_awaiting_review_in_the_district(world, l
     assert list(response.context["page"]) == [waiting]
 
 
+def submitted(school, deadline, day=12):
+    return ProgressReportFactory(school=school, deadline=deadline, status=ReportStatus.SUBMITTED,
+                                 first_submitted_at=dt.datetime(2026, 5, day, tzinfo=dt.UTC))
+
+
+class TestTheQueueAnswersTheInspectorsFirstQuestion:
+    def test_newest_deadline_first_with_the_total(self, world, login, deadline):
+        later = DeadlineFactory(campaign=deadline.campaign, due_date=dt.date(2026, 5, 24))
+        older, newer = submitted(world.school_a, deadline), submitted(world.school_b, later, 20)
+        response = login(world.inspector).get(reverse("reporting:review_queue"))
+        assert list(response.context["page"]) == [newer, older]
+        assert "共 2 份报告" in response.content.decode()
+
+    def test_a_school_is_found_by_part_of_its_name_or_its_code(self, world, login, deadline):
+        mine, _other = submitted(world.school_a, deadline), submitted(world.school_b, deadline)
+        client = login(world.inspector)
+        for q in ("甲", world.school_a.code.lower()):
+            response = client.get(reverse("reporting:review_queue"), {"q": q})
+            assert list(response.context["page"]) == [mine]
+
+    def test_approve_asks_first_and_can_open_the_next(self, world, login, deadline):
+        first, second = submitted(world.school_a, deadline), submitted(world.school_b, deadline, 13)
+        client = login(world.inspector)
+        body = client.get(reverse("reporting:report_detail", args=[first.code])).content.decode()
+        assert "确定通过这份报告吗" in body
+        response = client.post(reverse("reporting:report_approve", args=[first.code]),
+                               {"next": "1"})
+        assert response["Location"] == reverse("reporting:report_detail", args=[second.code])
+        response = client.post(reverse("reporting:report_approve", args=[second.code]),
+                               {"next": "1"})
+        assert response["Location"] == reverse("reporting:review_queue")
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.status, second.status) == (ReportStatus.APPROVED, ReportStatus.APPROVED)
+
+
 def test_the_review_queue_filters_by_status_and_type(world, login, deadline):
     approved = ProgressReportFactory(school=world.school_a, deadline=deadline,
                                      status=ReportStatus.APPROVED,
