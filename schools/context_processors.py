@@ -14,4 +14,7 @@ def portal(request):
     return {
         "portal_name": settings.PORTAL_NAME,
         "nav_links": nav_for(user) if signed_in else [],
+        # The sign-in pages state the deployment's own lockout rule.
+        "lockout": {"limit": settings.AXES_FAILURE_LIMIT,
+                    "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
     }

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -8,11 +9,19 @@ from .models import User
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "The username or password is wrong. Check them and try again; "
-            "after 5 failures the account is locked for 15 minutes."
+            "The username or password is wrong. Check them and try again; after "
+            "%(limit)s failures the account is locked for %(minutes)s minutes."
         ),
         "inactive": _("This account has been deactivated. Ask your bureau administrator."),
     }
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        """The numbers are the deployment's own (AXES_FAILURE_LIMIT,
+        AXES_COOLOFF_MINUTES), not a copy of the defaults."""
+        return forms.ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login",
+            params={"limit": settings.AXES_FAILURE_LIMIT,
+                    "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,7 +56,22 @@ class TestLockout:
             attempt(client, "a-safety", "wrong")
         response = attempt(client, "a-safety", PASSWORD)
         assert response.status_code == 429
-        assert "账户已被锁定" in response.content.decode()
+        body = response.content.decode()
+        assert "账户已锁定" in body
+        assert "连续 5 次登录失败已被锁定。请 15 分钟后再试" in body
+
+    def test_the_messages_state_the_deployment_s_own_rule(self, client, world, settings):
+        import datetime as dt
+
+        settings.AXES_FAILURE_LIMIT = 3
+        settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+        first = attempt(client, "a-safety", "wrong").content.decode()
+        assert "连续失败 3 次后账号将被锁定 30 分钟" in first
+        for _ in range(2):
+            attempt(client, "a-safety", "wrong")
+        locked = attempt(client, "a-safety", PASSWORD)
+        assert locked.status_code == 429
+        assert "连续 3 次登录失败已被锁定。请 30 分钟后再试" in locked.content.decode()
 
     def test_four_failures_do_not_lock(self, client, world):
         for _ in range(4):
