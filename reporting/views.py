@@ -2,7 +2,13 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -89,11 +95,12 @@ def report_edit(request, pk: int, deadline_id: int):
     return _render_form(request, school, deadline, report, form, photo_form, status)
 
 
-def _render_form(request, school, deadline, report, form, photo_form, status):
+def _render_form(request, school, deadline, report, form, photo_form, status,
+                 photo_error: str = ""):
     photos = list(report.photos.all()) if report else []
     return render(request, "reporting/report_form.html", {
         "school": school, "deadline": deadline, "report": report, "form": form,
-        "photo_form": photo_form, "photos": photos,
+        "photo_form": photo_form, "photos": photos, "photo_error": photo_error,
         "photo_room": MAX_PHOTOS_PER_REPORT - len(photos),
     }, status=status)
 
@@ -104,7 +111,29 @@ def _render_form(request, school, deadline, report, form, photo_form, status):
 def photo_add(request, pk: int, deadline_id: int):
     """添加照片: several at once, each re-encoded; a bad file is named and skipped."""
     request.upload_handlers.insert(0, PhotoSizeLimitHandler(request))
+    try:
+        request.FILES  # noqa: B018 - parse the upload now, under our handler
+    except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig):
+        # Django refuses the whole request (more than DATA_UPLOAD_MAX_NUMBER_FILES
+        # files): the portal's own page says what the limits are, never a bare 400.
+        return _upload_refused(request, pk, deadline_id)
     return _photo_add(request, pk, deadline_id)
+
+
+def _upload_refused(request, pk: int, deadline_id: int):
+    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
+    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
+    if deadline is None:
+        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    messages.error(request, _("The photos were not added: too many files at once."))
+    form = ReportForm(None, report=report, kind=deadline.kind)
+    return _render_form(request, school, deadline, report, form, PhotoForm(), status=400,
+                        photo_error=_(
+                            "Too many files were sent at once. Choose at most %(n)s photos of "
+                            "up to %(mb)s MB each, and add them again.") % {
+                            "n": MAX_PHOTOS_PER_REPORT,
+                            "mb": DEFAULT_MAX_BYTES // (1024 * 1024)})
 
 
 @csrf_protect

@@ -224,3 +224,17 @@ def test_an_empty_file_in_a_batch_is_refused_by_name_and_the_others_are_saved(wo
     body = response.content.decode()
     assert response.status_code == 400
     assert "空文件.jpg" in body
+
+
+def test_too_many_files_at_once_get_the_portal_s_message_naming_the_limits(world, login,
+                                                                          deadline, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = [SimpleUploadedFile(f"p{i}.jpg", b"x", content_type="image/jpeg") for i in range(4)]
+    response = login(world.safety_officer).post(add_url(world, deadline), {
+        "photos": files, "caption": "班会", "taken_on": "2026-05-10"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "最多选择 20 张照片" in body
+    assert "10 MB" in body
+    assert 'data-testid="report-form"' in body  # the portal's page, not a bare 400
+    assert not ReportPhoto.objects.exists()
