@@ -30,25 +30,11 @@ from schools.models import Role
 
 from . import actions
 from .filters import AuditEventFilter
-from .models import AuditEvent
+from .models import EXTRA_LABELS, AuditEvent
 
 MAX_ROWS = 100_000  # an export is for an inquiry, not a backup; narrow the filter
 
 # What each key of models.EXTRA_KEYS is called in the file.
-EXTRA_LABELS = {
-    "old": gettext_lazy("Old value"),
-    "new": gettext_lazy("New value"),
-    "permission": gettext_lazy("Permission"),
-    "role": gettext_lazy("Role"),
-    "subject_user": gettext_lazy("Person concerned (user id)"),
-    "reason_given": gettext_lazy("Reason given"),
-    "filters": gettext_lazy("Filters"),
-    "rows": gettext_lazy("Rows"),
-    "kind": gettext_lazy("Kind"),
-    "platform": gettext_lazy("Platform"),
-    "enabled": gettext_lazy("Enabled"),
-}
-
 # (header, column width in characters), in the order of the row.
 COLUMNS = [
     (gettext_lazy("Time"), 20), (gettext_lazy("User"), 16), (gettext_lazy("Action"), 22),

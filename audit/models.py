@@ -29,10 +29,21 @@ from core import clock
 # an export's filters and row count, a kind (of export job or notice), a group
 # robot's platform and whether it is enabled (never its webhook URL or secret).
 # Every string in it is cut at audit.services.MAX_EXTRA_CHARS characters.
-EXTRA_KEYS = frozenset({
-    "old", "new", "permission", "role", "subject_user", "reason_given", "filters", "rows",
-    "kind", "platform", "enabled",
-})
+# key -> its label (the export and the page show it in this order).
+EXTRA_LABELS = {
+    "old": _("Old value"),
+    "new": _("New value"),
+    "permission": _("Permission"),
+    "role": _("Role"),
+    "subject_user": _("Person concerned (user id)"),
+    "reason_given": _("Reason given"),
+    "filters": _("Filters"),
+    "rows": _("Rows"),
+    "kind": _("Kind"),
+    "platform": _("Platform"),
+    "enabled": _("Enabled"),
+}
+EXTRA_KEYS = frozenset(EXTRA_LABELS)
 
 
 class AuditEvent(models.Model):

@@ -27,7 +27,7 @@ from schools.signals import membership_changed, password_changed
 from . import actions
 from .middleware import RECORDED_FLAG
 from .models import AuditEvent
-from .services import audit_record, current_request
+from .services import audit_record
 
 
 @receiver(access_denied, dispatch_uid="audit_access_denied")
@@ -67,7 +67,7 @@ def record_transition(sender, applied, by, **kwargs):
     extra = {"old": applied.source, "new": applied.target}
     if applied.record is not None and getattr(applied.record, "reason", ""):
         extra["reason_given"] = True
-    audit_record(request=current_request(), user=by, action=code, obj=applied.obj,
+    audit_record(user=by, action=code, obj=applied.obj,
                  extra=extra, at=applied.at)
 
 
@@ -76,7 +76,7 @@ def record_membership(sender, membership_id, change, role, school_id, user_id, b
                       request=None, **kwargs):
     code = actions.ROLE_GRANT.code if change == "grant" else actions.ROLE_REVOKE.code
     audit_record(
-        request=request or current_request(), user=by, action=code,
+        request=request, user=by, action=code,
         target_type=sender._meta.label_lower, target_code=str(membership_id),
         school_id=school_id, extra={"role": str(role), "subject_user": user_id},
     )
@@ -86,7 +86,7 @@ def record_membership(sender, membership_id, change, role, school_id, user_id, b
 def record_password(sender, user, by, request=None, **kwargs):
     own = by is not None and by.pk == user.pk
     audit_record(
-        request=request or current_request(), user=by,
+        request=request, user=by,
         action=actions.PASSWORD_CHANGE.code if own else actions.PASSWORD_RESET.code,
         obj=user, extra={"subject_user": user.pk},
     )
@@ -95,5 +95,5 @@ def record_password(sender, user, by, request=None, **kwargs):
 @receiver(business_action, dispatch_uid="audit_business_action")
 def record_business_action(sender, code, by, obj=None, school_id=None, extra=None,
                            request=None, **kwargs):
-    audit_record(request=request or current_request(), user=by, action=code, obj=obj,
+    audit_record(request=request, user=by, action=code, obj=obj,
                  school_id=school_id, extra=extra)

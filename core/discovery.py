@@ -28,15 +28,22 @@ PLUG_IN_MODULES = frozenset({"schedules", "demo", "notice_kinds", "followup_kind
                              "access_rules", "navigation", "timeline", "audit_actions"})
 
 
+# (module name, installed apps) -> the modules found. The top bar and timelines
+# ask on every page; searching the import path for modules an app does not have
+# costs file-system look-ups each time. Keyed by the installed apps too, so a
+# test that changes INSTALLED_APPS sees its own.
+_found: dict[tuple[str, tuple[str, ...]], list[ModuleType]] = {}
+
+
 def app_modules(name: str) -> list[ModuleType]:
     """Every installed app's ``<app>.<name>`` module, imported, in INSTALLED_APPS
     order. Raises ValueError for a name not in PLUG_IN_MODULES (a typo would
     otherwise find nothing, silently)."""
     if name not in PLUG_IN_MODULES:
         raise ValueError(f"unknown plug-in module name {name!r}")
-    found = []
-    for config in apps.get_app_configs():
-        dotted = f"{config.name}.{name}"
-        if find_spec(config.name) is not None and find_spec(dotted) is not None:
-            found.append(import_module(dotted))
-    return found
+    installed = tuple(config.name for config in apps.get_app_configs())
+    key = (name, installed)
+    if key not in _found:
+        _found[key] = [import_module(f"{app}.{name}") for app in installed
+                       if find_spec(app) is not None and find_spec(f"{app}.{name}") is not None]
+    return list(_found[key])

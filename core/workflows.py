@@ -35,7 +35,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -98,7 +98,6 @@ class Applied:
     target: str
     at: dt.datetime
     record: models.Model | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Authorize = Callable[[Any, models.Model, object], bool]
@@ -129,9 +128,6 @@ class Workflow:
         self.subject_field = subject_field
         self.select_related = tuple(select_related)
 
-    def __getitem__(self, name: str) -> Transition:
-        return self.transitions[name]
-
     def available(self, obj: models.Model, user) -> list[Transition]:
         """The transitions `user` may apply to `obj` as it stands (no lock, no
         query beyond what `authorize` needs): for showing buttons, never for
@@ -153,6 +149,7 @@ class Workflow:
         at: dt.datetime | None = None,
         guard: Callable[[models.Model], None] | None = None,
         changes: Callable[[models.Model, dt.datetime], Mapping[str, Any]] | None = None,
+        locked: bool = False,
     ) -> Applied:
         """Apply transition `name` to `obj`. Must run inside the caller's atomic
         block (the domain's side effects belong to the same transaction).
@@ -161,13 +158,14 @@ class Workflow:
         outside a transaction, PermissionDenied when the access layer refuses
         (or a person starts a system transition), InvalidTransition from the
         wrong state, ValidationError({"reason": …}) when a required reason is
-        blank, and whatever `guard` raises.
+        blank, and whatever `guard` raises. locked=True: `obj` is already this
+        transaction's locked row (the caller locked it to decide), not locked again.
         """
         transition = self.transitions[name]
         if not transaction.get_connection().in_atomic_block:
             raise TransactionManagementError(
                 f"{self.model.__name__} {name}: apply() must run inside transaction.atomic")
-        locked = self.lock(obj)
+        locked = obj if locked else self.lock(obj)
         if transition.permission is None:
             if by is not None:
                 raise PermissionDenied

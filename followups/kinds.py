@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.discovery import app_modules
@@ -67,17 +67,12 @@ class FollowUpKind:
     catch_up: dt.timedelta = dt.timedelta(days=7)
     merge_key: Callable[[FollowUp], Hashable] | None = None
     combine: Callable[[list[Mapping[str, Any]]], Mapping[str, Any]] | None = None
-    description: Any = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def step_list(self) -> list[Step]:
         """The steps, in firing order (a callable is read now, so settings
         such as REPORT_REMINDER_DAYS take effect without a restart)."""
         steps = self.steps() if callable(self.steps) else self.steps
         return sorted(steps, key=lambda s: s.offset)
-
-    def times(self, due_at: dt.datetime) -> list[dt.datetime]:
-        return [due_at + s.offset for s in self.step_list()]
 
 
 _KINDS: dict[str, FollowUpKind] = {}

@@ -35,9 +35,6 @@ class FollowUpQuerySet(models.QuerySet):
         """Open rows whose next step fires at or before `at` (the partial index)."""
         return self.filter(state=FollowUp.State.OPEN, next_notice_at__lte=at)
 
-    def overdue(self, at: dt.datetime) -> FollowUpQuerySet:
-        return self.open().filter(due_at__lte=at)
-
 
 class FollowUp(TimeStampedModel):
     class State(models.TextChoices):

@@ -49,11 +49,11 @@ class Opening:
     assignee_id: int | None = None
 
 
-def _schedule(kind: registry.FollowUpKind, due_at: dt.datetime) -> tuple[int, dt.datetime | None]:
-    """(first step, when it fires) for a row armed now: always step 0; the
-    scan's catch-up decides which of the steps already past is still told."""
-    times = kind.times(due_at)
-    return 0, (times[0] if times else None)
+def _first_notice_at(steps: list[registry.Step], due_at: dt.datetime) -> dt.datetime | None:
+    """When a row armed now fires first: its step 0 (the scan's catch-up
+    decides which of the steps already past is still told), None without steps.
+    Callers read the kind's steps once for all their rows."""
+    return due_at + steps[0].offset if steps else None
 
 
 @transaction.atomic
@@ -76,11 +76,11 @@ def followup_open(
             followup_rearm(FollowUp.objects.filter(pk=existing.pk), due_at=due_at)
             existing.refresh_from_db()
         return existing, False
-    step, next_at = _schedule(spec, due_at)
+    next_at = _first_notice_at(spec.step_list(), due_at)
     row = FollowUp.objects.create(
         kind=kind, subject_type=spec.subject_type, subject_code=str(subject_code),
         school_id=school_id, due_at=due_at, data=dict(data or {}), assignee_id=assignee_id,
-        step=step, next_notice_at=next_at)
+        step=0, next_notice_at=next_at)
     return row, True
 
 
@@ -95,6 +95,7 @@ def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
     a batch at a time (one look-up and one INSERT per 5,000), so a generator
     over half a million schools is never held in memory at once."""
     spec = registry.get(kind)
+    steps = spec.step_list()
     it = iter(openings)
     opened = 0
     while batch := list(islice(it, OPEN_BATCH)):
@@ -106,11 +107,10 @@ def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
         for o in batch:
             if str(o.subject_code) in existing:
                 continue
-            step, next_at = _schedule(spec, o.due_at)
             rows.append(FollowUp(kind=kind, subject_type=spec.subject_type,
                                  subject_code=str(o.subject_code), school_id=o.school_id,
-                                 due_at=o.due_at, data=dict(o.data),
-                                 assignee_id=o.assignee_id, step=step, next_notice_at=next_at))
+                                 due_at=o.due_at, data=dict(o.data), assignee_id=o.assignee_id,
+                                 step=0, next_notice_at=_first_notice_at(steps, o.due_at)))
         # ignore_conflicts: the partial unique index absorbs a concurrent opener.
         FollowUp.objects.bulk_create(rows, batch_size=OPEN_BATCH, ignore_conflicts=True)
         opened += len(rows)
@@ -121,14 +121,15 @@ def followup_open_many(*, kind: str, openings: Iterable[Opening]) -> int:
 def _close(rows: QuerySet[FollowUp], state: str, *, by=None, outcome: str = "",
            at: dt.datetime | None = None) -> int:
     at = at or clock.now()
-    ids = list(rows.open().select_for_update().values_list("pk", flat=True))
-    if not ids:
+    closing = list(rows.open().select_for_update()
+                   .values_list("pk", "subject_type", "subject_code"))
+    if not closing:
         return 0
-    FollowUp.objects.filter(pk__in=ids).update(
+    FollowUp.objects.filter(pk__in=[pk for pk, _t, _c in closing]).update(
         state=state, closed_at=at, closed_by=by, outcome=outcome, next_notice_at=None,
         updated_at=at)
-    _cancel_pending_notices(FollowUp.objects.filter(pk__in=ids))
-    return len(ids)
+    _cancel_pending_notices((t, c) for _pk, t, c in closing)
+    return len(closing)
 
 
 def followup_complete(rows: QuerySet[FollowUp], *, by=None, outcome: str = "",
@@ -152,24 +153,26 @@ def followup_rearm(rows: QuerySet[FollowUp], *, due_at: dt.datetime) -> int:
     for the old date may be sent for the new one), and notices of the old arm
     not yet sent are cancelled. Returns how many were re-armed."""
     open_rows = list(rows.open().select_for_update())
+    steps: dict[str, list[registry.Step]] = {}  # per kind, read once
     for row in open_rows:
-        spec = registry.get(row.kind)
-        row.step, row.next_notice_at = _schedule(spec, due_at)
+        if row.kind not in steps:
+            steps[row.kind] = registry.get(row.kind).step_list()
+        row.step, row.next_notice_at = 0, _first_notice_at(steps[row.kind], due_at)
         row.due_at = due_at
         row.arm += 1
     FollowUp.objects.bulk_update(open_rows, ["step", "next_notice_at", "due_at", "arm"],
                                  batch_size=1000)
-    _cancel_pending_notices(open_rows)
+    _cancel_pending_notices((r.subject_type, r.subject_code) for r in open_rows)
     return len(open_rows)
 
 
-def _cancel_pending_notices(rows: Iterable[FollowUp]) -> None:
-    """Cancel the notices not yet sent (e-mail and group messages) about the
-    rows' subjects: a follow-up's notices are about its subject. A merged
-    message is about its first row's subject, so it goes when that row closes."""
+def _cancel_pending_notices(subjects: Iterable[tuple[str, str]]) -> None:
+    """Cancel the notices not yet sent (e-mail and group messages) about these
+    (subject type, subject code) pairs: a follow-up's notices are about its
+    subject. A merged message is about its first row's subject, so it goes when
+    that row closes."""
     by_type: dict[str, list[str]] = defaultdict(list)
-    for subject_type, subject_code in (
-            (r.subject_type, r.subject_code) for r in rows):
+    for subject_type, subject_code in subjects:
         by_type[subject_type].append(subject_code)
     for subject_type, codes in by_type.items():
         for start in range(0, len(codes), 1000):
@@ -248,7 +251,7 @@ def _save_steps(rows: list[FollowUp]) -> None:
 
 
 def _advance(row: FollowUp, at: dt.datetime,
-             step_lists: dict[str, list[registry.Step]] | None = None) -> _Firing | None:
+             step_lists: dict[str, list[registry.Step]]) -> _Firing | None:
     """Move the row past every step due at `at`; the latest one fires.
     `step_lists` caches each kind's steps (reading them builds them from
     settings: a tenth of a millisecond a row)."""
@@ -258,8 +261,6 @@ def _advance(row: FollowUp, at: dt.datetime,
         logger.error("follow-up %s has an unknown kind %r; it is left silent", row.pk, row.kind)
         row.next_notice_at = None
         return None
-    if step_lists is None:
-        step_lists = {}
     steps = step_lists.get(kind.name)
     if steps is None:
         steps = step_lists[kind.name] = kind.step_list()

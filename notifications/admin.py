@@ -13,7 +13,7 @@ class KindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return [(k.name, k.label) for k in sorted(kinds.all_kinds(), key=lambda k: k.name)]
+        return [(k.name, k.label) for k in kinds.all_kinds()]
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset
@@ -34,7 +34,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, notice: Notice) -> str:
-        return kinds.label_of(notice.kind)
+        return notice.kind_label
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -256,9 +256,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def post(robot: GroupRobot, text: str) -> None:
-    """POST `text` to the robot. Raises RobotError unless the platform answered
-    HTTP 2xx with JSON ``errcode`` 0; ValidationError for a URL not allowed."""
-    check_webhook_url(robot.webhook_url)
+    """POST `text` to the robot, whose URL the caller has checked
+    (check_webhook_url, in _deliver_one). Raises RobotError unless the platform
+    answered HTTP 2xx with JSON ``errcode`` 0."""
     url = signed_url(robot)
     body = json.dumps(payload(robot.platform, text), ensure_ascii=False).encode()
     loopback = (urlsplit(url).hostname or "").lower() in LOOPBACK_HOSTS

@@ -424,7 +424,7 @@ def group_robot_send_test(*, robot: GroupRobot, by, at: datetime | None = None) 
     core.signals.business_action "robot.test" (platform and enabled flag only),
     in the same transaction as the queued message."""
     at = at or timezone.now()
-    kind = kinds.get(ROBOT_TEST.name)
+    kind = ROBOT_TEST
     context = clean_context(kind, {
         "path": reverse("notifications:group_robots", args=[robot.school_id]),
         "school_name": robot.school.name})
@@ -531,15 +531,15 @@ def _deliver_one(connection, now: datetime) -> _Outcome:
             logger.exception("notice %s cannot be sent", notice.pk)
             _finish(notice, Notice.Status.FAILED, _describe(exc))
             return _Outcome.SKIPPED
-        NOTICE_WORKFLOW.apply(notice, "send", by=None, changes=lambda locked, when: {
-            "sent_at": when, "attempts": locked.attempts + 1, "last_error": ""})
+        NOTICE_WORKFLOW.apply(notice, "send", by=None, locked=True, changes=lambda row, when: {
+            "sent_at": when, "attempts": row.attempts + 1, "last_error": ""})
         return _Outcome.SENT
 
 
 def _finish(notice: Notice, status: str, reason: str) -> None:
     transition = "cancel" if status == Notice.Status.CANCELLED else "fail"
-    NOTICE_WORKFLOW.apply(notice, transition, by=None,
-                          changes=lambda locked, when: {"last_error": reason[:200]})
+    NOTICE_WORKFLOW.apply(notice, transition, by=None, locked=True,
+                          changes=lambda row, when: {"last_error": reason[:200]})
     logger.info("notice %s %s: %s", notice.pk, status, reason)
 
 
@@ -547,7 +547,7 @@ def _record_failure(notice: Notice, now: datetime, exc: BaseException) -> None:
     notice.attempts += 1
     notice.last_error = _describe(exc)
     if notice.attempts >= MAX_ATTEMPTS:
-        NOTICE_WORKFLOW.apply(notice, "fail", by=None, changes=lambda locked, when: {
+        NOTICE_WORKFLOW.apply(notice, "fail", by=None, locked=True, changes=lambda row, when: {
             "attempts": notice.attempts, "last_error": notice.last_error})
         notice.status = Notice.Status.FAILED
     else:

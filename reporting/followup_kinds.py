@@ -161,7 +161,6 @@ register(FollowUpKind(
     context=_resubmit_context,
     subject_type=REPORT,
     catch_up=CATCH_UP,
-    link=lambda row: reverse("reporting:report_edit",
-                             args=[row.data["school_id"], row.data["deadline_id"]]),
+    link=_link,
     title=_resubmit_title,
 ))

@@ -209,14 +209,6 @@ class ProgressReportQuerySet(models.QuerySet):
     def submitted(self) -> ProgressReportQuerySet:
         return self.filter(first_submitted_at__isnull=False)
 
-    def on_time(self, deadline: Deadline) -> ProgressReportQuerySet:
-        """Reports of `deadline` first submitted on time (timeliness_at)."""
-        return self.filter(deadline.on_time_q(), deadline=deadline)
-
-    def late(self, deadline: Deadline) -> ProgressReportQuerySet:
-        """Reports of `deadline` first submitted after it closed."""
-        return self.filter(deadline.late_q(), deadline=deadline)
-
 
 class ProgressReport(TimeStampedModel):
     """One school's report for one deadline (a progress report or the year-end

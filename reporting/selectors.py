@@ -93,21 +93,6 @@ def next_to_review(user, after: ProgressReport) -> ProgressReport | None:
     return waiting.first()
 
 
-def review_queue(user, *, deadline=None, school_type="", status="") -> QuerySet[ProgressReport]:
-    """The review queue filtered in code (for callers without a request): by
-    deadline, school type and status; no status means awaiting review."""
-    reports = review_candidates(user)
-    if deadline is not None:
-        reports = reports.filter(deadline=deadline)
-    if school_type:
-        reports = reports.filter(school__school_type=school_type)
-    if status:
-        reports = reports.filter(status=status)
-    else:
-        reports = reports.filter(status__in=REVIEWABLE_STATUSES)
-    return reports.order_by("deadline__due_date", "last_submitted_at")
-
-
 def report_detail(report: ProgressReport) -> dict:
     return {
         "section_items": [{"label": label, "text": report.sections.get(key, "")}

@@ -242,7 +242,7 @@ def report_submit(*, report: ProgressReport, by: User,
         return {**first, "last_submitted_at": when}
 
     applied = workflows.REPORT.apply(current, name, by=by, at=at, guard=complete,
-                                     changes=stamps)
+                                     changes=stamps, locked=True)
     report = applied.obj
     tallies.record_change(report, tallies.marks_of(applied.before))
     if name == "resubmit":

@@ -62,11 +62,7 @@ def school_reports(request, pk: int):
 def report_edit(request, pk: int, deadline_id: int):
     """填写报告: save a draft any time; submit when complete. On an error the
     draft is still saved and everything typed is shown again."""
-    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
-    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
-    if deadline is None:
-        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
-    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    school, deadline, report = _report_place(request, pk, deadline_id)
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
     form = ReportForm(request.POST if request.method == "POST" else None, report=report,
@@ -95,6 +91,17 @@ def report_edit(request, pk: int, deadline_id: int):
     return _render_form(request, school, deadline, report, form, photo_form, status)
 
 
+def _report_place(request, pk: int, deadline_id: int):
+    """(school, deadline, report or None) for the report form's URLs, if the
+    user may edit the school's reports: an unknown or foreign school or deadline
+    is a 404 (access.get_for_user, access.deny)."""
+    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
+    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
+    if deadline is None:
+        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
+    return school, deadline, ProgressReport.objects.filter(school=school, deadline=deadline).first()
+
+
 def _render_form(request, school, deadline, report, form, photo_form, status,
                  photo_error: str = ""):
     photos = list(report.photos.all()) if report else []
@@ -121,11 +128,7 @@ def photo_add(request, pk: int, deadline_id: int):
 
 
 def _upload_refused(request, pk: int, deadline_id: int):
-    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
-    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
-    if deadline is None:
-        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
-    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    school, deadline, report = _report_place(request, pk, deadline_id)
     messages.error(request, _("The photos were not added: too many files at once."))
     form = ReportForm(None, report=report, kind=deadline.kind)
     return _render_form(request, school, deadline, report, form, PhotoForm(), status=400,
@@ -138,11 +141,7 @@ def _upload_refused(request, pk: int, deadline_id: int):
 
 @csrf_protect
 def _photo_add(request, pk: int, deadline_id: int):
-    school = access.get_for_user(request, School.objects, ReportingPerm.EDIT_REPORT, pk=pk)
-    deadline = selectors.deadlines_for_school(school).filter(pk=deadline_id).first()
-    if deadline is None:
-        access.deny(request, ReportingPerm.EDIT_REPORT, f"deadline:{deadline_id}", status=404)
-    report = ProgressReport.objects.filter(school=school, deadline=deadline).first()
+    school, deadline, report = _report_place(request, pk, deadline_id)
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
     # The page's script sends what is typed in the report form along with the

@@ -4,6 +4,8 @@ from django.conf import settings
 
 from core.nav import nav_for
 
+from .forms import lockout_rule
+
 
 def portal(request):
     """What the base layout needs on every page: the portal name and the top
@@ -15,6 +17,5 @@ def portal(request):
         "portal_name": settings.PORTAL_NAME,
         "nav_links": nav_for(user) if signed_in else [],
         # The sign-in pages state the deployment's own lockout rule.
-        "lockout": {"limit": settings.AXES_FAILURE_LIMIT,
-                    "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        "lockout": lockout_rule(),
     }

@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from .models import User
 
 
+def lockout_rule() -> dict[str, int]:
+    """{"limit": failures before a lockout, "minutes": its length}: the
+    deployment's own (AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES), for every page
+    that states the rule."""
+    return {"limit": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
@@ -19,9 +27,7 @@ class LoginForm(AuthenticationForm):
         """The numbers are the deployment's own (AXES_FAILURE_LIMIT,
         AXES_COOLOFF_MINUTES), not a copy of the defaults."""
         return forms.ValidationError(
-            self.error_messages["invalid_login"], code="invalid_login",
-            params={"limit": settings.AXES_FAILURE_LIMIT,
-                    "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)})
+            self.error_messages["invalid_login"], code="invalid_login", params=lockout_rule())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Perm", "admin_allows", "admin_bureau_ids", "admin_model_labels", "allows", "bureaus_for",
     "can", "can_in_bureau", "client_ip", "deny", "forget", "get_for_user", "has_perm",
-    "is_active_user", "is_bureau_user", "perm", "require_perm", "roles_at", "school_roles_of",
+    "is_active_user", "perm", "require_perm", "school_roles_of",
     "schools_for", "visible_school_ids_q",
 ]
 
@@ -173,15 +173,6 @@ def school_roles_of(user) -> dict[int, frozenset[Role]]:
     if not is_active_user(user):
         return {}
     return {s: frozenset(roles) for s, roles in grants(user).school_roles.items() if roles}
-
-
-def roles_at(user, school: School) -> set[Role]:
-    """The roles `user` holds at `school` itself (for display)."""
-    return set(grants(user).school_roles.get(school.pk, _NONE))
-
-
-def is_bureau_user(user) -> bool:
-    return bool(grants(user).all_bureau_roles)
 
 
 def visible_school_ids_q(user) -> Q:
