@@ -182,6 +182,8 @@ def process_photo(
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; make it a refusal (U3/U4).
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # "Corrupt EXIF data", "Tag data larger than file"...: about metadata we discard.
+        warnings.simplefilter("ignore", UserWarning)
         try:
             if heif:
                 clean = _decode_heif(data, max_pixels=max_pixels, max_side=max_side)
