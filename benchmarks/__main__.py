@@ -58,6 +58,20 @@ def main() -> int:
 
     results: dict = dict.fromkeys(KEYS)
     notes: dict[str, str] = {}
+    # The photo pipeline needs no data: measured first, so a failure below still shows it.
+    try:
+        r = _photo()
+    except Exception:  # noqa: BLE001 - report "not measured", never a fake figure
+        notes["photo"] = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        traceback.print_exc()
+        r = None
+    if r:
+        results["photo_cpu_s_12mp"] = round(r["cpu_s"], 3)
+        results["photo_psnr_db_12mp"] = round(r["psnr_db"], 1)
+        data.log(f"photo_cpu_s_12mp {r['cpu_s']:.3f} (target ≤ 0.15): {r['size'][0]}×"
+                 f"{r['size'][1]} stored, median of {r['runs']} (reference full decode + "
+                 f"Lanczos {r['reference_cpu_s']:.3f} s); photo_psnr_db_12mp "
+                 f"{r['psnr_db']:.1f} (target ≥ 38), resampled {r['resample_psnr_db']:.1f} dB")
     datasets = {}
     for size in (small, large):
         t = time.perf_counter()
@@ -87,14 +101,6 @@ def main() -> int:
             notes[name] = traceback.format_exc(limit=3).strip().splitlines()[-1]
             traceback.print_exc()
             return None
-
-    r = attempt("photo", _photo)
-    if r:
-        results["photo_cpu_s_12mp"] = round(r["cpu_s"], 3)
-        results["photo_psnr_db_12mp"] = round(r["psnr_db"], 1)
-        data.log(f"photo: {r['size'][0]}×{r['size'][1]} stored, median {r['cpu_s']:.3f} CPU s "
-                 f"of {r['runs']} (reference full decode + Lanczos {r['reference_cpu_s']:.3f} s); "
-                 f"PSNR {r['psnr_db']:.1f} dB stored, {r['resample_psnr_db']:.1f} dB resampled")
 
     for size, slot in ((small, "500"), (large, "50000")):
         r = attempt(f"dashboard_{size}", lambda s=size: measure.dashboard(datasets[s]))

@@ -77,7 +77,7 @@ def test_a_polyglot_png_is_stored_as_pixels_only(world, login, deadline):
     assert b"<script" not in served
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Disposition"].startswith("inline")
 
 
 def test_a_file_over_10_mb_is_refused_before_it_reaches_the_disk(world, login, deadline,
