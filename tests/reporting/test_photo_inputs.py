@@ -277,6 +277,16 @@ def test_a_png_with_a_grey_profile_is_converted():
     assert close_to(stored(data).getpixel((4, 4)), (188, 188, 188), tolerance=4)
 
 
+def test_a_grey_and_alpha_png_with_a_grey_profile_keeps_both():
+    profile = icc.grey_linear()
+    im = Image.new("LA", (8, 8), (128, 255))
+    im.paste((0, 0), (0, 0, 4, 8))
+    out = stored(encode(im, "PNG", icc_profile=profile))
+
+    assert close_to(out.getpixel((1, 4)), WHITE, tolerance=3)
+    assert close_to(out.getpixel((6, 4)), (188, 188, 188), tolerance=4)
+
+
 def test_a_png_with_an_rgb_profile_and_alpha_keeps_the_alpha():
     profile = icc.adobe_rgb()
     im = Image.new("RGBA", (8, 8), (100, 150, 100, 255))

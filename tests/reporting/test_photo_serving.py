@@ -164,3 +164,17 @@ def test_a_file_that_breaks_the_pipeline_is_named_and_the_others_saved(
     assert response.status_code == 400
     assert "坏.jpg 已损坏或不完整" in response.content.decode()
     assert ReportPhoto.objects.count() == 2
+
+
+def test_a_heic_from_an_iphone_is_added_with_a_jpeg_in_one_batch(world, login, deadline):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 48), (30, 160, 60))).save(buffer, quality=90)
+    heic = SimpleUploadedFile("IMG_0001.HEIC", buffer.getvalue(), content_type="image/heic")
+
+    response = add(login(world.safety_officer), world, deadline, heic, jpeg("2.jpg"))
+
+    assert response.status_code == 302
+    stored = sorted(ReportPhoto.objects.all(), key=lambda p: p.width)
+    assert [(p.width, p.height) for p in stored] == [(64, 48), (800, 600)]
+    assert stored[0].image.name.endswith(".jpg")
