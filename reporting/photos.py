@@ -448,11 +448,24 @@ def _eight_bit(im: Image.Image) -> Image.Image:
     return im.convert("RGBA" if "A" in im.getbands() else "RGB")
 
 
-@functools.lru_cache(maxsize=16)
 def _srgb_transform(icc: bytes, in_mode: str, out_mode: str) -> ImageCms.ImageCmsTransform:
+    """A LittleCMS transform to sRGB. The small profiles cameras embed (Display-P3 is
+    536 bytes) are kept built; a large one (a CMYK press profile can be megabytes) is built
+    for its photo and let go, so the cache never holds more than a few hundred KB."""
+    if len(icc) > 64 * 1024:
+        return _build_srgb_transform(icc, in_mode, out_mode)
+    return _cached_srgb_transform(icc, in_mode, out_mode)
+
+
+def _build_srgb_transform(icc: bytes, in_mode: str, out_mode: str) -> ImageCms.ImageCmsTransform:
     return ImageCms.buildTransform(ImageCms.ImageCmsProfile(BytesIO(icc)),
                                    ImageCms.createProfile("sRGB"), in_mode, out_mode,
-                                   renderingIntent=ImageCms.Intent.PERCEPTUAL)
+                                   renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                                   # no one-pixel cache: photos rarely repeat a pixel (~10 %)
+                                   flags=ImageCms.Flags.NOCACHE)
+
+
+_cached_srgb_transform = functools.lru_cache(maxsize=8)(_build_srgb_transform)
 
 
 def _to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
