@@ -96,6 +96,21 @@ class PhotoRejected(Exception):
         return self.message
 
 
+NOT_A_PHOTO = _("%(name)s is not a JPEG, PNG or HEIC photo.")
+DAMAGED = _("%(name)s is damaged or incomplete.")
+HEIC_ADVICE = _(
+    "%(name)s is a HEIC photo that could not be read. On an iPhone, choose Settings → Camera "
+    "→ Formats → Most Compatible, or share the photo as JPEG, and add it again.")
+
+
+class _TooManyPixels(Exception):
+    pass
+
+
+class _HeifUnreadable(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class ProcessedPhoto:
     image: bytes
@@ -217,21 +232,6 @@ def process_photo(
         height=clean.height,
         sha256=hashlib.sha256(image).hexdigest(),
     )
-
-
-NOT_A_PHOTO = _("%(name)s is not a JPEG, PNG or HEIC photo.")
-DAMAGED = _("%(name)s is damaged or incomplete.")
-HEIC_ADVICE = _(
-    "%(name)s is a HEIC photo that could not be read. On an iPhone, choose Settings → Camera "
-    "→ Formats → Most Compatible, or share the photo as JPEG, and add it again.")
-
-
-class _TooManyPixels(Exception):
-    pass
-
-
-class _HeifUnreadable(Exception):
-    pass
 
 
 # ------------------------------------------------------------------ decoding
