@@ -298,6 +298,13 @@ def test_a_png_with_an_rgb_profile_and_alpha_keeps_the_alpha():
                     tolerance=4)
 
 
+def test_a_profile_over_the_size_limit_is_ignored(monkeypatch):
+    original = field_trial("display_p3.jpg")
+    monkeypatch.setattr(photos, "MAX_ICC_BYTES", 400)  # the P3 profile is 492 bytes
+
+    assert close_to(stored(original).getpixel((50, 50)), (200, 60, 59), tolerance=5)
+
+
 @pytest.mark.parametrize(("label", "profile"), [
     ("garbage", b"this is not an ICC profile" * 10),
     ("a CMYK profile on an RGB photo", icc.cmyk_press()),
