@@ -75,8 +75,9 @@ class MultipleFileField(forms.FileField):
 class PhotoForm(forms.Form):
     photos = MultipleFileField(
         label=_("Photos"), required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/*"}),
-        help_text=_("JPEG or PNG, up to 10 MB each, at most 20 per report."))
+        widget=MultipleFileInput(attrs={
+            "accept": "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,image/*"}),
+        help_text=_("JPEG, PNG or HEIC, up to 10 MB each, at most 20 per report."))
     caption = forms.CharField(label=_("Caption"), max_length=200,
                               error_messages={"required": _("Say what the photo shows.")})
     taken_on = forms.DateField(label=_("Date of the activity"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import photo_views, views
 
 app_name = "reporting"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("photos/<uuid:code>/", views.photo_file, name="photo"),
     path("photos/<uuid:code>/thumbnail/", views.photo_file, {"size": "thumbnail"},
          name="photo_thumbnail"),
+    path("photos/<uuid:code>/download/", photo_views.photo_download, name="photo_download"),
     path("photos/<uuid:code>/remove/", views.photo_remove, name="photo_remove"),
     path("reports/<uuid:code>/", views.report_detail, name="report_detail"),
     path("reports/<uuid:code>/approve/", views.report_approve, name="report_approve"),

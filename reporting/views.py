@@ -34,6 +34,7 @@ from .models import (
     ProgressReport,
     ReportPhoto,
 )
+from .photo_views import photo_response
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
 from .uploads import PhotoSizeLimitHandler
 
@@ -191,17 +192,13 @@ def _photo_add(request, pk: int, deadline_id: int):
 @require_GET
 @login_required
 def photo_file(request, code, size: str = "full"):
-    """A photo, only through this permission check, as a download that no
-    browser will sniff into anything but a JPEG (U1, U12)."""
+    """A photo, only through this permission check, shown in the browser (inline) and
+    never sniffed into anything but a JPEG (U1, U12; issue 8 item 2)."""
     photo = access.get_for_user(request, ReportPhoto.objects, ReportingPerm.VIEW_REPORT,
                                 code=code)
     field = photo.thumbnail if size == "thumbnail" else photo.image
-    response = FileResponse(field.open("rb"), content_type="image/jpeg", as_attachment=True,
-                            filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_response(field, as_attachment=False,
+                          filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
 
 
 @require_POST

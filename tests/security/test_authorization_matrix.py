@@ -247,6 +247,8 @@ PORTAL_ROWS: dict[str, Row] = {
         (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
     "reporting:photo_thumbnail": Row(get=report_view, post=by_side(**dict.fromkeys(
         (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo_download": Row(get=report_view, post=by_side(**dict.fromkeys(
+        (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
     "reporting:photo_remove": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
                                                               everyone("405"))),
                                   post=photo_remove_post, kwargs=photo_code,
@@ -308,6 +310,7 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:photo_add": (NOT_ALLOWED, sides("403", "400")),
     "reporting:photo": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_thumbnail": (sides("200", "200"), NOT_ALLOWED),
+    "reporting:photo_download": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_remove": (NOT_ALLOWED, sides("403", "redirect")),
     "notifications:group_robots": (sides("403", "200"), sides("403", "400")),
     "notifications:group_robot_test": (NOT_ALLOWED, sides("403", "redirect")),
