@@ -22,7 +22,7 @@ from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
-from . import bulletins, dashboard, export_jobs, selectors, services
+from . import bulletins, dashboard, export_jobs, selectors, services, workflows
 from .access_rules import ReportingPerm
 from .filters import DashboardFilter, ReviewQueueFilter
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm
@@ -228,6 +228,9 @@ def report_detail(request, code):
         "can_review": can_review and report.status in ("submitted", "resubmitted"),
         "can_edit": report.is_editable and access.can(request.user, ReportingPerm.EDIT_REPORT,
                                                       report.school),
+        # 撤回: the workflow's own answer (state and access), for the button only.
+        "can_withdraw": any(t.name == "withdraw"
+                            for t in workflows.REPORT.available(report, request.user)),
         "return_form": ReturnForm(),
     })
 
