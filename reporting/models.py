@@ -171,8 +171,9 @@ def timeliness_at(first_submitted_at: dt.datetime | None, closes_at: dt.datetime
     zone (Deadline.closes_at: 00:00:00 Asia/Shanghai the next day), so
     23:59:59.9 is on time and 00:00:00.0 late (security.md G13). A resubmission
     never changes it; a withdrawn submission (撤回) does not count, so the next
-    submission decides (reporting.services.report_withdraw). An unsubmitted report is MISSING, or UPCOMING when `now`
-    is given and the deadline has not closed yet. In SQL the same rule is
+    submission decides (reporting.services.report_withdraw). An unsubmitted
+    report is MISSING, or UPCOMING when `now` is given and the deadline has not
+    closed yet. In SQL the same rule is
     Deadline.on_time_q() / late_q(). Takes the closing instant, not the
     deadline, because exports call it a million times for a large district.
     """
