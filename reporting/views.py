@@ -49,11 +49,14 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def school_reports(request, pk: int):
-    """报告: the school's deadlines, its report and status for each."""
+    """报告: the school's workbench, a to-do list (selectors.school_todo): returned
+    reports, missed deadlines to 补报, the current deadline, then the rest."""
     school = access.get_for_user(request, School.objects, ReportingPerm.VIEW_REPORT, pk=pk)
-    rows = selectors.school_deadline_rows(school)
+    todo = selectors.school_todo(school)
+    rows = todo.returned + todo.missed + todo.current + todo.later + todo.history
     return render(request, "reporting/school_reports.html", {
-        "school": school, "rows": rows,
+        "school": school, "todo": todo,
+        "rows": sorted(rows, key=lambda r: (r.deadline.due_date, r.deadline.kind)),
         "can_edit": access.can(request.user, ReportingPerm.EDIT_REPORT, school),
     })
 
