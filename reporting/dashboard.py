@@ -87,6 +87,11 @@ class DeadlineStats:
         return max(self.expected - self.submitted, 0) if self.is_closed else 0
 
     @property
+    def awaiting_review(self) -> int:
+        """Submitted (or resubmitted) and neither returned nor approved."""
+        return max(self.submitted - self.returned - self.approved, 0)
+
+    @property
     def not_yet_due(self) -> int:
         return 0 if self.is_closed else max(self.expected - self.submitted, 0)
 
