@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
+from core import downloads
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
@@ -367,18 +368,21 @@ def bulletin(request, deadline_id: int):
 @require_GET
 @login_required
 def bulletin_xlsx(request, deadline_id: int):
-    deadline = access.get_for_user(request, Deadline.objects, ReportingPerm.REVIEW_REPORT,
-                                   pk=deadline_id)
+    deadline = access.get_for_user(request, Deadline.objects.select_related("campaign__bureau"),
+                                   ReportingPerm.REVIEW_REPORT, pk=deadline_id)
     item = Bulletin.objects.filter(deadline=deadline).first()
     if item is None:
         access.deny(request, ReportingPerm.REVIEW_REPORT, f"deadline:{deadline_id}", status=404)
     out = io.BytesIO()
     bulletins.bulletin_workbook(item, out)
     out.seek(0)
-    return FileResponse(out, as_attachment=True,
-                        filename=f"tongbao-{deadline.due_date:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                              ".spreadsheetml.sheet")
+    bureau = deadline.campaign.bureau
+    day = f"{deadline.due_date:%Y%m%d}"
+    return downloads.attachment(
+        response, downloads.file_name(_("Late-school notice"), bureau.name, day, ext="xlsx"),
+        fallback=f"tongbao_{bureau.code}_{day}.xlsx")
 
 
 @require_POST
@@ -406,12 +410,14 @@ def export_status(request, code):
 @require_GET
 @login_required
 def export_download(request, code):
-    job = access.get_for_user(request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)
+    job = access.get_for_user(request, ExportJob.objects.select_related("campaign__bureau"),
+                              SchoolsPerm.VIEW_DISTRICT, code=code)
     if job.status != ExportJob.Status.DONE:
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, f"exportjob:{code}", status=404)
     audit_record(request=request, user=request.user, action="export.download", obj=job,
                  extra={"kind": job.kind}, status=200)
-    return FileResponse(job.file.open("rb"), as_attachment=True,
-                        filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(job.file.open("rb"),
+                            content_type="application/vnd.openxmlformats-officedocument"
+                                         ".spreadsheetml.sheet")
+    name, fallback = export_jobs.download_names(job)
+    return downloads.attachment(response, name, fallback)
