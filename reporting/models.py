@@ -303,6 +303,14 @@ class ReportTransition(TransitionRecord):
     def __str__(self) -> str:
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
+    @property
+    def label(self) -> str:
+        """The word for this step on a timeline: the new status, except that a
+        withdrawal (back to draft) says 已撤回."""
+        if self.action == "withdraw":
+            return str(_("Withdrawn"))
+        return self.get_to_state_display()
+
 
 MAX_PHOTOS_PER_REPORT = 20
 

@@ -200,3 +200,17 @@ class TestThePage:
         response = login(world.safety_officer).get(
             reverse("reporting:report_withdraw", args=[report.code]))
         assert response.status_code == 405
+
+
+def test_the_timelines_say_withdrawn_not_draft(world, report, login):
+    from core.timelines import entries_for
+
+    withdraw(report, world.safety_officer)
+    body = login(world.principal).get(
+        reverse("reporting:report_detail", args=[report.code])).content.decode()
+    timeline = body[body.index('data-testid="timeline"'):]
+    assert "已撤回" in timeline[:timeline.index("</ol>")]
+    with at(2026, 5, 12, 11, 0):
+        [newest, *_rest] = entries_for("schools.school", str(world.school_a.pk),
+                                       world.principal)
+    assert newest.title.startswith("已撤回")
