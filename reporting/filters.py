@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import SchoolType
@@ -70,6 +71,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
         self.filters["deadline"].queryset = deadlines
         for name, field in self.form.fields.items():
             field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
+        # One date format on the page: the choices read like the table's dates.
+        self.form.fields["deadline"].label_from_instance = lambda deadline: (
+            f"{date_format(deadline.due_date, 'DATE_FORMAT')} {deadline.get_kind_display()}")
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

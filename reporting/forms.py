@@ -1,5 +1,10 @@
+import datetime as dt
+
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from core import clock
 
 from .models import SECTIONS, Measure, ProgressReport
 from .services import MAX_SECTION_CHARS
@@ -77,18 +82,27 @@ class PhotoForm(forms.Form):
     taken_on = forms.DateField(label=_("Date of the activity"),
                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, earliest: dt.date | None = None, **kwargs):
+        """`earliest`: the first day an activity of this report can have taken place
+        (the campaign's first reporting month); None accepts any past date."""
         super().__init__(*args, **kwargs)
-        from django.utils import timezone
-
-        self.fields["taken_on"].initial = timezone.localdate()
+        self.earliest = earliest
+        self.fields["taken_on"].initial = clock.today()
+        if earliest is not None:
+            self.fields["taken_on"].widget.attrs["min"] = earliest.isoformat()
+        self.fields["taken_on"].widget.attrs["max"] = clock.today().isoformat()
 
     def clean_taken_on(self):
-        from django.utils import timezone
-
+        """An activity date lies between the campaign's start and today (Asia/Shanghai):
+        a photo dated 1900-01-01 or next week is a slip of the date picker (issue 8,
+        walk-through j)."""
         value = self.cleaned_data["taken_on"]
-        if value > timezone.localdate():
+        if value > clock.today():
             raise forms.ValidationError(_("The activity date cannot be in the future."))
+        if self.earliest is not None and value < self.earliest:
+            raise forms.ValidationError(
+                _("The activity date cannot be before the campaign began (%(date)s).")
+                % {"date": date_format(self.earliest, "DATE_FORMAT")})
         return value
 
 

@@ -441,6 +441,18 @@ class ExportJob(models.Model):
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 0
 
+    # A queued export that no worker has picked up for this long (seconds) says so: the
+    # sweep re-sends it every minute, so waiting longer means no worker is running
+    # (issue 8, walk-through m: with runserver alone it sat at 排队中 0% with no hint).
+    STALLED_AFTER_SECONDS = 90
+
+    def is_stalled(self, at: dt.datetime | None = None) -> bool:
+        """True when the job is still PENDING `STALLED_AFTER_SECONDS` after it was asked
+        for (`at` defaults to now)."""
+        at = at or clock.now()
+        return (self.status == self.Status.PENDING
+                and (at - self.created_at).total_seconds() > self.STALLED_AFTER_SECONDS)
+
 
 class DeadlineTally(models.Model):
     """How many of one deadline's reports, from schools of one type, stand where:

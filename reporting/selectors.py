@@ -153,6 +153,13 @@ def review_candidates(user) -> QuerySet[ProgressReport]:
             .order_by("-deadline__due_date", "last_submitted_at", "pk"))
 
 
+def awaiting_review_count(user) -> int:
+    """How many reports `user` may see are waiting for review (submitted or
+    resubmitted, the queue's default view): one COUNT query, for the inspector's
+    workbench (issue 8 item 5, walk-through l)."""
+    return review_candidates(user).filter(status__in=REVIEWABLE_STATUSES).count()
+
+
 def next_to_review(user, after: ProgressReport) -> ProgressReport | None:
     """The report awaiting review that comes after `after` in the queue's order
     (for 通过并下一份), else the first one still waiting, else None."""

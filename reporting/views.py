@@ -72,7 +72,7 @@ def report_edit(request, pk: int, deadline_id: int):
     form = ReportForm(request.POST if request.method == "POST" else None, report=report,
                       kind=deadline.kind)
     status = 200
-    photo_form = PhotoForm()
+    photo_form = PhotoForm(earliest=deadline.campaign.start_month)
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -163,7 +163,7 @@ def _photo_add(request, pk: int, deadline_id: int):
                                            measures=draft_form.measures_data())
             except ValidationError as exc:
                 _add_errors(draft_form, exc)
-    photo_form = PhotoForm(request.POST, request.FILES)
+    photo_form = PhotoForm(request.POST, request.FILES, earliest=deadline.campaign.start_month)
     files = request.FILES.getlist("photos")
     problems = [
         _("%(name)s is larger than %(limit)s MB.") % {

@@ -5,14 +5,12 @@ from django.urls import include, path
 
 from safety_portal import views as portal_views
 from schools.forms import LoginForm
-from schools.views import PasswordChangeView
+from schools.views import LoginView, PasswordChangeView
 
 account_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
+        LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

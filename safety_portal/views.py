@@ -52,6 +52,7 @@ def home(request):
     context["todos"] = followup_selectors.todos_for(user)
     if context["is_district"]:
         context["overview"] = school_selectors.district_overview(user)
+        context["awaiting_review"] = reporting_selectors.awaiting_review_count(user)
     return render(request, "schools/home.html", context)
 
 

@@ -15,7 +15,7 @@ def portal(request):
     signed_in = bool(getattr(user, "is_authenticated", False))
     return {
         "portal_name": settings.PORTAL_NAME,
-        "nav_links": nav_for(user) if signed_in else [],
+        "nav_links": nav_for(user, request.path) if signed_in else [],
         # The sign-in pages state the deployment's own lockout rule.
         "lockout": lockout_rule(),
     }

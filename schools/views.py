@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -74,6 +75,21 @@ def task_force_remove(request, pk: int, member_id: int):
                     status=404)
     messages.success(request, _("Removed from the task force."))
     return redirect("schools:detail", pk=school.pk)
+
+
+class LoginView(auth_views.LoginView):
+    """The sign-in page; after a timed-out session (``?expired=1``, set by
+    `schools.middleware.SessionLifetimeMiddleware`) it says why the user was signed out:
+    the idle timeout (SESSION_COOKIE_AGE, seconds) or the absolute cap
+    (SESSION_ABSOLUTE_SECONDS), security.md G7."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_idle_minutes"] = settings.SESSION_COOKIE_AGE // 60
+        context["session_absolute_hours"] = settings.SESSION_ABSOLUTE_SECONDS // 3600
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -48,3 +48,31 @@ def test_two_entries_may_not_share_a_place(monkeypatch):
     monkeypatch.setattr(navigation, "app_modules", lambda name: [*real, clash])
     with pytest.raises(ValueError, match="share an order"):
         nav_for(None)
+
+
+class TestTheCurrentPage:
+    def current(self, user, path):
+        return [link.testid for link in nav_for(user, path) if link.current]
+
+    def test_the_page_one_is_on_is_marked_and_nothing_else(self, world):
+        review = reverse("reporting:review_queue")
+        assert self.current(world.inspector, review) == ["nav-review"]
+
+    def test_a_page_below_an_entry_marks_that_entry(self, world):
+        reports = reverse("reporting:school_reports", args=[world.school_a.pk])
+        assert self.current(world.safety_officer, reports + "deadlines/1/") == ["nav-reports"]
+
+    def test_the_workbench_is_marked_only_on_itself(self, world):
+        assert self.current(world.inspector, "/") == ["nav-home"]
+        assert self.current(world.inspector, "/accounts/password/change/") == []
+
+    def test_the_longest_matching_entry_wins(self):
+        hrefs = ["/", "/reporting/", "/reporting/review/", "/reporting/review?x=1"]
+        assert navigation._current_index(hrefs, "/reporting/review/abc/") == 2
+        assert navigation._current_index(hrefs, "/reporting/other/") == 1
+        assert navigation._current_index(hrefs, "/elsewhere/") is None
+
+    def test_the_layout_marks_it_for_screen_readers(self, world, login):
+        body = login(world.inspector).get(reverse("reporting:review_queue")).content.decode()
+        assert body.count('aria-current="page"') == 1
+        assert 'class="nav-link active" href="/reporting/review/" aria-current="page"' in body

@@ -70,6 +70,37 @@ def test_a_running_export_refreshes_itself(world, login, campaign):
     assert b"progress-25" in body
 
 
+class TestAnExportNoWorkerPicksUp:
+    """With no worker running (runserver alone) a queued export says so after
+    90 seconds instead of sitting at 排队中 0% with no hint."""
+
+    def page(self, world, login, job):
+        return login(world.inspector).get(reverse("reporting:export", args=[job.code])).content
+
+    def test_a_job_queued_for_a_minute_and_a_half_is_not_yet_called_stalled(
+            self, world, login, campaign):
+        job = ExportJob.objects.create(kind="timeliness", campaign=campaign,
+                                       requested_by=world.inspector)
+        assert not job.is_stalled(at=job.created_at + dt.timedelta(seconds=90))
+        assert b"export-stalled" not in self.page(world, login, job)
+
+    def test_a_job_still_queued_after_that_tells_the_inspector_why(self, world, login, campaign):
+        job = ExportJob.objects.create(kind="timeliness", campaign=campaign,
+                                       requested_by=world.inspector)
+        ExportJob.objects.filter(pk=job.pk).update(
+            created_at=timezone.now() - dt.timedelta(seconds=91))
+        job.refresh_from_db()
+        assert job.is_stalled()
+        body = self.page(world, login, job).decode()
+        assert "后台任务进程可能未运行" in body
+        assert 'http-equiv="refresh"' in body  # it keeps looking
+
+    def test_a_running_job_is_never_called_stalled(self, world, campaign):
+        job = ExportJob.objects.create(kind="timeliness", campaign=campaign,
+                                       requested_by=world.inspector, status="running")
+        assert not job.is_stalled(at=job.created_at + dt.timedelta(hours=1))
+
+
 def test_someone_elses_export_is_not_found(world, login, campaign):
     start(login(world.inspector), campaign)
     job = ExportJob.objects.get()

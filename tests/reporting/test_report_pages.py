@@ -86,6 +86,17 @@ def test_the_review_queue_lists_reports_awaiting_review_in_the_district(world, l
     assert list(response.context["page"]) == [waiting]
 
 
+def test_the_review_queue_writes_every_date_the_same_way(world, login, deadline):
+    ProgressReportFactory(school=world.school_a, deadline=deadline, status=ReportStatus.SUBMITTED,
+                          first_submitted_at=dt.datetime(2026, 5, 12, 2, 30, tzinfo=dt.UTC))
+    body = login(world.inspector).get(reverse("reporting:review_queue")).content.decode()
+    assert "2026年5月13日</td>" in body  # the deadline column
+    assert "2026年5月12日 10:30" in body  # submitted, Asia/Shanghai
+    assert ">2026年5月13日 进度报告</option>" in body  # the deadline picker
+    assert "2026-05-13" not in body
+    assert "05-12 10:30" not in body
+
+
 def submitted(school, deadline, day=12):
     return ProgressReportFactory(school=school, deadline=deadline, status=ReportStatus.SUBMITTED,
                                  first_submitted_at=dt.datetime(2026, 5, day, tzinfo=dt.UTC))

@@ -104,6 +104,31 @@ def test_an_activity_date_in_the_future_is_refused(world, login, deadline):
     assert not ReportPhoto.objects.exists()
 
 
+def test_an_activity_date_before_the_campaign_began_is_refused(world, login, deadline):
+    start = deadline.campaign.start_month
+    response = post_photos(login(world.safety_officer), add_url(world, deadline), jpeg(),
+                           taken_on="1900-01-01")
+    assert response.status_code == 400
+    assert f"不能早于专项行动开始日期（{start.year}年{start.month}月{start.day}日）" in (
+        response.content.decode())
+    assert not ReportPhoto.objects.exists()
+
+
+def test_an_activity_on_the_campaigns_first_day_is_accepted(world, login, deadline):
+    start = deadline.campaign.start_month
+    response = post_photos(login(world.safety_officer), add_url(world, deadline), jpeg(),
+                           taken_on=start.isoformat())
+    assert response.status_code == 302
+    assert ReportPhoto.objects.get().taken_on == start
+
+
+def test_the_date_picker_offers_only_dates_from_the_campaigns_start_to_today(
+        world, login, deadline):
+    body = login(world.safety_officer).get(
+        reverse("reporting:report_edit", args=[world.school_a.pk, deadline.pk])).content.decode()
+    assert f'min="{deadline.campaign.start_month.isoformat()}"' in body
+
+
 def test_a_report_holds_at_most_twenty_photos(world, login, deadline):
     client = login(world.safety_officer)
     url = add_url(world, deadline)

@@ -141,3 +141,23 @@ def test_people_who_owe_nothing_are_told_so(world, login):
     assert "我的待办" in body
     todos = body[body.index('data-testid="todos"'):]
     assert "目前没有需要您处理的事项。" in todos
+
+
+def test_an_inspector_sees_how_many_reports_await_review_in_their_district(world, login):
+    campaign = CampaignFactory(bureau=world.bureau)
+    first = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
+    second = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 24))
+    ProgressReportFactory(school=world.school_a, deadline=first, status=ReportStatus.SUBMITTED)
+    ProgressReportFactory(school=world.school_b, deadline=first, status=ReportStatus.RESUBMITTED)
+    ProgressReportFactory(school=world.school_a, deadline=second, status=ReportStatus.APPROVED)
+    ProgressReportFactory(school=world.school_b, deadline=second, status=ReportStatus.RETURNED)
+    other = DeadlineFactory(campaign=CampaignFactory(bureau=world.school_c.bureau))
+    ProgressReportFactory(school=world.school_c, deadline=other, status=ReportStatus.SUBMITTED)
+    response = login(world.inspector).get(reverse("home"))
+    assert response.context["awaiting_review"] == 2
+    assert "2 份待审" in response.content.decode()
+
+
+def test_no_report_awaiting_review_says_none(world, login):
+    body = login(world.inspector).get(reverse("home")).content.decode()
+    assert "0 份待审" in body

@@ -125,6 +125,46 @@ class TestSessions:
         assert response.status_code == 302
         assert response["Location"] == reverse("login") + "?expired=1"
 
+    def test_an_idle_timeout_sends_the_user_to_sign_in_with_the_reason(self, client, world):
+        start = dt.datetime(2026, 5, 13, 0, 0, tzinfo=dt.UTC)
+        page = reverse("reporting:review_queue")
+        with time_machine.travel(start, tick=False) as traveller:
+            attempt(client, "a-safety", PASSWORD)
+            assert client.get(reverse("home")).status_code == 200
+            traveller.shift(dt.timedelta(minutes=31))
+            response = client.get(page)
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login") + "?next=")
+            assert response["Location"].endswith("&expired=1")
+            body = client.get(response["Location"]).content.decode()
+        assert "data-session-ended" in body
+        assert "30 分钟" in body
+        assert "8 小时" in body
+        # The marker is spent: the next redirect is an ordinary one.
+        assert "expired" not in client.get(page)["Location"]
+
+    def test_signing_out_on_purpose_is_not_called_a_timeout(self, client, world):
+        attempt(client, "a-safety", PASSWORD)
+        client.get(reverse("home"))
+        response = client.post(reverse("logout"))
+        assert response.status_code == 302
+        assert "expired" not in response["Location"]
+        response = client.get(reverse("reporting:review_queue"))
+        assert response.status_code == 302
+        assert "expired" not in response["Location"]
+
+    def test_someone_who_never_signed_in_is_not_told_of_a_timeout(self, client, world):
+        response = client.get(reverse("reporting:review_queue"))
+        assert "expired" not in response["Location"]
+        assert "data-session-ended" not in client.get(response["Location"]).content.decode()
+
+    def test_the_marker_cookie_holds_no_personal_data(self, client, world):
+        attempt(client, "a-safety", PASSWORD)
+        client.get(reverse("home"))
+        cookie = client.cookies["sp_signed_in"]
+        assert cookie.value == "1"
+        assert cookie["httponly"]
+
     def test_the_old_cookie_fails_after_logout(self, client, world):
         attempt(client, "a-safety", PASSWORD)
         cookie = client.cookies["sp_session"].value
