@@ -96,10 +96,6 @@ class SchoolTodo:
     later: list[DeadlineRow]  # due dates after it, in date order
     history: list[DeadlineRow]  # past deadlines submitted, newest first
 
-    @property
-    def to_do(self) -> list[DeadlineRow]:
-        return self.returned + self.missed
-
 
 def school_todo(school: School, today: dt.date | None = None) -> SchoolTodo:
     """What the school must do, in the order it must be done (issue 8 item 5):
