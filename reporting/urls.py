@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import photo_views, views
+from . import photo_views, views, withdraw_views
 
 app_name = "reporting"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("reports/<uuid:code>/", views.report_detail, name="report_detail"),
     path("reports/<uuid:code>/approve/", views.report_approve, name="report_approve"),
     path("reports/<uuid:code>/return/", views.report_return, name="report_return"),
+    path("reports/<uuid:code>/withdraw/", withdraw_views.report_withdraw,
+         name="report_withdraw"),
     path("review/", views.review_queue, name="review_queue"),
     path("dashboard/", views.bureau_dashboard, name="dashboard"),
     path("exports/", views.export_start, name="export_start"),

@@ -18,11 +18,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
+from core import downloads
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
-from . import bulletins, dashboard, export_jobs, selectors, services
+from . import bulletins, dashboard, export_jobs, selectors, services, workflows
 from .access_rules import ReportingPerm
 from .filters import DashboardFilter, ReviewQueueFilter
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm
@@ -50,11 +51,14 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def school_reports(request, pk: int):
-    """报告: the school's deadlines, its report and status for each."""
+    """报告: the school's workbench, a to-do list (selectors.school_todo): returned
+    reports, missed deadlines to 补报, the current deadline, then the rest."""
     school = access.get_for_user(request, School.objects, ReportingPerm.VIEW_REPORT, pk=pk)
-    rows = selectors.school_deadline_rows(school)
+    todo = selectors.school_todo(school)
+    rows = todo.returned + todo.missed + todo.current + todo.later + todo.history
     return render(request, "reporting/school_reports.html", {
-        "school": school, "rows": rows,
+        "school": school, "todo": todo,
+        "rows": sorted(rows, key=lambda r: (r.deadline.due_date, r.deadline.kind)),
         "can_edit": access.can(request.user, ReportingPerm.EDIT_REPORT, school),
     })
 
@@ -225,6 +229,9 @@ def report_detail(request, code):
         "can_review": can_review and report.status in ("submitted", "resubmitted"),
         "can_edit": report.is_editable and access.can(request.user, ReportingPerm.EDIT_REPORT,
                                                       report.school),
+        # 撤回: the workflow's own answer (state and access), for the button only.
+        "can_withdraw": any(t.name == "withdraw"
+                            for t in workflows.REPORT.available(report, request.user)),
         "return_form": ReturnForm(),
     })
 
@@ -358,18 +365,21 @@ def bulletin(request, deadline_id: int):
 @require_GET
 @login_required
 def bulletin_xlsx(request, deadline_id: int):
-    deadline = access.get_for_user(request, Deadline.objects, ReportingPerm.REVIEW_REPORT,
-                                   pk=deadline_id)
+    deadline = access.get_for_user(request, Deadline.objects.select_related("campaign__bureau"),
+                                   ReportingPerm.REVIEW_REPORT, pk=deadline_id)
     item = Bulletin.objects.filter(deadline=deadline).first()
     if item is None:
         access.deny(request, ReportingPerm.REVIEW_REPORT, f"deadline:{deadline_id}", status=404)
     out = io.BytesIO()
     bulletins.bulletin_workbook(item, out)
     out.seek(0)
-    return FileResponse(out, as_attachment=True,
-                        filename=f"tongbao-{deadline.due_date:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                              ".spreadsheetml.sheet")
+    bureau = deadline.campaign.bureau
+    day = f"{deadline.due_date:%Y%m%d}"
+    return downloads.attachment(
+        response, downloads.file_name(_("Late-school notice"), bureau.name, day, ext="xlsx"),
+        fallback=f"tongbao_{bureau.code}_{day}.xlsx")
 
 
 @require_POST
@@ -397,12 +407,14 @@ def export_status(request, code):
 @require_GET
 @login_required
 def export_download(request, code):
-    job = access.get_for_user(request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)
+    job = access.get_for_user(request, ExportJob.objects.select_related("campaign__bureau"),
+                              SchoolsPerm.VIEW_DISTRICT, code=code)
     if job.status != ExportJob.Status.DONE:
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, f"exportjob:{code}", status=404)
     audit_record(request=request, user=request.user, action="export.download", obj=job,
                  extra={"kind": job.kind}, status=200)
-    return FileResponse(job.file.open("rb"), as_attachment=True,
-                        filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(job.file.open("rb"),
+                            content_type="application/vnd.openxmlformats-officedocument"
+                                         ".spreadsheetml.sheet")
+    name, fallback = export_jobs.download_names(job)
+    return downloads.attachment(response, name, fallback)

@@ -144,6 +144,13 @@ report_return_post = by_side(  # no reason given: the form comes back with the e
     peer=signed_in("404", bureau_admin="400", inspector="400"),
     foreign=signed_in("404"),
 )
+# The matrix report is submitted and not yet reviewed: its writers withdraw it
+# (and are sent to its form), or are told why not once it has been approved.
+report_withdraw_post = by_side(
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
 
 def photo_code(world, side):
     return {"code": world.matrix_photos[side].code}
@@ -239,6 +246,10 @@ PORTAL_ROWS: dict[str, Row] = {
                                                                everyone("405"))),
                                    post=report_return_post, kwargs=report_code,
                                    sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_withdraw": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                                 everyone("405"))),
+                                     post=report_withdraw_post, kwargs=report_code,
+                                     sides=(OWN, PEER, FOREIGN), last=True),
     "reporting:photo_add": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
                                                            everyone("405"))),
                                post=photo_add_post, kwargs=school_deadline,
@@ -307,6 +318,7 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:report_detail": (sides("200", "200"), sides("200", "200")),
     "reporting:report_approve": (NOT_ALLOWED, sides("403", "403")),
     "reporting:report_return": (NOT_ALLOWED, sides("403", "403")),
+    "reporting:report_withdraw": (NOT_ALLOWED, sides("403", "redirect")),
     "reporting:photo_add": (NOT_ALLOWED, sides("403", "400")),
     "reporting:photo": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_thumbnail": (sides("200", "200"), NOT_ALLOWED),
