@@ -3,7 +3,9 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +15,7 @@ from schools.models import SchoolType
 from . import services
 from .access_rules import ReportingPerm
 from .models import (
+    SECTIONS,
     Campaign,
     Deadline,
     ProgressReport,
@@ -125,11 +128,20 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
     list_filter = ("status", "deadline", "school__school_type")
     search_fields = ("school__name", "school__code")
     list_select_related = ("school", "deadline")
-    readonly_fields = ("school", "deadline", "status", "sections", "first_submitted_at",
+    readonly_fields = ("school", "deadline", "status", "sections_text", "first_submitted_at",
                        "last_submitted_at", "approved_at", "return_reason")
-    exclude = ()
+    exclude = ("sections",)  # shown as sections_text, labelled
     inlines = [ReportMeasureInline, ReportTransitionInline]
     actions = ["approve", "return_to_school"]
+
+    @admin.display(description=gettext_lazy("sections"))
+    def sections_text(self, obj):
+        """The report's sections under their translated headings, in the
+        bureau's order, line breaks kept and every text escaped (the stored
+        JSON showed English keys)."""
+        return format_html_join("", "<p><strong>{}</strong><br>{}</p>", (
+            (label, linebreaksbr(obj.sections.get(key, ""), autoescape=True))
+            for key, label in SECTIONS[obj.deadline.kind]))
 
     @admin.display(description=gettext_lazy("Timeliness"))
     def timeliness_label(self, obj):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import access, services
+from . import access, admin_axes, services  # noqa: F401 - admin_axes registers axes' pages
 from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
 
 # Roles are Memberships; Django groups would be a second, drifting source of truth.
