@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import access, admin_axes, services  # noqa: F401 - admin_axes registers axes' pages
+from .admin_site import person_label
 from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
 
 # Roles are Memberships; Django groups would be a second, drifting source of truth.
@@ -99,8 +100,59 @@ class SchoolClassAdmin(BureauScopedAdmin):
     list_select_related = ("school",)
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """A role's form: its holder shown with their username, and the classes a
+    head teacher leads picked from the chosen school only (issue 8 item 9)."""
+
+    class Meta:
+        model = Membership
+        fields = ("user", "role", "school", "bureau", "classes", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].label_from_instance = person_label
+        classes = self.fields.get("classes")
+        if classes is None:
+            return
+        school_id = self._chosen_school_id()
+        offered = classes.queryset.select_related("school")
+        if school_id is not None:
+            # The school is known (the role being changed, ?school= on the
+            # add page, a form sent back): only its classes are offered.
+            classes.widget.choices = [(c.pk, str(c)) for c in offered.filter(school_id=school_id)]
+        else:
+            # No school yet: the district's classes, each named with its school.
+            classes.widget.choices = [(c.pk, f"{c.school} · {c}") for c in offered]
+
+    def _chosen_school_id(self) -> int | None:
+        if self.is_bound:
+            raw = self.data.get(self.add_prefix("school"))
+        else:
+            raw = self.initial.get("school") or self.instance.school_id
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        classes = cleaned.get("classes") or []
+        school = cleaned.get("school")
+        foreign = [c for c in classes if school is None or c.school_id != school.pk]
+        if foreign and school is None:
+            self.add_error("classes", _("A class belongs to a school: choose the school first."))
+        elif foreign:
+            self.add_error("classes", _(
+                "Only classes of %(school)s can be chosen; %(classes)s belong to another "
+                "school.") % {"school": school, "classes": "、".join(
+                    f"{c.school} {c}" for c in foreign)})
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(BureauScopedAdmin):
+    form = MembershipAdminForm
     list_display = ("user", "role", "school", "bureau", "is_active")
     list_filter = ("role", "is_active", "school__school_type")
     search_fields = ("user__username", "user__full_name", "school__name")
@@ -149,6 +201,11 @@ class TaskForceMemberAdminForm(forms.ModelForm):
     class Meta:
         model = TaskForceMember
         fields = ("school", "user", "duty", "is_leader")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].label_from_instance = person_label
 
     def clean(self):
         cleaned = super().clean()
