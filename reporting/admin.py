@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from schools import access
 from schools.models import SchoolType
 
-from . import services
+from . import services, workflows
 from .access_rules import ReportingPerm
 from .models import (
     SECTIONS,
@@ -186,11 +186,45 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
                 else _("already returned")
         return "; ".join(getattr(exc, "messages", [])) or _("not allowed")
 
+    def _foreseen(self, request, reports, transition: str, already: str) -> list[tuple]:
+        """[(report, reason it would be skipped or None)] for the confirmation
+        page, from the workflow's own rule (state and permission), without a
+        lock: the services decide again when the action is applied."""
+        rule = workflows.REPORT.transitions[transition]
+        rows = []
+        for report in reports:
+            if report.status not in rule.sources:
+                reason = (_("already approved") if already == ReportStatus.APPROVED
+                          else _("already returned")) if report.status == already \
+                    else str(rule.refused)
+            elif not workflows.REPORT.authorize(request.user, report, rule.permission):
+                reason = _("not allowed")
+            else:
+                reason = None
+            rows.append((report, reason))
+        return rows
+
     @admin.action(description=gettext_lazy("Approve the selected reports"),
                   permissions=["review"])
     def approve(self, request, queryset):
-        self._each(request, queryset, services.report_approve,
-                   already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
+        """Asks first, like the return (a newcomer's walk-through: approval ran
+        at once), listing what will be approved and what will be skipped and
+        why; then reports per item what was done (issue 8 item 9)."""
+        if "apply" in request.POST:
+            self._each(request, queryset, services.report_approve,
+                       already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
+            return None
+        rows = self._foreseen(request, queryset.select_related("school", "deadline"),
+                              "approve", ReportStatus.APPROVED)
+        return TemplateResponse(request, "admin/reporting/approve_reports.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Approve reports"),
+            "to_approve": [report for report, reason in rows if reason is None],
+            "skipped": [(report, reason) for report, reason in rows if reason is not None],
+            "reports": [report for report, _reason in rows],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        })
 
     @admin.action(description=gettext_lazy("Return the selected reports to their schools"),
                   permissions=["review"])
