@@ -14,6 +14,7 @@ from schools.models import SchoolType
 
 from . import services, workflows
 from .access_rules import ReportingPerm
+from .forms import ReturnForm as PortalReturnForm
 from .models import (
     SECTIONS,
     Campaign,
@@ -116,9 +117,13 @@ class ReportTransitionInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class ReturnForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for return"), widget=forms.Textarea,
-                             max_length=2000)
+class ReturnForm(PortalReturnForm):
+    """The portal's 退回 reason (its length rule and messages), in the
+    admin's wider text box."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["rows"] = 10
 
 
 @admin.register(ProgressReport)

@@ -228,8 +228,19 @@ def report_detail(request, code):
         "can_review": can_review and report.status in ("submitted", "resubmitted"),
         "can_edit": report.is_editable and access.can(request.user, ReportingPerm.EDIT_REPORT,
                                                       report.school),
-        "return_form": ReturnForm(),
+        "return_form": _return_form(request, report),
     })
+
+
+def _return_form(request, report) -> ReturnForm:
+    """The 退回 form, bound to the reason typed before a refusal (and so
+    showing its error) once, right after report_return sent the reviewer back."""
+    typed = request.session.pop(_return_draft_key(report), None)
+    if typed is None:
+        return ReturnForm()
+    form = ReturnForm({"reason": typed})
+    form.is_valid()  # its errors show next to the kept text
+    return form
 
 
 @require_POST
@@ -252,9 +263,17 @@ def report_approve(request, code):
     return redirect("reporting:report_detail", code=report.code)
 
 
+def _return_draft_key(report) -> str:
+    return f"reporting:return-draft:{report.code}"
+
+
 @require_POST
 @login_required
 def report_return(request, code):
+    """退回 with a reason. A refused reason (empty, too long) or a refusal by
+    the service goes back to the report's own page with the typed reason and
+    the message (kept in the session for that one page; issue 8 item 9: the
+    address stayed on …/return/, and the text was Django's)."""
     report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
                                  ReportingPerm.REVIEW_REPORT, code=code)
     form = ReturnForm(request.POST)
@@ -265,12 +284,10 @@ def report_return(request, code):
             messages.success(request, _("Report returned to the school."))
             return redirect("reporting:report_detail", code=report.code)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc if isinstance(exc, ValidationError)
-                        else ValidationError(_("not allowed")))
-    return render(request, "reporting/report_detail.html", {
-        "report": report, **selectors.report_detail(report),
-        "can_review": True, "return_form": form,
-    }, status=400)
+            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError)
+                           else _("not allowed"))
+    request.session[_return_draft_key(report)] = request.POST.get("reason", "")
+    return redirect(reverse("reporting:report_detail", args=[report.code]) + "#return")
 
 
 @login_required
