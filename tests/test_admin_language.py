@@ -171,3 +171,21 @@ def test_every_admin_form_label_has_chinese_for_the_history(world):
                 if label != "ID" and translation.gettext(label) == label:
                     untranslated.add(f"{model._meta.label}: {label}")
     assert untranslated == set()
+
+
+def test_the_compiled_javascript_catalogue_matches_its_source(tmp_path):
+    """locale/zh_Hans/LC_MESSAGES/djangojs.po is kept by hand (no portal
+    script uses gettext, so makemessages never writes it): its .mo must be
+    compiled from it (`make messages`)."""
+    import gettext
+    import shutil
+    import subprocess
+
+    if not shutil.which("msgfmt"):
+        pytest.skip("msgfmt (gettext) is not installed")
+    po = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/djangojs.po"
+    fresh = tmp_path / "djangojs.mo"
+    subprocess.run(["msgfmt", "--check", "-o", str(fresh), str(po)], check=True)
+    with fresh.open("rb") as new, po.with_suffix(".mo").open("rb") as committed:
+        assert (gettext.GNUTranslations(new)._catalog
+                == gettext.GNUTranslations(committed)._catalog)
