@@ -191,19 +191,19 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
                 else _("already returned")
         return "; ".join(getattr(exc, "messages", [])) or _("not allowed")
 
-    def _foreseen(self, request, reports, transition: str, already: str) -> list[tuple]:
+    @staticmethod
+    def _foreseen(reports, transition: str, already: str) -> list[tuple]:
         """[(report, reason it would be skipped or None)] for the confirmation
-        page, from the workflow's own rule (state and permission), without a
-        lock: the services decide again when the action is applied."""
+        page, from the workflow's own states, without a lock: the services
+        decide again (state and permission) when the action is applied."""
         rule = workflows.REPORT.transitions[transition]
         rows = []
         for report in reports:
-            if report.status not in rule.sources:
+            if report.status == already:
                 reason = (_("already approved") if already == ReportStatus.APPROVED
-                          else _("already returned")) if report.status == already \
-                    else str(rule.refused)
-            elif not workflows.REPORT.authorize(request.user, report, rule.permission):
-                reason = _("not allowed")
+                          else _("already returned"))
+            elif report.status not in rule.sources:
+                reason = str(rule.refused)
             else:
                 reason = None
             rows.append((report, reason))
@@ -219,8 +219,8 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
             self._each(request, queryset, services.report_approve,
                        already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
             return None
-        rows = self._foreseen(request, queryset.select_related("school", "deadline"),
-                              "approve", ReportStatus.APPROVED)
+        rows = self._foreseen(queryset.select_related("school", "deadline"), "approve",
+                              ReportStatus.APPROVED)
         return TemplateResponse(request, "admin/reporting/approve_reports.html", {
             **self.admin_site.each_context(request),
             "title": _("Approve reports"),

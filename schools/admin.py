@@ -198,10 +198,11 @@ class MembershipAdmin(BureauScopedAdmin):
 
 
 class TaskForceMemberAdminForm(forms.ModelForm):
-    # Not the model's is_leader: put on the row, it would meet the one-leader
-    # constraint ("约束 task_force_one_leader 是无效的") before the service could
-    # hand the lead over. TaskForceMemberAdmin.save_model applies it.
-    leads = forms.BooleanField(label=_("Leads the task force"), required=False)
+    # Declared, the model's field excluded (TaskForceMemberAdmin.exclude): put
+    # on the row by the form, it would meet the one-leader constraint ("约束
+    # task_force_one_leader 是无效的") before the service could hand the lead
+    # over. TaskForceMemberAdmin.save_model applies it.
+    is_leader = forms.BooleanField(label=_("Leads the task force"), required=False)
 
     class Meta:
         model = TaskForceMember
@@ -209,7 +210,7 @@ class TaskForceMemberAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leads"].initial = self.instance.is_leader
+        self.fields["is_leader"].initial = self.instance.is_leader
         if "user" in self.fields:
             self.fields["user"].label_from_instance = person_label
 
@@ -223,6 +224,7 @@ class TaskForceMemberAdminForm(forms.ModelForm):
 @admin.register(TaskForceMember)
 class TaskForceMemberAdmin(BureauScopedAdmin):
     form = TaskForceMemberAdminForm
+    exclude = ("is_leader",)  # the form's own is_leader stands in (see the form)
     bureau_path = "school__bureau"
     list_display = ("school", "user", "duty", "is_leader")
     list_filter = ("is_leader", "school__school_type")
@@ -236,10 +238,10 @@ class TaskForceMemberAdmin(BureauScopedAdmin):
         # task_force_set_leader, and the admin is told whom it stepped down
         # (issue 8 item 9: a second 组长 was refused with the constraint's
         # name here, and stepped the first down without a word elsewhere).
-        leads = form.cleaned_data["leads"]
+        leads = form.cleaned_data["is_leader"]
         if change:
             super().save_model(request, obj, form, change)  # is_leader as stored
-            if "leads" in form.changed_data:
+            if "is_leader" in form.changed_data:
                 self._set_leader(request, obj, leads=leads)
                 obj.is_leader = leads
             return None

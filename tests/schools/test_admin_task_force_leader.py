@@ -30,7 +30,7 @@ def _leaders(school) -> list:
 def test_adding_a_second_leader_names_the_one_it_steps_down(world, login, principal_leads):
     response = login(world.bureau_admin).post(reverse("admin:schools_taskforcemember_add"), {
         "school": world.school_a.pk, "user": world.safety_officer.pk, "duty": "校园安保",
-        "leads": "on"}, follow=True)
+        "is_leader": "on"}, follow=True)
     assert response.status_code == 200
     assert _leaders(world.school_a) == ["a-safety"]
     assert TaskForceMember.objects.filter(user=world.principal, is_leader=False).exists()
@@ -40,7 +40,7 @@ def test_adding_a_second_leader_names_the_one_it_steps_down(world, login, princi
 
 def test_the_change_of_leader_is_audited_with_both_people(world, login, principal_leads):
     login(world.bureau_admin).post(reverse("admin:schools_taskforcemember_add"), {
-        "school": world.school_a.pk, "user": world.safety_officer.pk, "leads": "on"})
+        "school": world.school_a.pk, "user": world.safety_officer.pk, "is_leader": "on"})
     event = AuditEvent.objects.get(action="task_force.leader")
     assert (event.extra["old"], event.extra["new"]) == (world.principal.pk,
                                                         world.safety_officer.pk)
@@ -48,7 +48,7 @@ def test_the_change_of_leader_is_audited_with_both_people(world, login, principa
 
 def test_the_first_leader_is_announced_without_a_predecessor(world, login):
     response = login(world.bureau_admin).post(reverse("admin:schools_taskforcemember_add"), {
-        "school": world.school_a.pk, "user": world.principal.pk, "leads": "on"},
+        "school": world.school_a.pk, "user": world.principal.pk, "is_leader": "on"},
         follow=True)
     assert _leaders(world.school_a) == ["a-principal"]
     assert "王校长 (a-principal) 现任甲小学工作专班组长。" in _messages(response)
@@ -67,7 +67,7 @@ def test_making_a_member_leader_in_the_admin_names_the_one_it_steps_down(world, 
     member = services.task_force_add_member(school=world.school_a, user=world.safety_officer)
     response = login(world.bureau_admin).post(
         reverse("admin:schools_taskforcemember_change", args=[member.pk]), {
-            "school": world.school_a.pk, "user": world.safety_officer.pk, "leads": "on"},
+            "school": world.school_a.pk, "user": world.safety_officer.pk, "is_leader": "on"},
         follow=True)
     assert _leaders(world.school_a) == ["a-safety"]
     assert any("原组长王校长 (a-principal)" in m for m in _messages(response))
