@@ -232,8 +232,19 @@ def report_detail(request, code):
         # 撤回: the workflow's own answer (state and access), for the button only.
         "can_withdraw": any(t.name == "withdraw"
                             for t in workflows.REPORT.available(report, request.user)),
-        "return_form": ReturnForm(),
+        "return_form": _return_form(request, report),
     })
+
+
+def _return_form(request, report) -> ReturnForm:
+    """The 退回 form, bound to the reason typed before a refusal (and so
+    showing its error) once, right after report_return sent the reviewer back."""
+    typed = request.session.pop(_return_draft_key(report), None)
+    if typed is None:
+        return ReturnForm()
+    form = ReturnForm({"reason": typed})
+    form.is_valid()  # its errors show next to the kept text
+    return form
 
 
 @require_POST
@@ -256,9 +267,17 @@ def report_approve(request, code):
     return redirect("reporting:report_detail", code=report.code)
 
 
+def _return_draft_key(report) -> str:
+    return f"reporting:return-draft:{report.code}"
+
+
 @require_POST
 @login_required
 def report_return(request, code):
+    """退回 with a reason. A refused reason (empty, too long) or a refusal by
+    the service goes back to the report's own page with the typed reason and
+    the message (kept in the session for that one page; issue 8 item 9: the
+    address stayed on …/return/, and the text was Django's)."""
     report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
                                  ReportingPerm.REVIEW_REPORT, code=code)
     form = ReturnForm(request.POST)
@@ -269,12 +288,10 @@ def report_return(request, code):
             messages.success(request, _("Report returned to the school."))
             return redirect("reporting:report_detail", code=report.code)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc if isinstance(exc, ValidationError)
-                        else ValidationError(_("not allowed")))
-    return render(request, "reporting/report_detail.html", {
-        "report": report, **selectors.report_detail(report),
-        "can_review": True, "return_form": form,
-    }, status=400)
+            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError)
+                           else _("not allowed"))
+    request.session[_return_draft_key(report)] = request.POST.get("reason", "")
+    return redirect(reverse("reporting:report_detail", args=[report.code]) + "#return")
 
 
 @login_required

@@ -139,9 +139,9 @@ report_review_post = by_side(
     peer=signed_in("404", bureau_admin="redirect", inspector="redirect"),
     foreign=signed_in("404"),
 )
-report_return_post = by_side(  # no reason given: the form comes back with the error
-    own=signed_in("403", bureau_admin="400", inspector="400", auditor="404"),
-    peer=signed_in("404", bureau_admin="400", inspector="400"),
+report_return_post = by_side(  # no reason given: back to the report, the form with the error
+    own=signed_in("403", bureau_admin="redirect", inspector="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="redirect", inspector="redirect"),
     foreign=signed_in("404"),
 )
 # The matrix report is submitted and not yet reviewed: its writers withdraw it
