@@ -23,12 +23,14 @@ def test_a_photo_opens_in_the_browser_and_downloads_full_size(page, live_server,
 
     thumbnail = page.get_by_test_id("photo-open").locator("img")
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.naturalWidth") == 400  # loaded under the page's CSP
+    # Visible is not loaded: wait for the image itself, then check it decoded under the CSP.
+    page.wait_for_function("img => img.complete", arg=thumbnail.element_handle())
+    assert thumbnail.evaluate("img => img.naturalWidth") == 400
 
     with page.context.expect_page() as opened:
         page.get_by_test_id("photo-open").click()
     shown = opened.value
-    shown.wait_for_load_state()
+    shown.wait_for_load_state("load")
     assert "/reporting/photos/" in shown.url
     # Chromium shows the JPEG as an image document instead of saving it.
     expect(shown.locator("img")).to_be_visible()
