@@ -27,3 +27,16 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         require(f"Redis is not reachable at {url}: {exc}")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _join_allowed_in_the_test_process():
+    """These tests wait for results from real workers (result.get()). Celery's
+    "am I inside a task?" flag is a process global that eager tasks set and reset
+    around their run; two eager tasks overlapping in two threads (the browser tests'
+    threaded live server handles requests in parallel) can leave it set, and every
+    later result.get() in the process then refuses to block. The test process is
+    never inside a task here, so the flag is put back before each test."""
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
