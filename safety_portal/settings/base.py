@@ -2,7 +2,8 @@
 
 With no environment at all the portal runs on the embedded default used by
 `make run`: SQLite under var/, DEBUG on, e-mail written to var/mail/, and Celery
-on kombu's filesystem transport so that a real worker and beat run without Redis.
+on a SQLite broker under var/celery/ (safety_portal.embedded_broker) so that a
+real worker and beat run without Redis.
 
 Production is DEBUG=0 plus DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and
 ALLOWED_HOSTS. Production has no default for any secret: a missing one stops
@@ -292,7 +293,7 @@ GROUP_ROBOT_ALLOW_LOOPBACK = DEBUG
 
 # ---------------------------------------------------------------- Celery
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_FS_DIR = VAR_DIR / "celery"
+CELERY_EMBEDDED_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -300,18 +301,14 @@ if REDIS_URL:
     # still waiting and the notice goes out twice (security.md R3/R4).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 elif DEBUG:
-    # Embedded default: kombu's filesystem transport runs a real worker and beat
-    # with no Redis. Folders are created by safety_portal.celery at start-up.
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FS_DIR / "queue"),
-        "data_folder_out": str(CELERY_FS_DIR / "queue"),
-        "processed_folder": str(CELERY_FS_DIR / "processed"),
-        # Exchange tables; kombu's default is ./control in the working directory.
-        "control_folder": str(CELERY_FS_DIR / "control"),
-        "store_processed": False,
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
+    # Embedded default: a real worker and beat with no Redis, on kombu's SQLAlchemy
+    # transport over SQLite files under var/celery/ (safety_portal.embedded_broker:
+    # safe with several publishers; the filesystem transport was not). The folder
+    # is created by safety_portal.celery at start-up.
+    CELERY_BROKER_URL = f"portalsqlite+sqlite:///{CELERY_EMBEDDED_DIR / 'broker.sqlite3'}"
+    # An empty queue is looked at again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.5}
+    CELERY_RESULT_BACKEND = f"db+sqlite:///{CELERY_EMBEDDED_DIR / 'results.sqlite3'}"
 else:
     raise ImproperlyConfigured("Production (DEBUG=0) needs REDIS_URL for Celery")
 CELERY_TIMEZONE = TIME_ZONE
