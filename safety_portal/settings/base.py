@@ -357,9 +357,17 @@ LOGGING = {
         # a forged line stays on one log line (security.md D3).
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # An expected 403 is one line, not a traceback (safety_portal.log_filters).
+    "filters": {"expected_403": {"()": "safety_portal.log_filters.ExpectedForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Django's default configuration gives "django" a console handler of its
+        # own (with DEBUG on) that also propagates to the root's: every record
+        # twice. One handler, no propagation.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
+                           "filters": ["expected_403"]},
         "safety_portal": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
