@@ -5,9 +5,10 @@ With no environment at all the portal runs on the embedded default used by
 on a SQLite broker under var/celery/ (safety_portal.embedded_broker) so that a
 real worker and beat run without Redis.
 
-Production is DEBUG=0 plus DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and
-ALLOWED_HOSTS. Production has no default for any secret: a missing one stops
-the process at start-up instead of running with a guessable value.
+Production is DEBUG=0 plus DATABASE_URL, REDIS_URL, EMAIL_URL, PORTAL_BASE_URL,
+SECRET_KEY and ALLOWED_HOSTS (PRODUCTION_REQUIRED). Production has no default
+for any of them: a missing one stops the process at start-up instead of running
+with a guessable value or a development fallback.
 """
 
 from datetime import timedelta
@@ -41,6 +42,31 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", default=True)
+
+# Production (DEBUG=0) has no fallback for any of these: without DATABASE_URL it
+# would run on a SQLite file inside the container, without EMAIL_URL write
+# e-mail nowhere, without PORTAL_BASE_URL send links to a host that is not the
+# portal (issue 8 item 8). Every missing one is named at once.
+PRODUCTION_REQUIRED = {
+    "SECRET_KEY": "50+ random characters",
+    "ALLOWED_HOSTS": "portal.example.edu.cn",
+    "DATABASE_URL": "postgres://portal:pw@postgres:5432/portal",
+    "REDIS_URL": "redis://redis:6379/0",
+    "EMAIL_URL": "smtp+tls://user:pw@mail.example.edu.cn:587",
+    "PORTAL_BASE_URL": "https://portal.example.edu.cn",
+}
+
+
+def missing_for_production(environ_: dict[str, str]) -> list[str]:
+    """The PRODUCTION_REQUIRED names that are unset or blank in `environ_`."""
+    return [name for name in PRODUCTION_REQUIRED if not environ_.get(name, "").strip()]
+
+
+if not DEBUG and (_missing := missing_for_production(dict(env.ENVIRON))):
+    raise ImproperlyConfigured(
+        "Production (DEBUG=0) cannot start without "
+        + ", ".join(f"{name} (e.g. {PRODUCTION_REQUIRED[name]})" for name in _missing)
+        + ". Set them in the environment or the .env file beside docker-compose.yml.")
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-not-secret-" + "x" * 40)
@@ -86,6 +112,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The container's own health probe, answered before the Host header is read
+    # (safety_portal.health: only a GET of /healthz from loopback).
+    "safety_portal.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,6 +309,9 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safety-portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+if not PORTAL_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PORTAL_BASE_URL={PORTAL_BASE_URL!r} must start with https:// (or http://)")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Days before a deadline on which schools that have not submitted are reminded
 # (0 = on the day itself).
