@@ -121,9 +121,10 @@ def test_the_image_command_is_valid_for_the_pinned_gunicorn(tmp_path):
 
 # ------------------------------------------------------------------ docker-compose.yml
 
-def test_the_published_port_binds_loopback_only():
+def test_the_published_ports_bind_loopback_only():
     # The portal trusts X-Forwarded-Proto from whoever connects (issue 8 item 8).
-    services = compose()["services"]
+    tryout = yaml.safe_load((ROOT / "docker-compose.tryout.yml").read_text())["services"]
+    services = {**compose()["services"], **tryout}
     published = {name: service.get("ports", []) for name, service in services.items()}
     assert published["web"], "web is published for the proxy on this host"
     for name, ports in published.items():
@@ -141,13 +142,14 @@ def test_compose_has_no_development_fallbacks():
         assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", environment[name]), name
 
 
-def docker_compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+def docker_compose_config(env: dict[str, str], *files: str) -> subprocess.CompletedProcess:
     if not shutil.which("docker-compose"):
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail("CI is set but docker-compose is not installed")
         pytest.skip("docker-compose is not installed")
     clean = {k: v for k, v in os.environ.items() if k not in COMPOSE_ENV}
-    return subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"],
+    files_args = [arg for name in ("docker-compose.yml", *files) for arg in ("-f", name)]
+    return subprocess.run(["docker-compose", *files_args, "config", "-q"],
                           cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
                           timeout=60, check=False)
 
@@ -157,8 +159,46 @@ def test_compose_validates_with_every_required_setting():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_tryout_override_validates_on_top_of_the_compose_file():
+    result = docker_compose_config(COMPOSE_ENV, "docker-compose.tryout.yml")
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize("missing", ["EMAIL_URL", "PORTAL_BASE_URL", "DEFAULT_FROM_EMAIL"])
 def test_compose_refuses_to_start_without_a_required_setting(missing):
     result = docker_compose_config({k: v for k, v in COMPOSE_ENV.items() if k != missing})
     assert result.returncode != 0
     assert f"set {missing}, e.g." in result.stderr
+
+
+# ------------------------------------------------------------------ README
+
+def test_the_readme_starts_with_make_run_and_make_test():
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    assert [line.split()[:2] for line in first_block.strip().splitlines()] == [
+        ["make", "run"], ["make", "test"]]
+
+
+@pytest.mark.parametrize("documented", [
+    "PORT=8080 make run",                                   # PORT of `make run`
+    "docker-compose.tryout.yml",                            # production without certificates
+    "celery -A safety_portal worker",                       # worker without Docker
+    "--scheduler django_celery_beat.schedulers:DatabaseScheduler",  # beat without Docker
+    "python manage.py scan_followups",                      # the scan by hand
+    "celery -A safety_portal call followups.scan_followups",
+    "127.0.0.1:${WEB_PORT:-8000}",                          # the loopback binding
+])
+def test_the_readme_documents_how_to_run_production(documented):
+    assert documented in (ROOT / "README.md").read_text()
+
+
+def test_the_scan_the_readme_names_is_a_real_task_and_command():
+    from django.core.management import get_commands
+
+    from followups.tasks import scan_followups
+    from notifications.tasks import deliver_notices
+
+    assert scan_followups.name == "followups.scan_followups"
+    assert deliver_notices.name == "notifications.deliver_notices"
+    assert get_commands()["scan_followups"] == "followups"
