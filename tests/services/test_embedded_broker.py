@@ -109,3 +109,23 @@ def test_the_repository_holds_no_broker_state():
                              check=True).stdout.split()
     assert not [path for path in tracked
                 if path.startswith(("control/", "var/celery/")) or path.endswith(".exchange")]
+
+
+def test_the_broker_file_uses_the_write_ahead_log_and_waits_for_the_lock(tmp_path):
+    from sqlalchemy import text
+
+    from safety_portal.embedded_broker import BUSY_TIMEOUT_S, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'broker.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == BUSY_TIMEOUT_S * 1000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    engine.dispose()
+
+
+def test_the_embedded_broker_runs_on_a_sqlite_file_only():
+    from safety_portal.embedded_broker import make_engine
+
+    with pytest.raises(ValueError, match="runs on a SQLite file"):
+        make_engine("redis://127.0.0.1:6379/0")
