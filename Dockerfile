@@ -1,18 +1,33 @@
 # Production image: gunicorn serves Django, whitenoise serves static files.
+# Layered so that a code change does not reinstall the dependencies: the
+# dependency layer depends on pyproject.toml alone, the code is copied after it.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PYTHONPATH=/app \
     DJANGO_SETTINGS_MODULE=safety_portal.settings.base
 WORKDIR /app
 RUN useradd --system --uid 10001 --home /app portal
-COPY pyproject.toml README.md ./
+
+# 1. Dependencies (the project's and its production extra: the pinned gunicorn),
+#    read from pyproject.toml; rebuilt only when pyproject.toml changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['production']))" > /tmp/requirements.txt && \
+    pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
+
+# 2. The code (.dockerignore keeps .env, .git, .venv, var/ and databases out),
+#    run from /app (PYTHONPATH), then static files. The build-time settings exist
+#    only for collectstatic; the running containers get theirs from compose.
 COPY . .
-RUN pip install . && \
-    DEBUG=0 SECRET_KEY=build ALLOWED_HOSTS=build REDIS_URL=redis://build EMAIL_URL=consolemail:// \
-    python manage.py collectstatic --noinput && \
-    mkdir -p /app/var/media && chown -R portal /app/var
+RUN DEBUG=0 SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    REDIS_URL=redis://build EMAIL_URL=consolemail:// PORTAL_BASE_URL=https://build.invalid \
+    python manage.py collectstatic --noinput && rm -f /tmp/build.sqlite3 && \
+    mkdir -p /app/var/media /app/var/run && chown -R portal /app/var
 USER portal
 EXPOSE 8000
 # Workers: WEB_CONCURRENCY (gunicorn reads it), 3 unless the deployment says more.
 ENV WEB_CONCURRENCY=3
+# gunicorn's control socket defaults to $HOME/.gunicorn/, which the portal user
+# cannot write (/app belongs to root): it lives in /app/var/run instead.
 CMD ["gunicorn", "safety_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--timeout", "60", "--access-logfile", "-"]
+     "--timeout", "60", "--access-logfile", "-", \
+     "--control-socket", "/app/var/run/gunicorn.ctl"]

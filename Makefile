@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 ## Set up everything and serve the portal with demo data on 127.0.0.1:8000
-## (SQLite, Celery worker and beat on the filesystem broker: no Redis needed).
+## (SQLite, Celery worker and beat on the SQLite broker under var/celery/: no Redis needed).
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

@@ -5,7 +5,11 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
+# The embedded default's broker (`make run`, no Redis) is named by its URL,
+# portalsqlite+sqlite:///<file> (settings); SQLAlchemy loads only when it is used.
+TRANSPORT_ALIASES.setdefault("portalsqlite", "safety_portal.embedded_broker:Transport")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safety_portal.settings.base")
 
 app = Celery("safety_portal")
@@ -14,16 +18,12 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def _make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
-    # kombu's filesystem transport does not create its folders and fails
-    # without them; the embedded default (`make run`) depends on it.
-    options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
-    backend = sender.conf.result_backend or ""
-    if backend.startswith("file://"):
-        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+def _make_embedded_broker_folder(sender: Celery, **kwargs) -> None:
+    # The embedded default (`make run`) keeps its broker and results in SQLite
+    # files under var/celery/; SQLite creates the files but not their folder.
+    for url in (sender.conf.broker_url or "", sender.conf.result_backend or ""):
+        if isinstance(url, str) and "sqlite:///" in url:
+            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
 
 
 # Its caller reads the answer: the one task that stores a result.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serve the portal on the embedded default: Django's server, a Celery worker and
-# Celery beat (filesystem broker, DatabaseScheduler). Ctrl-C stops all three.
+# Celery beat (the SQLite broker under var/celery/, DatabaseScheduler). Ctrl-C
+# stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python

@@ -27,14 +27,16 @@ _MISSING = object()
 
 
 @contextmanager
-def celery_app_on(url: str):
+def celery_app_on(url: str, backend: str | None = None):
+    """The project's app publishing to `url`, its results at `backend` (the
+    broker's URL unless said), not eager, while inside."""
     saved = {key: app.conf[key] for key in _KEYS}
     saved_backend = getattr(app._local, "backend", _MISSING)
     # shared_task proxies resolve to the *current* app; a client app made by
     # another test (Celery() is current by default) must not take the kicks.
     previous_app = current_app._get_current_object()
     app.set_current()
-    app.conf.update(broker_url=url, broker_write_url=None, result_backend=url,
+    app.conf.update(broker_url=url, broker_write_url=None, result_backend=backend or url,
                     task_always_eager=False)
     # The backend is built once per thread from the conf; drop it so that a
     # publish which touched it would meet the dead Redis too.

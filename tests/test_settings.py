@@ -16,6 +16,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp://127.0.0.1:25",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/safety_portal",
+    "PORTAL_BASE_URL": "https://portal.example.edu.cn",
 }
 
 
@@ -38,13 +39,32 @@ def test_check_deploy_is_silent_under_production_settings():
     assert "WARNING" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "EMAIL_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "EMAIL_URL",
+                                     "DATABASE_URL", "PORTAL_BASE_URL"])
 def test_production_refuses_to_start_without_a_required_setting(missing):
+    # Issue 8 item 8: without DATABASE_URL production ran on SQLite, and compose
+    # filled in a console e-mail backend and https://localhost links.
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert missing in result.stderr
+    assert f"without {missing} (e.g." in result.stderr
+
+
+def test_a_blank_required_setting_counts_as_missing_and_every_missing_one_is_named():
+    env = {**PRODUCTION, "DATABASE_URL": "  ", "EMAIL_URL": ""}
+    env.pop("PORTAL_BASE_URL")
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert ("cannot start without DATABASE_URL (e.g. postgres://portal:pw@postgres:5432/"
+            "portal), EMAIL_URL (e.g. smtp+tls://") in result.stderr
+    assert "PORTAL_BASE_URL (e.g. https://portal.example.edu.cn)" in result.stderr
+
+
+def test_a_portal_base_url_without_its_scheme_is_refused():
+    result = manage("check", env={**PRODUCTION, "PORTAL_BASE_URL": "portal.example.edu.cn"})
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL='portal.example.edu.cn' must start with https://" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused_instead_of_guessed():

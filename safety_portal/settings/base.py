@@ -2,11 +2,13 @@
 
 With no environment at all the portal runs on the embedded default used by
 `make run`: SQLite under var/, DEBUG on, e-mail written to var/mail/, and Celery
-on kombu's filesystem transport so that a real worker and beat run without Redis.
+on a SQLite broker under var/celery/ (safety_portal.embedded_broker) so that a
+real worker and beat run without Redis.
 
-Production is DEBUG=0 plus DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and
-ALLOWED_HOSTS. Production has no default for any secret: a missing one stops
-the process at start-up instead of running with a guessable value.
+Production is DEBUG=0 plus DATABASE_URL, REDIS_URL, EMAIL_URL, PORTAL_BASE_URL,
+SECRET_KEY and ALLOWED_HOSTS (PRODUCTION_REQUIRED). Production has no default
+for any of them: a missing one stops the process at start-up instead of running
+with a guessable value or a development fallback.
 """
 
 from datetime import timedelta
@@ -40,6 +42,31 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", default=True)
+
+# Production (DEBUG=0) has no fallback for any of these: without DATABASE_URL it
+# would run on a SQLite file inside the container, without EMAIL_URL write
+# e-mail nowhere, without PORTAL_BASE_URL send links to a host that is not the
+# portal (issue 8 item 8). Every missing one is named at once.
+PRODUCTION_REQUIRED = {
+    "SECRET_KEY": "50+ random characters",
+    "ALLOWED_HOSTS": "portal.example.edu.cn",
+    "DATABASE_URL": "postgres://portal:pw@postgres:5432/portal",
+    "REDIS_URL": "redis://redis:6379/0",
+    "EMAIL_URL": "smtp+tls://user:pw@mail.example.edu.cn:587",
+    "PORTAL_BASE_URL": "https://portal.example.edu.cn",
+}
+
+
+def missing_for_production(environ_: dict[str, str]) -> list[str]:
+    """The PRODUCTION_REQUIRED names that are unset or blank in `environ_`."""
+    return [name for name in PRODUCTION_REQUIRED if not environ_.get(name, "").strip()]
+
+
+if not DEBUG and (_missing := missing_for_production(dict(env.ENVIRON))):
+    raise ImproperlyConfigured(
+        "Production (DEBUG=0) cannot start without "
+        + ", ".join(f"{name} (e.g. {PRODUCTION_REQUIRED[name]})" for name in _missing)
+        + ". Set them in the environment or the .env file beside docker-compose.yml.")
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-not-secret-" + "x" * 40)
@@ -85,6 +112,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The container's own health probe, answered before the Host header is read
+    # (safety_portal.health: only a GET of /healthz from loopback).
+    "safety_portal.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -279,6 +309,9 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safety-portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+if not PORTAL_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PORTAL_BASE_URL={PORTAL_BASE_URL!r} must start with https:// (or http://)")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Days before a deadline on which schools that have not submitted are reminded
 # (0 = on the day itself).
@@ -292,7 +325,7 @@ GROUP_ROBOT_ALLOW_LOOPBACK = DEBUG
 
 # ---------------------------------------------------------------- Celery
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_FS_DIR = VAR_DIR / "celery"
+CELERY_EMBEDDED_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -300,18 +333,14 @@ if REDIS_URL:
     # still waiting and the notice goes out twice (security.md R3/R4).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 elif DEBUG:
-    # Embedded default: kombu's filesystem transport runs a real worker and beat
-    # with no Redis. Folders are created by safety_portal.celery at start-up.
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FS_DIR / "queue"),
-        "data_folder_out": str(CELERY_FS_DIR / "queue"),
-        "processed_folder": str(CELERY_FS_DIR / "processed"),
-        # Exchange tables; kombu's default is ./control in the working directory.
-        "control_folder": str(CELERY_FS_DIR / "control"),
-        "store_processed": False,
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FS_DIR / 'results'}"
+    # Embedded default: a real worker and beat with no Redis, on kombu's SQLAlchemy
+    # transport over SQLite files under var/celery/ (safety_portal.embedded_broker:
+    # safe with several publishers; the filesystem transport was not). The folder
+    # is created by safety_portal.celery at start-up.
+    CELERY_BROKER_URL = f"portalsqlite+sqlite:///{CELERY_EMBEDDED_DIR / 'broker.sqlite3'}"
+    # An empty queue is looked at again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.5}
+    CELERY_RESULT_BACKEND = f"db+sqlite:///{CELERY_EMBEDDED_DIR / 'results.sqlite3'}"
 else:
     raise ImproperlyConfigured("Production (DEBUG=0) needs REDIS_URL for Celery")
 CELERY_TIMEZONE = TIME_ZONE
@@ -360,9 +389,17 @@ LOGGING = {
         # a forged line stays on one log line (security.md D3).
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # An expected 403 is one line, not a traceback (safety_portal.log_filters).
+    "filters": {"expected_403": {"()": "safety_portal.log_filters.ExpectedForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Django's default configuration gives "django" a console handler of its
+        # own (with DEBUG on) that also propagates to the root's: every record
+        # twice. One handler, no propagation.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
+                           "filters": ["expected_403"]},
         "safety_portal": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -335,6 +335,8 @@ def deny(request: HttpRequest, perm: str, target: str, *, status: int,
         "access denied user=%r perm=%r target=%r status=%s ip=%r",
         getattr(user, "username", None), str(perm), target, status, client_ip(request),
     )
+    # Django's request log then leaves this refusal out (safety_portal.log_filters).
+    request._access_denial_logged = True
     access_denied.send(
         sender=None, request=request, user=user, perm=str(perm), target=target, status=status,
         target_type=target_type, target_code=str(target_code),

@@ -36,18 +36,14 @@ def test_the_suite_runs_on_postgresql_under_ci():
 
 
 def test_the_embedded_default_runs_a_real_worker_without_redis(tmp_path):
-    """`make run` has no Redis: the filesystem broker must carry tasks."""
+    """`make run` has no Redis: the SQLite broker under var/ must carry tasks."""
     process = start_worker(env={"VAR_DIR": str(tmp_path)},
                            drop=("REDIS_URL", "DATABASE_URL"))
+    (tmp_path / "celery").mkdir(exist_ok=True)
     try:
-        queue = tmp_path / "celery" / "queue"
-        queue.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "celery" / "results").mkdir(parents=True, exist_ok=True)
-        client = Celery(broker="filesystem://", set_as_current=False,
-                        backend=f"file://{tmp_path / 'celery' / 'results'}")
-        client.conf.broker_transport_options = {
-            "data_folder_in": str(queue), "data_folder_out": str(queue),
-            "control_folder": str(tmp_path / "celery" / "control")}
+        client = Celery(broker=f"portalsqlite+sqlite:///{tmp_path / 'celery' / 'broker.sqlite3'}",
+                        backend=f"db+sqlite:///{tmp_path / 'celery' / 'results.sqlite3'}",
+                        set_as_current=False)
         result = client.send_task("safety_portal.ping", args=["offline"])
         assert result.get(timeout=60) == "pong:offline"
     finally:
