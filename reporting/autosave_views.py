@@ -65,10 +65,6 @@ def report_autosave(request, pk: int, deadline_id: int):
         return _refused(404, "not_found", _("This report was not found."))
     except PermissionDenied:
         return _refused(403, "forbidden", _("You may not change this report."))
-    not_editable = _("This report has been submitted and can no longer be changed. "
-                     "Autosave has stopped.")
-    if report is not None and not report.is_editable:
-        return _refused(409, "not_editable", not_editable)
     version = _version(request.POST.get("version"))
     if version is None:
         return _refused(400, "invalid", _("The page is out of date: reload it."))
@@ -86,12 +82,14 @@ def report_autosave(request, pk: int, deadline_id: int):
             measures=form.measures_data(), expected_version=version)
     except services.DraftConflict as exc:
         return _refused(409, "stale", " ".join(exc.messages))
-    except PermissionDenied:
-        return _refused(403, "forbidden", _("You may not change this report."))
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):  # a section too long
+        if hasattr(exc, "error_dict"):  # a section the service finds too long
             return _invalid(exc.message_dict)
-        return _refused(409, "not_editable", not_editable)
+        # Submitted (seen under the service's lock, so also when it happened
+        # while this request was on its way).
+        return _refused(409, "not_editable", _(
+            "This report has been submitted and can no longer be changed. "
+            "Autosave has stopped."))
     local = timezone.localtime(at, timezone.get_default_timezone())
     return JsonResponse({
         "ok": True, "version": report.draft_version, "saved_at": local.isoformat(),

@@ -10,8 +10,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from reporting import services
 from reporting.models import ProgressReport, ReportStatus
 from tests.e2e.test_report_cycle import people, photo, sign_in  # noqa: F401
+from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -124,6 +126,54 @@ class TestBrowserCopy:
         page.get_by_role("button", name="放弃本机内容").click()
         expect(page.get_by_label(ORGANISATION)).to_have_value("")
         expect(page.get_by_test_id("draft-restored")).to_be_hidden()
+        assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sp-draft:'))"
+                             ) == []
+
+    def test_a_copy_older_than_a_save_elsewhere_is_restored_but_not_autosaved(
+            self, page, live_server, people):  # noqa: F811
+        url = open_form(page, live_server.url, people)
+        page.route("**/autosave/", lambda route: route.abort())
+        page.get_by_label(ORGANISATION).fill("这台手机上写的")
+        page.get_by_label(ORGANISATION).press("Tab")
+        # Meanwhile the draft is saved on another device.
+        deadline = people["school"].bureau.campaigns.get().deadlines.order_by("due_date")[0]
+        report = services.report_start(school=people["school"], deadline=deadline,
+                                       by=people["officer"])
+        services.report_save_draft(report=report, by=people["officer"],
+                                   sections={"organisation": "电脑上保存的"}, measures={})
+        page.unroute("**/autosave/")
+        page.goto(url)
+        expect(page.get_by_label(ORGANISATION)).to_have_value("这台手机上写的")
+        expect(page.get_by_test_id("draft-restored")).to_contain_text(
+            "服务器上的草稿此后已在其他窗口或设备上更新")
+        page.get_by_label(ORGANISATION).press("End")
+        page.keyboard.type("，又补了一句")
+        page.get_by_label(ORGANISATION).press("Tab")
+        expect(page.get_by_test_id("autosave-status")).to_have_text("")  # paused
+        assert stored_organisation() == "电脑上保存的"
+
+    def test_an_explicit_save_leaves_no_copy_to_restore(self, page, live_server,
+                                                        people):  # noqa: F811
+        open_form(page, live_server.url, people)
+        page.route("**/autosave/", lambda route: route.abort())
+        page.get_by_label(ORGANISATION).fill("末尾有空格和换行  \n")
+        page.get_by_role("button", name="保存草稿").click()
+        expect(page.get_by_text("草稿已保存。")).to_be_visible()
+        expect(page.get_by_test_id("draft-restored")).to_be_hidden()
+        assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sp-draft:'))"
+                             ) == []
+
+    def test_a_submitted_report_s_page_clears_its_copy(self, page, live_server,
+                                                       people):  # noqa: F811
+        url = open_form(page, live_server.url, people)
+        page.route("**/autosave/", lambda route: route.abort())
+        page.get_by_label(ORGANISATION).fill("写在本机")
+        page.get_by_label(ORGANISATION).press("Tab")
+        deadline = people["school"].bureau.campaigns.get().deadlines.order_by("due_date")[0]
+        report = ProgressReportFactory(school=people["school"], deadline=deadline,
+                                       status=ReportStatus.SUBMITTED)
+        page.goto(url)  # a submitted report's form leads to its page
+        expect(page).to_have_url(re.compile(f"/reporting/reports/{report.code}/"))
         assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sp-draft:'))"
                              ) == []
 

@@ -186,6 +186,14 @@ class TestRefusals:
         assert "organisation" in answer["fields"]
         assert ProgressReport.objects.get().sections["organisation"] == "原文"
 
+    def test_the_service_s_own_length_rule_is_reported_as_a_refusal_too(
+            self, world, login, deadline, monkeypatch):
+        monkeypatch.setattr(services, "MAX_SECTION_CHARS", 5)  # the form still allows more
+        response = autosave(login(world.safety_officer), world, deadline, 0,
+                            organisation="六个字的内容")
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"organisation": ["本部分请控制在 5 字以内。"]}
+
     def test_a_get_is_not_allowed(self, world, login, deadline):
         assert login(world.safety_officer).get(autosave_url(world, deadline)).status_code == 405
 
