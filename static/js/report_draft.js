@@ -27,18 +27,29 @@
   var pending = false;
   var stopped = false;
   var submitting = false;
+  // The version a restored copy was typed over, while it differs from the
+  // page's: the copy keeps it, so it stays "older than the server" until the
+  // user saves or discards it.
+  var copyBase = null;
 
   function msg(name) { return form.getAttribute("data-msg-" + name) || ""; }
 
-  // The draft's fields as {name: value}; a checkbox is "on" or "".
-  function fields() {
+  // The draft's fields as {name: value}; a checkbox is "on" or "". With
+  // `served`, the values the server wrote into the page (what it holds), not
+  // what is in the fields now (typed before this script ran, or put back by
+  // the browser's own form restoration).
+  function fields(served) {
     var out = {};
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || field.name === "csrfmiddlewaretoken" || field.name === "version") {
         return;
       }
       if (field.type === "submit" || field.type === "button" || field.type === "file") { return; }
-      out[field.name] = field.type === "checkbox" ? (field.checked ? "on" : "") : field.value;
+      if (field.type === "checkbox") {
+        out[field.name] = (served ? field.defaultChecked : field.checked) ? "on" : "";
+      } else {
+        out[field.name] = served ? field.defaultValue : field.value;
+      }
     });
     return out;
   }
@@ -71,8 +82,9 @@
   }
   function keepCopy() {
     try {
-      store().setItem(key, JSON.stringify({ fields: fields(), version: version.value,
-                                            at: Date.now() }));
+      store().setItem(key, JSON.stringify({
+        fields: fields(), version: copyBase === null ? version.value : copyBase, at: Date.now(),
+      }));
     } catch (e) { /* storage full or disabled: the server copy still counts */ }
   }
   function dropCopy() {
@@ -86,7 +98,8 @@
     status.classList.toggle("text-muted", !(state === "failed" || state === "refused"));
   }
 
-  var saved = fields();  // what the server is known to hold
+  var served = fields(true);
+  var saved = served;  // what the server is known to hold
 
   function schedule(wait) {
     if (timer) { clearTimeout(timer); }
@@ -156,24 +169,24 @@
 
   // On opening: put back what this device kept and the server does not hold.
   var copy = readCopy();
-  if (copy && copy.fields) {
-    if (same(copy.fields, saved)) {
-      dropCopy();
+  if (!(copy && copy.fields) || same(copy.fields, saved)) {
+    if (copy) { dropCopy(); }
+    if (!same(fields(), saved)) { changed(); }  // typed before this script ran
+  } else {
+    var conflict = String(copy.version) !== String(version.value);
+    if (conflict) { copyBase = copy.version; }
+    put(copy.fields);
+    notice.querySelector("[data-notice-text]").textContent =
+      msg(conflict ? "restored-conflict" : "restored");
+    notice.hidden = false;
+    if (conflict) {
+      stopped = true;  // never type over the newer save without the user's word
     } else {
-      var conflict = String(copy.version) !== String(version.value);
-      put(copy.fields);
-      notice.querySelector("[data-notice-text]").textContent =
-        msg(conflict ? "restored-conflict" : "restored");
-      notice.hidden = false;
-      if (conflict) {
-        stopped = true;  // never type over the newer save without the user's word
-      } else {
-        schedule(0);
-      }
+      schedule(0);
     }
   }
-  var served = saved;
   notice.querySelector("[data-draft-discard]").addEventListener("click", function () {
+    copyBase = null;
     put(served);
     dropCopy();
     stopped = false;
