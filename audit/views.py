@@ -8,9 +8,10 @@ import io
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import clock
+from core import downloads
 from schools import access
 from schools.access import require_perm
 from schools.models import School
@@ -85,7 +86,9 @@ def event_export(request):
     audit_record(request=request, user=request.user, action=actions.AUDIT_EXPORT.code,
                  target="audit_log", extra={"filters": _used_filters(filterset), "rows": rows},
                  status=200)
-    return FileResponse(out, as_attachment=True,
-                        filename=f"audit-log-{clock.today():%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    made = downloads.stamp()
+    return downloads.attachment(
+        FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                       ".spreadsheetml.sheet"),
+        downloads.file_name(_("Audit log"), made, ext="xlsx"),
+        fallback=f"audit-log_{made}.xlsx")

@@ -3,16 +3,20 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schools import access
 from schools.models import SchoolType
 
-from . import services
+from . import services, workflows
 from .access_rules import ReportingPerm
+from .forms import ReturnForm as PortalReturnForm
 from .models import (
+    SECTIONS,
     Campaign,
     Deadline,
     ProgressReport,
@@ -113,9 +117,13 @@ class ReportTransitionInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class ReturnForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for return"), widget=forms.Textarea,
-                             max_length=2000)
+class ReturnForm(PortalReturnForm):
+    """The portal's 退回 reason (its length rule and messages), in the
+    admin's wider text box."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["rows"] = 10
 
 
 @admin.register(ProgressReport)
@@ -125,11 +133,20 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
     list_filter = ("status", "deadline", "school__school_type")
     search_fields = ("school__name", "school__code")
     list_select_related = ("school", "deadline")
-    readonly_fields = ("school", "deadline", "status", "sections", "first_submitted_at",
+    readonly_fields = ("school", "deadline", "status", "sections_text", "first_submitted_at",
                        "last_submitted_at", "approved_at", "return_reason")
-    exclude = ()
+    exclude = ("sections",)  # shown as sections_text, labelled
     inlines = [ReportMeasureInline, ReportTransitionInline]
     actions = ["approve", "return_to_school"]
+
+    @admin.display(description=gettext_lazy("sections"))
+    def sections_text(self, obj):
+        """The report's sections under their translated headings, in the
+        bureau's order, line breaks kept and every text escaped (the stored
+        JSON showed English keys)."""
+        return format_html_join("", "<p><strong>{}</strong><br>{}</p>", (
+            (label, linebreaksbr(obj.sections.get(key, ""), autoescape=True))
+            for key, label in SECTIONS[obj.deadline.kind]))
 
     @admin.display(description=gettext_lazy("Timeliness"))
     def timeliness_label(self, obj):
@@ -174,11 +191,45 @@ class ProgressReportAdmin(BureauScoped, admin.ModelAdmin):
                 else _("already returned")
         return "; ".join(getattr(exc, "messages", [])) or _("not allowed")
 
+    @staticmethod
+    def _foreseen(reports, transition: str, already: str) -> list[tuple]:
+        """[(report, reason it would be skipped or None)] for the confirmation
+        page, from the workflow's own states, without a lock: the services
+        decide again (state and permission) when the action is applied."""
+        rule = workflows.REPORT.transitions[transition]
+        rows = []
+        for report in reports:
+            if report.status == already:
+                reason = (_("already approved") if already == ReportStatus.APPROVED
+                          else _("already returned"))
+            elif report.status not in rule.sources:
+                reason = str(rule.refused)
+            else:
+                reason = None
+            rows.append((report, reason))
+        return rows
+
     @admin.action(description=gettext_lazy("Approve the selected reports"),
                   permissions=["review"])
     def approve(self, request, queryset):
-        self._each(request, queryset, services.report_approve,
-                   already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
+        """Asks first, like the return (a newcomer's walk-through: approval ran
+        at once), listing what will be approved and what will be skipped and
+        why; then reports per item what was done (issue 8 item 9)."""
+        if "apply" in request.POST:
+            self._each(request, queryset, services.report_approve,
+                       already=ReportStatus.APPROVED, done_message=_("%(n)s reports approved."))
+            return None
+        rows = self._foreseen(queryset.select_related("school", "deadline"), "approve",
+                              ReportStatus.APPROVED)
+        return TemplateResponse(request, "admin/reporting/approve_reports.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Approve reports"),
+            "to_approve": [report for report, reason in rows if reason is None],
+            "skipped": [(report, reason) for report, reason in rows if reason is not None],
+            "reports": [report for report, _reason in rows],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        })
 
     @admin.action(description=gettext_lazy("Return the selected reports to their schools"),
                   permissions=["review"])

@@ -87,6 +87,11 @@ class DeadlineStats:
         return max(self.expected - self.submitted, 0) if self.is_closed else 0
 
     @property
+    def awaiting_review(self) -> int:
+        """Submitted (or resubmitted) and neither returned nor approved."""
+        return max(self.submitted - self.returned - self.approved, 0)
+
+    @property
     def not_yet_due(self) -> int:
         return 0 if self.is_closed else max(self.expected - self.submitted, 0)
 
@@ -172,6 +177,7 @@ def stats_by_type(counts: Counts, deadline: Deadline) -> list[dict]:
 class Cell:
     state: str  # on_time, late, missing, upcoming
     review: str = ""  # returned, approved or ""
+    code: str = ""  # the report's public UUID when the school has one (the cell's link)
 
 
 @dataclass
@@ -230,21 +236,23 @@ def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], now: dt.da
         count = schools.count()
     closing = {d.pk: d.closes_at for d in deadlines}
     found_reports = {
-        (s, d): (status, submitted_at)
+        (s, d): (status, submitted_at, code)
         # order_by(): the model's default ordering would join schools and
-        # deadlines only to sort rows that go into a dict.
-        for s, d, status, submitted_at in ProgressReport.objects.filter(
+        # deadlines only to sort rows that go into a dict. The code comes in
+        # the same query: each cell with a report links to it (issue 8 item 5).
+        for s, d, status, submitted_at, code in ProgressReport.objects.filter(
             school__in=school_list, deadline__in=deadlines,
-        ).order_by().values_list("school_id", "deadline_id", "status", "first_submitted_at")
+        ).order_by().values_list("school_id", "deadline_id", "status", "first_submitted_at",
+                                 "code")
     }
     rows = []
     for school in school_list:
         row = MatrixRow(school=school)
         for d in deadlines:
-            status, submitted_at = found_reports.get((school.pk, d.pk), ("", None))
+            status, submitted_at, code = found_reports.get((school.pk, d.pk), ("", None, ""))
             state = timeliness_at(submitted_at, closing[d.pk], now).value
             review = status if status in (ReportStatus.RETURNED, ReportStatus.APPROVED) else ""
-            row.cells.append(Cell(state=state, review=review))
+            row.cells.append(Cell(state=state, review=review, code=str(code) if code else ""))
         rows.append(row)
     return KeysetPage(object_list=school_list, count=count, has_next=has_next,
                       has_previous=has_previous), rows

@@ -36,7 +36,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from core import clock
+from core import clock, downloads
 from core.publish import fire_and_forget
 from core.workflows import InvalidTransition
 from schools import access
@@ -83,6 +83,17 @@ def _enqueue(job_id: int) -> bool:
 
     return fire_and_forget(run_export, job_id, label=f"export {job_id}", log=logger,
                            fallback="the export sweep queues it within a minute")
+
+
+def download_names(job: ExportJob) -> tuple[str, str]:
+    """(name, ASCII fallback) of a finished export's file: what it holds, the
+    bureau and when it was made, in the reader's language and Asia/Shanghai
+    time (issue 8 item 5), e.g. 报送及时情况表_示例区教育和体育局_20261201-0930.xlsx
+    and timeliness_<bureau code>_20261201-0930.xlsx."""
+    bureau = job.campaign.bureau
+    made = downloads.stamp(job.finished_at or job.created_at)
+    return (downloads.file_name(job.get_kind_display(), bureau.name, made, ext="xlsx"),
+            f"{job.kind}_{bureau.code}_{made}.xlsx")
 
 
 # ------------------------------------------------------------------ one run

@@ -54,23 +54,30 @@ from .models import (
 
 Progress = Callable[[int, int], Any]
 
-# The state of one school at one deadline, as the matrix shows it.
+# One school at one deadline, as the per-school sheet shows it: whether it was
+# on time and where its review stands are two columns, never one word (issue 8
+# item 5: a late report that was approved is still late), so that each column's
+# words add up to the totals sheet's counts.
 ON_TIME = Timeliness.ON_TIME.value
 LATE = Timeliness.LATE.value
 MISSING = Timeliness.MISSING.value
+NOT_YET_DUE = Timeliness.UPCOMING.value
+AWAITING = "awaiting"
 RETURNED = ReportStatus.RETURNED.value
 APPROVED = ReportStatus.APPROVED.value
-NOT_YET_DUE = Timeliness.UPCOMING.value
 
 # The labels are the models' own (and the dashboard's "Not yet due"), so the
 # catalogue holds each word once.
-CELL_WORDS = {
+TIMELINESS_WORDS = {
     ON_TIME: Timeliness.ON_TIME.label,
     LATE: Timeliness.LATE.label,
     MISSING: Timeliness.MISSING.label,
+    NOT_YET_DUE: gettext_lazy("Not yet due"),
+}
+REVIEW_WORDS = {
+    AWAITING: gettext_lazy("Awaiting review"),
     RETURNED: ReportStatus.RETURNED.label,
     APPROVED: ReportStatus.APPROVED.label,
-    NOT_YET_DUE: gettext_lazy("Not yet due"),
 }
 
 _BOLD = Font(bold=True)
@@ -78,20 +85,14 @@ _BOLD = Font(bold=True)
 _safe = safe_cell
 
 
-def cell_state(status: str | None, first_submitted_at: dt.datetime | None,
-               closes_at: dt.datetime, now: dt.datetime) -> str:
-    """One school's state at the deadline closing at `closes_at`; status is None
-    when it has no report. A review outcome wins over timeliness; an
-    unsubmitted report is only missing once the deadline has closed. (Called a
-    million times for a large district: it takes the deadline's closing
-    instant, computed once, rather than the deadline.)"""
-    if status == ReportStatus.APPROVED:
-        return APPROVED
-    if status == ReportStatus.RETURNED:
-        return RETURNED
+def review_state(status: str | None) -> str:
+    """Where a report's review stands: AWAITING (submitted or resubmitted),
+    RETURNED, APPROVED, or "" (no report, or a draft: nothing to review)."""
     if status in REVIEWABLE_STATUSES:
-        return timeliness_at(first_submitted_at, closes_at).value
-    return timeliness_at(None, closes_at, now).value
+        return AWAITING
+    if status in (ReportStatus.RETURNED, ReportStatus.APPROVED):
+        return str(status)
+    return ""
 
 
 def deadline_label(deadline: Deadline) -> str:
@@ -130,22 +131,32 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
                               now: dt.datetime | None = None, progress: Progress | None = None,
                               chunk_size: int = 2000) -> int:
     """One row per school of `schools` (scoped by the caller, in code order),
-    one column per deadline of the campaign, each cell a word from CELL_WORDS;
-    then a sheet of totals per deadline. Saves the workbook to `out` and
-    returns the number of school rows. Queries: 3 + 2 per chunk of schools."""
+    two columns per deadline of the campaign: 是否按时 (a TIMELINESS_WORDS word,
+    by the on-time rule alone) and 审核状态 (a REVIEW_WORDS word, or blank when
+    there is nothing to review); then a sheet of totals per deadline. For the
+    whole of a campaign's expected schools, each column's words count exactly
+    what the totals sheet says (issue 8 item 5). Saves the workbook to `out`
+    and returns the number of school rows. Queries: 3 + 2 per chunk of schools."""
     now = now or timezone.now()
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     total = schools.count()
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Timeliness"))
-    _set_widths(ws, [14, 32, 18] + [
-        22 if d.kind == DeadlineKind.YEAR_END else 13 for d in deadlines])
+    widths = [14, 32, 18]
+    headers = [_("School code"), _("School"), _("School type")]
+    for d in deadlines:
+        label = deadline_label(d)
+        widths += [24 if d.kind == DeadlineKind.YEAR_END else 17, 17]
+        headers += [_("%(deadline)s: on time?") % {"deadline": label},
+                    _("%(deadline)s: review") % {"deadline": label}]
+    _set_widths(ws, widths)
     ws.freeze_panes = "D2"
-    ws.append(_bold_header(ws, [_("School code"), _("School"), _("School type")]
-                           + [deadline_label(d) for d in deadlines]))
+    ws.append(_bold_header(ws, headers))
 
-    words = {state: str(word) for state, word in CELL_WORDS.items()}
+    on_time_words = {state: str(word) for state, word in TIMELINESS_WORDS.items()}
+    review_words = {state: str(word) for state, word in REVIEW_WORDS.items()}
+    review_words[""] = None
     types = _school_type_labels()
     deadline_ids = [d.pk for d in deadlines]
     closing = [(d.pk, d.closes_at) for d in deadlines]
@@ -173,7 +184,8 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
             row = [safe_cell(code), safe_cell(name), types.get(school_type, school_type)]
             for deadline_id, closes_at in closing:
                 status, submitted_at = found.get((pk, deadline_id), (None, None))
-                row.append(words[cell_state(status, submitted_at, closes_at, now)])
+                row.append(on_time_words[timeliness_at(submitted_at, closes_at, now).value])
+                row.append(review_words[review_state(status)])
             ws.append(row)
         written += len(chunk)
         after = chunk[-1][1]
@@ -183,7 +195,7 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
             break
     if progress and not written:
         progress(0, 0)
-    _finish_sheet(ws, 3 + len(deadlines), written)
+    _finish_sheet(ws, len(headers), written)
 
     _write_totals(wb, schools=schools, deadlines=deadlines, now=now)
     wb.save(out)
@@ -192,9 +204,13 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
 
 def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
     ws = wb.create_sheet(_("Totals"))
+    # Each count is the number of one word in one column of the per-school
+    # sheet: on time, late, not submitted and not yet due in 是否按时 (they
+    # add up to the expected schools); awaiting review, returned and approved
+    # in 审核状态 (they add up to the submitted ones).
     columns = [capfirst(_("deadline")), _("Expected"), _("Submitted"), _("On time"), _("Late"),
-               _("Not submitted"), _("Not yet due"), _("Returned"), _("Approved"),
-               _("On-time rate")]
+               _("Not submitted"), _("Not yet due"), _("Awaiting review"), _("Returned"),
+               _("Approved"), _("On-time rate")]
     _set_widths(ws, [22] + [10] * (len(columns) - 1))
     ws.freeze_panes = "B2"
     ws.append(_bold_header(ws, columns))
@@ -203,7 +219,7 @@ def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
         rate = WriteOnlyCell(ws, value=t.on_time_rate)
         rate.number_format = "0.0%"
         ws.append([deadline_label(t.deadline), t.expected, t.submitted, t.on_time, t.late,
-                   t.missing, t.not_yet_due, t.returned, t.approved, rate])
+                   t.missing, t.not_yet_due, t.awaiting_review, t.returned, t.approved, rate])
 
 
 # --- One row per report ---------------------------------------------------------------
@@ -251,7 +267,7 @@ def write_report_list_workbook(*, reports: QuerySet[ProgressReport], out: IO[byt
     types = _school_type_labels()
     kinds = {value: str(label) for value, label in DeadlineKind.choices}
     statuses = {value: str(label) for value, label in ReportStatus.choices}
-    words = {state: str(word) for state, word in CELL_WORDS.items()}
+    words = {state: str(word) for state, word in TIMELINESS_WORDS.items()}
     shanghai = timezone.get_default_timezone()
     written = 0
     after = None

@@ -65,6 +65,14 @@ def report_arrived(report: ProgressReport, *, at: dt.datetime | None = None) -> 
         outcome="submitted", at=at)
 
 
+def report_withdrawn(report: ProgressReport) -> int:
+    """The school withdrew its submission (撤回): the report is owed again, so
+    its report-due follow-up opens again (if the school is still expected),
+    with the deadline's steps — a step already due is told once more by the
+    next scan, within the kind's catch-up. Returns how many were opened."""
+    return arm_deadlines([report.deadline], school_ids=[report.school_id])
+
+
 def report_returned(report: ProgressReport, *, at: dt.datetime) -> None:
     """The report came back: the school owes a revision within RESUBMIT_DAYS
     (我的待办 lists it; the morning before it is due the school is reminded)."""

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -46,10 +47,28 @@ class ReportForm(forms.Form):
                 if self.cleaned_data.get(f"measure_{v}_on")}
 
 
+MAX_RETURN_REASON = 2000  # characters
+
+
 class ReturnForm(forms.Form):
+    """退回's reason. Too long a reason is refused in the portal's words, and
+    the text box carries no maxlength: a browser would cut a pasted reason
+    short without a word (issue 8 item 9)."""
+
     reason = forms.CharField(
-        label=_("Reason for return"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Give the reason for returning the report.")})
+        label=_("Reason for return"), max_length=MAX_RETURN_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(_("At most {limit} characters. Line breaks are kept."),
+                              limit=MAX_RETURN_REASON),
+        error_messages={
+            "required": _("Give the reason for returning the report."),
+            "max_length": _("The reason can be at most %(limit_value)d characters; it has "
+                            "%(show_value)d. Shorten it and return the report again."),
+        })
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs.pop("maxlength", None)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -75,8 +94,9 @@ class MultipleFileField(forms.FileField):
 class PhotoForm(forms.Form):
     photos = MultipleFileField(
         label=_("Photos"), required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/*"}),
-        help_text=_("JPEG or PNG, up to 10 MB each, at most 20 per report."))
+        widget=MultipleFileInput(attrs={
+            "accept": "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,image/*"}),
+        help_text=_("JPEG, PNG or HEIC, up to 10 MB each, at most 20 per report."))
     caption = forms.CharField(label=_("Caption"), max_length=200,
                               error_messages={"required": _("Say what the photo shows.")})
     taken_on = forms.DateField(label=_("Date of the activity"),

@@ -170,8 +170,10 @@ def timeliness_at(first_submitted_at: dt.datetime | None, closes_at: dt.datetime
     before `closes_at`, the first instant after the due date in the bureau's
     zone (Deadline.closes_at: 00:00:00 Asia/Shanghai the next day), so
     23:59:59.9 is on time and 00:00:00.0 late (security.md G13). A resubmission
-    never changes it. An unsubmitted report is MISSING, or UPCOMING when `now`
-    is given and the deadline has not closed yet. In SQL the same rule is
+    never changes it; a withdrawn submission (撤回) does not count, so the next
+    submission decides (reporting.services.report_withdraw). An unsubmitted
+    report is MISSING, or UPCOMING when `now` is given and the deadline has not
+    closed yet. In SQL the same rule is
     Deadline.on_time_q() / late_q(). Takes the closing instant, not the
     deadline, because exports call it a million times for a large district.
     """
@@ -304,6 +306,14 @@ class ReportTransition(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
+
+    @property
+    def label(self) -> str:
+        """The word for this step on a timeline: the new status, except that a
+        withdrawal (back to draft) says 已撤回."""
+        if self.action == "withdraw":
+            return str(_("Withdrawn"))
+        return self.get_to_state_display()
 
 
 MAX_PHOTOS_PER_REPORT = 20

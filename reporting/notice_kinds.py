@@ -8,7 +8,8 @@ Subjects (what a notice is about, for cancellation):
 - reminder and overdue: the school × deadline pair, DEADLINE_SCHOOL with code
   "<deadline id>:<school id>" (see deadline_school_subject) — the pair is what the
   report's arrival settles, and it exists before any report row does;
-- returned: the report, "reporting.progressreport" with its public UUID code;
+- returned and receipt: the report, "reporting.progressreport" with its public
+  UUID code;
 - digest: nothing in particular (None).
 
 Reminders and overdue notices also go to the school's group robot, once per
@@ -78,6 +79,13 @@ RETURNED = register(NoticeKind(
     name="returned", label=_("Report returned for revision"), template_prefix="emails/returned",
     context_keys=SCHOOL_DEADLINE_KEYS, required=_SCHOOL_AND_DEADLINE,
     subject_type=REPORT, preparer=prepare_dates,
+))
+# The receipt for a submission (issue 8 item 5): to the submitter, the school's
+# name and the deadline only — nothing of what the report says.
+RECEIPT = register(NoticeKind(
+    name="receipt", label=_("Report received"), template_prefix="emails/receipt",
+    context_keys={"school_name": (str,), "deadline_date": (str,)},
+    required=_SCHOOL_AND_DEADLINE, subject_type=REPORT, preparer=prepare_dates,
 ))
 DIGEST = register(NoticeKind(
     name="digest", label=_("Summary of pending items"), template_prefix="emails/digest",

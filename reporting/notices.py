@@ -1,5 +1,6 @@
 """What the reporting cycle tells people directly, through the notifications
-outbox: a report returned to its school, and the inspectors' daily digest.
+outbox: a report returned to its school, the receipt for each submission, and
+the inspectors' daily digest.
 Reminders and overdue notices are follow-up steps (reporting/followup_kinds.py).
 
 Every notice has a dedupe key, so the digest may run twice, late, or on two
@@ -21,7 +22,7 @@ from schools.models import Membership, Role, School
 
 from . import tallies
 from .models import Deadline, DeadlineTally, ProgressReport, ReportTransition
-from .notice_kinds import DIGEST, REPORT, RETURNED
+from .notice_kinds import DIGEST, RECEIPT, REPORT, RETURNED
 
 # Who at a school hears about its reports: the first responsible person and the
 # officer who writes them.
@@ -95,3 +96,18 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
         for _school, name, user_id, language in _school_recipients(
             School.objects.filter(pk=report.school_id))
     )
+
+
+def report_received(report: ProgressReport, transition: ReportTransition, submitter) -> int:
+    """The receipt (回执) for one submission or resubmission (issue 8 item 5),
+    for the person who submitted it: in 消息 and by e-mail, saying the school's
+    name and the deadline only. Called inside the submission's transaction, and
+    keyed by its transition row, so each submission has exactly one receipt
+    however often this runs. Returns 1 when written, 0 when it already was."""
+    return notice_enqueue_many([NoticeDraft(
+        key=f"receipt:{transition.pk}:{submitter.pk}", kind=RECEIPT.name,
+        recipient_id=submitter.pk, language=getattr(submitter, "language", None) or None,
+        subject=(REPORT, str(report.code)),
+        context={"path": reverse("reporting:report_detail", args=[report.code]),
+                 "school_name": report.school.name,
+                 "deadline_date": report.deadline.due_date})])

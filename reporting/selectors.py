@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from schools.models import School
@@ -13,10 +13,12 @@ from schools.models import School
 from .models import (
     REVIEWABLE_STATUSES,
     SECTIONS,
+    Bulletin,
     Campaign,
     Deadline,
     ProgressReport,
     ReportStatus,
+    ReportTransition,
     Timeliness,
 )
 
@@ -37,7 +39,21 @@ class DeadlineRow:
     deadline: Deadline
     report: ProgressReport | None
     timeliness: Timeliness
-    days_left: int
+    days_left: int  # negative: days since the due date
+    remedy_by: dt.date | None = None  # the published 通报's 补报截止日期, if any
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def returned_at(self) -> dt.datetime | None:
+        """When the report was last returned (annotated by school_deadline_rows)."""
+        return getattr(self.report, "returned_at", None)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.report is not None and self.report.first_submitted_at is not None
 
     @property
     def status(self) -> str:
@@ -49,11 +65,15 @@ class DeadlineRow:
 
 
 def school_deadline_rows(school: School, today: dt.date | None = None) -> list[DeadlineRow]:
-    """The school's deadlines with its report (if any) for each: two queries."""
+    """The school's deadlines with its report (if any) for each, in date order;
+    each report carries `returned_at` (its last return, or None): three
+    queries (campaigns, deadlines, reports)."""
     today = today or timezone.localdate()
     deadlines = list(deadlines_for_school(school).order_by("due_date", "kind"))
+    last_return = (ReportTransition.objects.filter(report=OuterRef("pk"), action="return")
+                   .order_by("-at", "-pk").values("at")[:1])
     reports = {r.deadline_id: r for r in ProgressReport.objects.filter(
-        school=school, deadline__in=deadlines)}
+        school=school, deadline__in=deadlines).annotate(returned_at=Subquery(last_return))}
     rows = []
     for d in deadlines:
         report = reports.get(d.pk)
@@ -63,6 +83,49 @@ def school_deadline_rows(school: School, today: dt.date | None = None) -> list[D
             days_left=(d.due_date - today).days,
         ))
     return rows
+
+
+@dataclass
+class SchoolTodo:
+    """The school's workbench (报告 page) as a to-do list, issue 8 item 5.
+    Every deadline of the school is in exactly one group."""
+
+    returned: list[DeadlineRow]  # returned reports to revise, newest return first
+    missed: list[DeadlineRow]  # past deadlines not submitted: 补报, longest overdue first
+    current: list[DeadlineRow]  # the next due date (two reports on 24 December)
+    later: list[DeadlineRow]  # due dates after it, in date order
+    history: list[DeadlineRow]  # past deadlines submitted, newest first
+
+
+def school_todo(school: School, today: dt.date | None = None) -> SchoolTodo:
+    """What the school must do, in the order it must be done (issue 8 item 5):
+    every returned report (newest return first, with the reason), then every
+    missed deadline still open for 补报, then the current (next) deadline,
+    then the rest. The portal takes a late report at any time (no service
+    refuses one), so every missed deadline is still open for 补报: a past
+    deadline whose report is not submitted (none, or a draft — also a report
+    withdrawn after the deadline). When the deadline's published 通报 set a
+    补报截止日期, the row carries it (`remedy_by`). Four queries, whatever the
+    number of deadlines."""
+    today = today or timezone.localdate()
+    rows = school_deadline_rows(school, today)
+    remedies = dict(Bulletin.objects.filter(
+        deadline__in=[r.deadline for r in rows], status=Bulletin.Status.PUBLISHED,
+        remedy_by__isnull=False).values_list("deadline_id", "remedy_by")) if rows else {}
+    for row in rows:
+        row.remedy_by = remedies.get(row.deadline.pk)
+    returned = sorted((r for r in rows if r.status == ReportStatus.RETURNED),
+                      key=lambda r: (r.returned_at or r.report.updated_at, r.deadline.due_date),
+                      reverse=True)
+    open_rows = [r for r in rows if r.status != ReportStatus.RETURNED]
+    missed = [r for r in open_rows if r.days_left < 0 and not r.is_submitted]
+    upcoming = [r for r in open_rows if r.days_left >= 0]
+    next_date = min((r.deadline.due_date for r in upcoming), default=None)
+    current = [r for r in upcoming if r.deadline.due_date == next_date]
+    later = [r for r in upcoming if r.deadline.due_date != next_date]
+    history = [r for r in reversed(open_rows) if r.days_left < 0 and r.is_submitted]
+    return SchoolTodo(returned=returned, missed=missed, current=current, later=later,
+                      history=history)
 
 
 def next_open_row(rows: list[DeadlineRow]) -> DeadlineRow | None:

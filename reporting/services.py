@@ -2,7 +2,8 @@
 commands all call these; none writes the models directly.
 
 Lifecycle (reporting/workflows.py): draft → submitted → returned (reason
-required) → resubmitted → approved. Nothing is edited after submission unless
+required) → resubmitted → approved; a submitted report not yet reviewed may be
+withdrawn (撤回) back to a draft. Nothing is edited after submission unless
 it is returned. Each change goes through the declared workflow's apply(): a
 ReportTransition row with who and when, and an audit row. Services take `at=`
 (default: core.clock.now()) so demo data is written as of the past without
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core import clock
+from core.workflows import InvalidTransition
 from schools import access
 from schools.models import Bureau, School, User
 
@@ -244,7 +246,9 @@ def report_submit(*, report: ProgressReport, by: User,
                   at: dt.datetime | None = None) -> ProgressReport:
     """Submit a draft, or resubmit a returned report, at `at` (default now: the
     server's clock decides timeliness; a resubmission never changes the first
-    submission time). Raises PermissionDenied, InvalidTransition (already
+    submission time, a submission after a withdrawal sets it anew: see
+    report_withdraw). The submitter gets a receipt (in the portal and by
+    e-mail), once per submission. Raises PermissionDenied, InvalidTransition (already
     submitted) or ValidationError naming each missing part."""
     current = workflows.REPORT.lock(report)
     name = "resubmit" if current.status == ReportStatus.RETURNED else "submit"
@@ -266,6 +270,48 @@ def report_submit(*, report: ProgressReport, by: User,
         followups.report_resubmitted(report, at=applied.at)
     else:
         followups.report_arrived(report, at=applied.at)
+    notices.report_received(report, applied.record, by)
+    return report
+
+
+@transaction.atomic
+def report_withdraw(*, report: ProgressReport, by: User,
+                    at: dt.datetime | None = None) -> ProgressReport:
+    """撤回: the school takes back a submitted report that no inspector has
+    reviewed yet (issue 8 item 5); it is a draft again, to edit and submit anew.
+
+    Timeliness: a withdrawn submission does not count. The first (and last)
+    submission time is cleared, so the report is measured by the submission
+    that follows: withdrawn and submitted again before the deadline closes it
+    is on time; submitted again after the deadline it is late, and until then
+    it is missing once the deadline has passed — what an inspector expects,
+    since a report the school took back was not in the bureau's hands. (A
+    resubmission after a return keeps the first submission time: that report
+    was in the bureau's hands and reviewed.)
+
+    Tallies move with it in this transaction (it leaves the submitted and
+    on-time counts, so it leaves the review queue and the digest's count too);
+    the school's report-due follow-up opens again (the report is owed again:
+    its reminders, or the overdue notice, are told again). The submission's
+    receipt stays: it was received then. Audit row: report.withdraw.
+
+    Raises PermissionDenied (not the school's writer), InvalidTransition with a
+    message saying why: already reviewed (returned, resubmitted, approved), or
+    never submitted (a draft: nothing to withdraw, e.g. a second tap)."""
+    current = workflows.REPORT.lock(report)
+    try:
+        applied = workflows.REPORT.apply(
+            current, "withdraw", by=by, at=at, locked=True,
+            changes=lambda locked, when: {"first_submitted_at": None,
+                                          "last_submitted_at": None})
+    except InvalidTransition:
+        if current.status == ReportStatus.DRAFT:
+            raise InvalidTransition(_("This report has not been submitted (or was already "
+                                      "withdrawn), so there is nothing to withdraw.")) from None
+        raise
+    report = applied.obj
+    tallies.record_change(report, tallies.marks_of(applied.before))
+    followups.report_withdrawn(report)
     return report
 
 

@@ -1,5 +1,5 @@
 """Reporting's part of a school's timeline: each status change of its reports
-(提交, 退回, 再次提交, 通过), for people who may open the school's reports."""
+(提交, 退回, 再次提交, 通过, 撤回), for people who may open the school's reports."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _school_entries(subject_code: str, user, limit: int) -> list[Entry]:
     return [
         Entry(at=t.at,
               title=_("%(action)s: %(report)s") % {
-                  "action": t.get_to_state_display(), "report": t.report.deadline},
+                  "action": t.label, "report": t.report.deadline},
               actor=str(t.actor) if t.actor else "",
               link=reverse("reporting:report_detail", args=[t.report.code]),
               source="reporting")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import autosave_views, views
+from . import autosave_views, photo_views, views, withdraw_views
 
 app_name = "reporting"
 urlpatterns = [
@@ -14,10 +14,13 @@ urlpatterns = [
     path("photos/<uuid:code>/", views.photo_file, name="photo"),
     path("photos/<uuid:code>/thumbnail/", views.photo_file, {"size": "thumbnail"},
          name="photo_thumbnail"),
+    path("photos/<uuid:code>/download/", photo_views.photo_download, name="photo_download"),
     path("photos/<uuid:code>/remove/", views.photo_remove, name="photo_remove"),
     path("reports/<uuid:code>/", views.report_detail, name="report_detail"),
     path("reports/<uuid:code>/approve/", views.report_approve, name="report_approve"),
     path("reports/<uuid:code>/return/", views.report_return, name="report_return"),
+    path("reports/<uuid:code>/withdraw/", withdraw_views.report_withdraw,
+         name="report_withdraw"),
     path("review/", views.review_queue, name="review_queue"),
     path("dashboard/", views.bureau_dashboard, name="dashboard"),
     path("exports/", views.export_start, name="export_start"),

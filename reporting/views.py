@@ -18,11 +18,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
+from core import downloads
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
-from . import bulletins, dashboard, export_jobs, selectors, services
+from . import bulletins, dashboard, export_jobs, selectors, services, workflows
 from .access_rules import ReportingPerm
 from .filters import DashboardFilter, ReviewQueueFilter
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm
@@ -34,6 +35,7 @@ from .models import (
     ProgressReport,
     ReportPhoto,
 )
+from .photo_views import photo_response
 from .photos import DEFAULT_MAX_BYTES, safe_display_name
 from .uploads import PhotoSizeLimitHandler
 
@@ -49,11 +51,14 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def school_reports(request, pk: int):
-    """报告: the school's deadlines, its report and status for each."""
+    """报告: the school's workbench, a to-do list (selectors.school_todo): returned
+    reports, missed deadlines to 补报, the current deadline, then the rest."""
     school = access.get_for_user(request, School.objects, ReportingPerm.VIEW_REPORT, pk=pk)
-    rows = selectors.school_deadline_rows(school)
+    todo = selectors.school_todo(school)
+    rows = todo.returned + todo.missed + todo.current + todo.later + todo.history
     return render(request, "reporting/school_reports.html", {
-        "school": school, "rows": rows,
+        "school": school, "todo": todo,
+        "rows": sorted(rows, key=lambda r: (r.deadline.due_date, r.deadline.kind)),
         "can_edit": access.can(request.user, ReportingPerm.EDIT_REPORT, school),
     })
 
@@ -199,17 +204,13 @@ def _photo_add(request, pk: int, deadline_id: int):
 @require_GET
 @login_required
 def photo_file(request, code, size: str = "full"):
-    """A photo, only through this permission check, as a download that no
-    browser will sniff into anything but a JPEG (U1, U12)."""
+    """A photo, only through this permission check, shown in the browser (inline) and
+    never sniffed into anything but a JPEG (U1, U12; issue 8 item 2)."""
     photo = access.get_for_user(request, ReportPhoto.objects, ReportingPerm.VIEW_REPORT,
                                 code=code)
     field = photo.thumbnail if size == "thumbnail" else photo.image
-    response = FileResponse(field.open("rb"), content_type="image/jpeg", as_attachment=True,
-                            filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_response(field, as_attachment=False,
+                          filename=f"{photo.code}{'-thumb' if size == 'thumbnail' else ''}.jpg")
 
 
 @require_POST
@@ -236,8 +237,22 @@ def report_detail(request, code):
         "can_review": can_review and report.status in ("submitted", "resubmitted"),
         "can_edit": report.is_editable and access.can(request.user, ReportingPerm.EDIT_REPORT,
                                                       report.school),
-        "return_form": ReturnForm(),
+        # 撤回: the workflow's own answer (state and access), for the button only.
+        "can_withdraw": any(t.name == "withdraw"
+                            for t in workflows.REPORT.available(report, request.user)),
+        "return_form": _return_form(request, report),
     })
+
+
+def _return_form(request, report) -> ReturnForm:
+    """The 退回 form, bound to the reason typed before a refusal (and so
+    showing its error) once, right after report_return sent the reviewer back."""
+    typed = request.session.pop(_return_draft_key(report), None)
+    if typed is None:
+        return ReturnForm()
+    form = ReturnForm({"reason": typed})
+    form.is_valid()  # its errors show next to the kept text
+    return form
 
 
 @require_POST
@@ -260,9 +275,17 @@ def report_approve(request, code):
     return redirect("reporting:report_detail", code=report.code)
 
 
+def _return_draft_key(report) -> str:
+    return f"reporting:return-draft:{report.code}"
+
+
 @require_POST
 @login_required
 def report_return(request, code):
+    """退回 with a reason. A refused reason (empty, too long) or a refusal by
+    the service goes back to the report's own page with the typed reason and
+    the message (kept in the session for that one page; issue 8 item 9: the
+    address stayed on …/return/, and the text was Django's)."""
     report = access.get_for_user(request, ProgressReport.objects.select_related("deadline"),
                                  ReportingPerm.REVIEW_REPORT, code=code)
     form = ReturnForm(request.POST)
@@ -273,12 +296,10 @@ def report_return(request, code):
             messages.success(request, _("Report returned to the school."))
             return redirect("reporting:report_detail", code=report.code)
         except (ValidationError, PermissionDenied) as exc:
-            _add_errors(form, exc if isinstance(exc, ValidationError)
-                        else ValidationError(_("not allowed")))
-    return render(request, "reporting/report_detail.html", {
-        "report": report, **selectors.report_detail(report),
-        "can_review": True, "return_form": form,
-    }, status=400)
+            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError)
+                           else _("not allowed"))
+    request.session[_return_draft_key(report)] = request.POST.get("reason", "")
+    return redirect(reverse("reporting:report_detail", args=[report.code]) + "#return")
 
 
 @login_required
@@ -369,18 +390,21 @@ def bulletin(request, deadline_id: int):
 @require_GET
 @login_required
 def bulletin_xlsx(request, deadline_id: int):
-    deadline = access.get_for_user(request, Deadline.objects, ReportingPerm.REVIEW_REPORT,
-                                   pk=deadline_id)
+    deadline = access.get_for_user(request, Deadline.objects.select_related("campaign__bureau"),
+                                   ReportingPerm.REVIEW_REPORT, pk=deadline_id)
     item = Bulletin.objects.filter(deadline=deadline).first()
     if item is None:
         access.deny(request, ReportingPerm.REVIEW_REPORT, f"deadline:{deadline_id}", status=404)
     out = io.BytesIO()
     bulletins.bulletin_workbook(item, out)
     out.seek(0)
-    return FileResponse(out, as_attachment=True,
-                        filename=f"tongbao-{deadline.due_date:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                              ".spreadsheetml.sheet")
+    bureau = deadline.campaign.bureau
+    day = f"{deadline.due_date:%Y%m%d}"
+    return downloads.attachment(
+        response, downloads.file_name(_("Late-school notice"), bureau.name, day, ext="xlsx"),
+        fallback=f"tongbao_{bureau.code}_{day}.xlsx")
 
 
 @require_POST
@@ -408,12 +432,14 @@ def export_status(request, code):
 @require_GET
 @login_required
 def export_download(request, code):
-    job = access.get_for_user(request, ExportJob.objects, SchoolsPerm.VIEW_DISTRICT, code=code)
+    job = access.get_for_user(request, ExportJob.objects.select_related("campaign__bureau"),
+                              SchoolsPerm.VIEW_DISTRICT, code=code)
     if job.status != ExportJob.Status.DONE:
         access.deny(request, SchoolsPerm.VIEW_DISTRICT, f"exportjob:{code}", status=404)
     audit_record(request=request, user=request.user, action="export.download", obj=job,
                  extra={"kind": job.kind}, status=200)
-    return FileResponse(job.file.open("rb"), as_attachment=True,
-                        filename=f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument"
-                                     ".spreadsheetml.sheet")
+    response = FileResponse(job.file.open("rb"),
+                            content_type="application/vnd.openxmlformats-officedocument"
+                                         ".spreadsheetml.sheet")
+    name, fallback = export_jobs.download_names(job)
+    return downloads.attachment(response, name, fallback)

@@ -2,7 +2,9 @@
 
 A progress report: draft → submitted → returned (reason required) →
 resubmitted → approved; nothing is edited after submission unless it is
-returned. The 通报: draft → published (its figures frozen). An export job (the
+returned, or withdrawn by the school (submitted → draft, until an inspector
+has reviewed it; what that means for timeliness: services.report_withdraw).
+The 通报: draft → published (its figures frozen). An export job (the
 system's own: no person applies these): pending → running (a worker claims it)
 → done or failed, or back to pending when its worker died. Every service that
 changes a status goes through these; each change is a ReportTransition row and
@@ -42,6 +44,14 @@ REPORT = Workflow(
         Transition("resubmit", sources={S.RETURNED}, target=S.RESUBMITTED,
                    permission=Perm.EDIT_REPORT,
                    refused=_("This report has already been submitted.")),
+        # 撤回 (issue 8 item 5): only a first submission nobody has reviewed yet.
+        # Once returned or approved the report has been reviewed; a resubmission
+        # follows a review, so it is not withdrawn either (the inspector returns
+        # it again if the school asks).
+        Transition("withdraw", sources={S.SUBMITTED}, target=S.DRAFT,
+                   permission=Perm.EDIT_REPORT,
+                   refused=_("This report has already been reviewed, so it can no longer be "
+                             "withdrawn.")),
         Transition("return", sources=REVIEWABLE_STATUSES, target=S.RETURNED,
                    permission=Perm.REVIEW_REPORT, reason_required=True,
                    refused=_("Only a submitted report can be returned."),

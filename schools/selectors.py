@@ -49,6 +49,13 @@ def task_force_candidates(school: School) -> QuerySet[User]:
     )
 
 
+def task_force_leader(school: School) -> TaskForceMember | None:
+    """The member who leads `school`'s task force (组长), with their user; None
+    when nobody does."""
+    return (TaskForceMember.objects.filter(school=school, is_leader=True)
+            .select_related("user").first())
+
+
 def district_overview(user) -> dict:
     """Counts for the bureau home: schools by type, open and in the campaign.
     One query whatever the number of schools."""

@@ -48,6 +48,8 @@ def task_force_add(request, pk: int):
     form = TaskForceMemberForm(request.POST if request.method == "POST" else None,
                                candidates=candidates)
     if request.method == "POST" and form.is_valid():
+        # Naming a new 组长 steps the old one down: say whom (issue 8 item 9).
+        previous = selectors.task_force_leader(school) if form.cleaned_data["is_leader"] else None
         try:
             services.task_force_add_member(school=school, by=request.user, request=request,
                                                **form.cleaned_data)
@@ -57,6 +59,11 @@ def task_force_add(request, pk: int):
                     form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, _("Added to the task force."))
+            if previous is not None:
+                messages.warning(request, _(
+                    "%(new)s now leads the task force of %(school)s; %(old)s, who led it "
+                    "before, stays on it as a member.") % {
+                    "new": form.cleaned_data["user"], "school": school, "old": previous.user})
             return redirect("schools:detail", pk=school.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "schools/task_force_form.html",

@@ -36,7 +36,8 @@ def matrix_cell(cell):
     css, mark, label = CELL[cell.state]
     review = {"returned": _("Returned"), "approved": _("Approved")}.get(cell.review, "")
     return {"css": css, "mark": mark, "label": label, "review": review,
-            "review_mark": {"returned": "↩", "approved": "★"}.get(cell.review, "")}
+            "review_mark": {"returned": "↩", "approved": "★"}.get(cell.review, ""),
+            "code": getattr(cell, "code", "")}
 
 
 @register.filter

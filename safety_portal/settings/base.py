@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "safety_portal.apps.PortalAxesConfig",  # django-axes, named in Chinese
     "csp",
     "django_celery_beat",
     "django_filters",

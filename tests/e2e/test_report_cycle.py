@@ -64,11 +64,11 @@ def test_submit_return_resubmit_approve_and_see_it_on_the_dashboard(
     # Each person in their own browser, as on two phones.
     officer = page
     inspector = browser.new_context(**browser_context_args).new_page()
-    # The school officer: the card for the overdue deadline, a photo, submit.
+    # The school officer: the card for the overdue deadline (补报), a photo, submit.
     page = officer
     sign_in(page, base, "s01-safety")
     page.goto(f"{base}/reporting/schools/{people['school'].pk}/")
-    page.get_by_role("link", name="填写报告").first.click()
+    page.get_by_role("link", name="补报").first.click()
     page.get_by_label("照片", exact=True).set_input_files(str(photo(tmp_path)))
     page.get_by_label("照片说明").fill("防溺水主题班会")
     page.get_by_role("button", name="添加照片").click()

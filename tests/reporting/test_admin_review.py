@@ -1,6 +1,7 @@
 """Inspectors who live in the admin review there, through the same services."""
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -30,11 +31,56 @@ def submitted(world):
 
 def test_an_inspector_approves_from_the_list(world, login, submitted):
     response = login(world.inspector).post(reverse(CHANGELIST), {
-        "action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk]})
+        "action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [submitted.pk]})
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == ReportStatus.APPROVED
     assert submitted.transitions.last().actor == world.inspector
+
+
+def test_approving_from_the_list_asks_first_and_changes_nothing(world, login, submitted):
+    response = login(world.inspector).post(reverse(CHANGELIST), {
+        "action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk]})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "将通过以下 1 份报告并通知其学校：" in body
+    assert 'name="apply"' in body
+    submitted.refresh_from_db()
+    assert submitted.status == ReportStatus.SUBMITTED
+
+
+def test_the_approval_page_names_each_report_it_will_skip_and_why(world, login, submitted):
+    deadline = DeadlineFactory(campaign=submitted.deadline.campaign,
+                               due_date=submitted.deadline.due_date.replace(day=27))
+    draft = ProgressReportFactory(school=world.school_a, deadline=deadline)
+    approved = ProgressReportFactory(school=world.school_b, deadline=submitted.deadline)
+    approved.measures.create(measure=Measure.LEGAL, narrative="x")
+    services.report_submit(report=approved, by=world.peer_principal)
+    services.report_approve(report=approved, by=world.inspector)
+    response = login(world.inspector).post(reverse(CHANGELIST), {
+        "action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk, draft.pk, approved.pk]})
+    page = response.content.decode()
+    to_approve = re.search(r'data-testid="to-approve">(.*?)</ul>', page, re.S).group(1)
+    skipped = re.findall(r"<li>(.*?)</li>",
+                         re.search(r'data-testid="skipped">(.*?)</ul>', page, re.S).group(1))
+    assert "甲小学" in to_approve
+    assert to_approve.count("<li>") == 1
+    with translation.override(settings.LANGUAGE_CODE):
+        refused = translation.gettext("Only a submitted report can be approved.")
+        assert sorted(skipped) == sorted([
+            f"甲小学 · {deadline}: {refused}",
+            f"乙小学 · {submitted.deadline}: {translation.gettext('already approved')}"])
+    assert set(ProgressReport.objects.values_list("status", flat=True)) == {
+        ReportStatus.SUBMITTED, ReportStatus.DRAFT, ReportStatus.APPROVED}
+
+
+def test_the_approval_page_offers_no_button_when_nothing_can_be_approved(world, login):
+    deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau))
+    draft = ProgressReportFactory(school=world.school_a, deadline=deadline)
+    body = login(world.inspector).post(reverse(CHANGELIST), {
+        "action": "approve", ACTION_CHECKBOX_NAME: [draft.pk]}).content.decode()
+    assert "所选报告均不能通过。" in body
+    assert 'type="submit"' not in body.split("<form method=\"post\">")[-1]
 
 
 def test_returning_asks_for_the_reason_first(world, login, submitted):
@@ -69,7 +115,7 @@ def test_approving_a_draft_warns_and_changes_nothing(world, login):
     deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau))
     draft = ProgressReportFactory(school=world.school_a, deadline=deadline)
     login(world.inspector).post(reverse(CHANGELIST), {
-        "action": "approve", ACTION_CHECKBOX_NAME: [draft.pk]})
+        "action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == ReportStatus.DRAFT
 
@@ -114,10 +160,12 @@ def test_a_bulk_approval_reports_what_it_did_and_what_it_skipped_and_why(world, 
                                due_date=submitted.deadline.due_date.replace(day=27))
     draft = ProgressReportFactory(school=world.school_a, deadline=deadline)
     client = login(world.inspector)
-    client.post(reverse(CHANGELIST), {"action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk]},
+    client.post(reverse(CHANGELIST), {"action": "approve", "apply": "1",
+                                      ACTION_CHECKBOX_NAME: [submitted.pk]},
                 follow=True)  # its message is shown (and consumed) here
     response = client.post(reverse(CHANGELIST), {
-        "action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk, draft.pk]}, follow=True)
+        "action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [submitted.pk, draft.pk]},
+        follow=True)
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     with translation.override(settings.LANGUAGE_CODE):
@@ -147,7 +195,8 @@ def test_one_report_that_breaks_does_not_stop_the_others(world, login, submitted
 
     monkeypatch.setattr(services, "report_approve", approve)
     response = login(world.inspector).post(reverse(CHANGELIST), {
-        "action": "approve", ACTION_CHECKBOX_NAME: [submitted.pk, second.pk]}, follow=True)
+        "action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [submitted.pk, second.pk]},
+        follow=True)
     assert response.status_code == 200
     second.refresh_from_db()
     assert second.status == ReportStatus.APPROVED

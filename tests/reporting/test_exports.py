@@ -109,13 +109,16 @@ def test_it_writes_the_matrix_in_chinese_with_a_word_per_cell(scene):
     assert rows == 5
     ws = wb.worksheets[0]
     assert ws.title == "及时性"
+    # Two columns per deadline: on time or not, and where the review stands.
     assert values(ws) == [
-        ["学校代码", "学校", "学校类型", "2026-05-13", "2026-05-24", "2026-12-24（年度总结）"],
-        [ws["A2"].value, "甲小学", "小学", "按时", "未到期", "未到期"],
-        [ws["A3"].value, "乙小学", "小学", "逾期", "按时", "未到期"],
-        [ws["A4"].value, "丁幼儿园", "幼儿园", "未报", "未到期", "未到期"],
-        [ws["A5"].value, "戊小学", "小学", "已退回", "未到期", "未到期"],
-        [ws["A6"].value, "己中学", "初中", "已通过", "未到期", "未到期"],
+        ["学校代码", "学校", "学校类型", "2026-05-13 是否按时", "2026-05-13 审核状态",
+         "2026-05-24 是否按时", "2026-05-24 审核状态",
+         "2026-12-24（年度总结） 是否按时", "2026-12-24（年度总结） 审核状态"],
+        [ws["A2"].value, "甲小学", "小学", "按时", "待审核", "未到期", None, "未到期", None],
+        [ws["A3"].value, "乙小学", "小学", "逾期", "待审核", "按时", "待审核", "未到期", None],
+        [ws["A4"].value, "丁幼儿园", "幼儿园", "未报", None, "未到期", None, "未到期", None],
+        [ws["A5"].value, "戊小学", "小学", "按时", "已退回", "未到期", None, "未到期", None],
+        [ws["A6"].value, "己中学", "初中", "按时", "已通过", "未到期", None, "未到期", None],
     ]
     codes = [ws.cell(row=r, column=1).value for r in range(2, 7)]
     assert codes == sorted(codes)
@@ -127,7 +130,7 @@ def test_it_says_missing_once_the_deadline_has_closed(scene):
     after = shanghai(2026, 5, 25, 0, 0)
     _rows, wb = export_matrix(scene["campaign"], scene["campaign"].expected_schools(), now=after)
 
-    column = [row[4] for row in values(wb.worksheets[0])[1:]]
+    column = [row[5] for row in values(wb.worksheets[0])[1:]]
     # A's draft and the schools without a report are missing; B reported on time.
     assert column == ["未报", "按时", "未报", "未报", "未报"]
 
@@ -150,14 +153,14 @@ def test_it_totals_each_deadline_on_a_second_sheet(scene):
     ws = wb.worksheets[1]
     assert ws.title == "汇总"
     header, may13, may24, dec24 = values(ws)
-    assert header == ["截止日期", "应报", "已提交", "按时", "逾期", "未报", "未到期", "已退回",
-                      "已通过", "按时率"]
+    assert header == ["截止日期", "应报", "已提交", "按时", "逾期", "未报", "未到期", "待审核",
+                      "已退回", "已通过", "按时率"]
     # The returned and approved reports were first submitted on time; the closed
     # school's and the other district's reports are not counted.
-    assert may13 == ["2026-05-13", 5, 4, 3, 1, 1, 0, 1, 1, 0.6]
-    assert may24 == ["2026-05-24", 5, 1, 1, 0, 0, 4, 0, 0, None]
-    assert dec24[1:] == [5, 0, 0, 0, 0, 5, 0, 0, None]
-    assert ws["J2"].number_format == "0.0%"
+    assert may13 == ["2026-05-13", 5, 4, 3, 1, 1, 0, 2, 1, 1, 0.6]
+    assert may24 == ["2026-05-24", 5, 1, 1, 0, 0, 4, 1, 0, 0, None]
+    assert dec24[1:] == [5, 0, 0, 0, 0, 5, 0, 0, 0, None]
+    assert ws["K2"].number_format == "0.0%"
 
 
 def test_it_neutralises_formulas_in_names_and_sections(world, scene):
@@ -251,10 +254,13 @@ def test_it_writes_english_when_asked(scene):
     assert (matrix.title, totals.title) == ("Timeliness", "Totals")
     header, a, b, d, e, f = values(matrix)
     assert header[:3] == ["School code", "School", "School type"]
-    assert header[3:] == ["2026-05-13", "2026-05-24", "2026-12-24 (year-end)"]
-    assert [row[3] for row in (a, b, d, e, f)] == [
-        "On time", "Late", "Not submitted", "Returned", "Approved"]
-    assert a[2:] == ["Primary school", "On time", "Not yet due", "Not yet due"]
+    assert header[3:5] == ["2026-05-13: on time?", "2026-05-13: review"]
+    assert header[7:] == ["2026-12-24 (year-end): on time?", "2026-12-24 (year-end): review"]
+    assert [row[3:5] for row in (a, b, d, e, f)] == [
+        ["On time", "Awaiting review"], ["Late", "Awaiting review"], ["Not submitted", None],
+        ["On time", "Returned"], ["On time", "Approved"]]
+    assert a[2:] == ["Primary school", "On time", "Awaiting review", "Not yet due", None,
+                     "Not yet due", None]
     assert values(totals)[0][-1] == "On-time rate"
     assert reports.worksheets[0].title == "Progress reports"
     assert values(reports.worksheets[0])[0][:8] == [

@@ -49,6 +49,8 @@ class TestReturnedAndDigest:
         report = ProgressReportFactory(school=world.school_a, deadline=deadline)
         report.measures.create(measure=Measure.CAMPUS, narrative="x")
         services.report_submit(report=report, by=world.safety_officer)
+        deliver_due()
+        mail.outbox.clear()  # the submitter's receipt (tests/reporting/test_receipts.py)
         services.report_return(report=report, by=world.inspector, reason="学生张某某的情况请删除")
         assert recipients("returned") == ["a-principal", "a-safety"]
         deliver_due()

@@ -59,7 +59,7 @@ def _english():
 def test_the_message_is_chinese_by_default():
     with override("zh-hans"):
         exc = rejected_file(upload(b"not an image", "活动.jpg"))
-        assert str(exc) == "活动.jpg 不是 JPEG 或 PNG 格式的照片。"
+        assert str(exc) == "活动.jpg 不是 JPEG、PNG 或 HEIC 格式的照片。"
 
 def upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
@@ -160,12 +160,12 @@ def test_it_rejects_an_svg_with_onload():
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
            b'<rect width="10" height="10"/></svg>')
     for name in ("logo.svg", "logo.png"):
-        assert "is not a JPEG or PNG photo" in message(rejected(svg, name))
+        assert "is not a JPEG, PNG or HEIC photo" in message(rejected(svg, name))
 
 
 def test_it_rejects_an_html_file_named_png():
     exc = rejected(HTML, "poster.png")
-    assert message(exc) == "poster.png is not a JPEG or PNG photo."
+    assert message(exc) == "poster.png is not a JPEG, PNG or HEIC photo."
 
 
 # ------------------------------------------------------------------ U3, U4: pixel bombs
@@ -323,7 +323,7 @@ def test_it_rejects_a_zero_byte_file():
 
 def test_it_rejects_a_text_file_renamed_jpg():
     exc = rejected(b"Minutes of the safety meeting\n" * 20, "minutes.jpg")
-    assert message(exc) == "minutes.jpg is not a JPEG or PNG photo."
+    assert message(exc) == "minutes.jpg is not a JPEG, PNG or HEIC photo."
 
 
 def test_it_refuses_to_run_if_truncated_images_were_allowed_globally(monkeypatch):
@@ -340,7 +340,7 @@ def test_it_refuses_to_run_if_truncated_images_were_allowed_globally(monkeypatch
 def assert_only_the_allowlist_stops(data: bytes, pillow_format: str) -> None:
     """Pillow alone would happily open this file; the formats= allowlist is what refuses it."""
     assert Image.open(BytesIO(data)).format == pillow_format
-    assert message(rejected(data, "photo.jpg")) == "photo.jpg is not a JPEG or PNG photo."
+    assert message(rejected(data, "photo.jpg")) == "photo.jpg is not a JPEG, PNG or HEIC photo."
 
 
 def test_it_rejects_a_tiff_renamed_jpg():
@@ -440,7 +440,7 @@ def test_it_rejects_hostile_filenames_and_shows_them_sanitized(raw, shown):
     for sent in (upload(b"not an image", raw), raw_file(b"not an image", raw)):
         text = message(rejected_file(sent))
 
-        assert text == f"{shown} is not a JPEG or PNG photo."
+        assert text == f"{shown} is not a JPEG, PNG or HEIC photo."
         with override("en"):
             name = safe_display_name(raw)
         assert name == shown
@@ -578,4 +578,4 @@ def test_messages_are_translatable_and_name_the_sanitized_file():
     assert isinstance(exc.template, Promise), "messages must be gettext_lazy, not gettext"
     assert exc.params == {"name": "txt.jpg"}
     with override("en"):
-        assert str(exc) == exc.message == "txt.jpg is not a JPEG or PNG photo."
+        assert str(exc) == exc.message == "txt.jpg is not a JPEG, PNG or HEIC photo."

@@ -64,8 +64,8 @@ def test_the_inspector_returns_with_a_reason_and_the_school_sees_it(world, login
                                    first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
     inspector = login(world.inspector)
     url = reverse("reporting:report_return", args=[report.code])
-    empty = inspector.post(url, {"reason": ""})
-    assert empty.status_code == 400
+    empty = inspector.post(url, {"reason": ""}, follow=True)
+    assert empty.redirect_chain[-1][0].endswith(f"/reports/{report.code}/#return")
     assert "请填写退回原因" in empty.content.decode()
     inspector.post(url, {"reason": "请补充活动照片"})
     report.refresh_from_db()

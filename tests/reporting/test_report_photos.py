@@ -62,7 +62,7 @@ def test_a_bad_file_is_named_and_skipped_while_the_good_one_is_kept(world, login
     assert response.status_code == 400
     body = response.content.decode()
     assert "notes.jpg" in body
-    assert "不是 JPEG 或 PNG 格式的照片" in body
+    assert "不是 JPEG、PNG 或 HEIC 格式的照片" in body
     assert 'value="防溺水主题班会"' in body  # the caption typed is kept
     assert ReportPhoto.objects.count() == 1
 
@@ -77,7 +77,7 @@ def test_a_polyglot_png_is_stored_as_pixels_only(world, login, deadline):
     assert b"<script" not in served
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Disposition"].startswith("inline")
 
 
 def test_a_file_over_10_mb_is_refused_before_it_reaches_the_disk(world, login, deadline,

@@ -31,6 +31,21 @@ def test_naming_a_new_leader_steps_the_old_one_down(world, login):
     assert [m.user for m in leaders] == [world.safety_officer]
 
 
+def test_naming_a_new_leader_says_who_led_before(world, login):
+    TaskForceMember.objects.create(school=world.school_a, user=world.principal, is_leader=True)
+    response = login(world.principal).post(add_url(world.school_a), {
+        "user": world.safety_officer.pk, "duty": "", "is_leader": "on"}, follow=True)
+    assert ("李安全 现任甲小学工作专班组长；原组长王校长 仍为专班成员。"
+            in [str(m) for m in response.context["messages"]])
+
+
+def test_a_plain_member_says_nothing_of_the_leader(world, login):
+    TaskForceMember.objects.create(school=world.school_a, user=world.principal, is_leader=True)
+    response = login(world.principal).post(add_url(world.school_a), {
+        "user": world.safety_officer.pk, "duty": ""}, follow=True)
+    assert not any("组长" in str(m) for m in response.context["messages"])
+
+
 def test_a_missing_member_is_a_clear_error_and_the_typed_duty_is_kept(world, login):
     response = login(world.principal).post(add_url(world.school_a), {
         "user": "", "duty": "校园安保巡查",

@@ -139,9 +139,16 @@ report_review_post = by_side(
     peer=signed_in("404", bureau_admin="redirect", inspector="redirect"),
     foreign=signed_in("404"),
 )
-report_return_post = by_side(  # no reason given: the form comes back with the error
-    own=signed_in("403", bureau_admin="400", inspector="400", auditor="404"),
-    peer=signed_in("404", bureau_admin="400", inspector="400"),
+report_return_post = by_side(  # no reason given: back to the report, the form with the error
+    own=signed_in("403", bureau_admin="redirect", inspector="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="redirect", inspector="redirect"),
+    foreign=signed_in("404"),
+)
+# The matrix report is submitted and not yet reviewed: its writers withdraw it
+# (and are sent to its form), or are told why not once it has been approved.
+report_withdraw_post = by_side(
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
     foreign=signed_in("404"),
 )
 
@@ -244,6 +251,10 @@ PORTAL_ROWS: dict[str, Row] = {
                                                                everyone("405"))),
                                    post=report_return_post, kwargs=report_code,
                                    sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_withdraw": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                                 everyone("405"))),
+                                     post=report_withdraw_post, kwargs=report_code,
+                                     sides=(OWN, PEER, FOREIGN), last=True),
     "reporting:photo_add": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
                                                            everyone("405"))),
                                post=photo_add_post, kwargs=school_deadline,
@@ -255,6 +266,8 @@ PORTAL_ROWS: dict[str, Row] = {
     "reporting:photo": Row(get=report_view, post=by_side(**dict.fromkeys(
         (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
     "reporting:photo_thumbnail": Row(get=report_view, post=by_side(**dict.fromkeys(
+        (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
+    "reporting:photo_download": Row(get=report_view, post=by_side(**dict.fromkeys(
         (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
     "reporting:photo_remove": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
                                                               everyone("405"))),
@@ -314,10 +327,12 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:report_detail": (sides("200", "200"), sides("200", "200")),
     "reporting:report_approve": (NOT_ALLOWED, sides("403", "403")),
     "reporting:report_return": (NOT_ALLOWED, sides("403", "403")),
+    "reporting:report_withdraw": (NOT_ALLOWED, sides("403", "redirect")),
     "reporting:photo_add": (NOT_ALLOWED, sides("403", "400")),
     "reporting:report_autosave": (NOT_ALLOWED, sides("403", "400")),
     "reporting:photo": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_thumbnail": (sides("200", "200"), NOT_ALLOWED),
+    "reporting:photo_download": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_remove": (NOT_ALLOWED, sides("403", "redirect")),
     "notifications:group_robots": (sides("403", "200"), sides("403", "400")),
     "notifications:group_robot_test": (NOT_ALLOWED, sides("403", "redirect")),
