@@ -231,6 +231,10 @@ class ProgressReport(TimeStampedModel):
     last_submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
+    # Raised by every saved draft (reporting.services.report_save_draft): an
+    # autosave names the version it was typed over, so a stale tab never
+    # overwrites a newer save (issue 8 item 1).
+    draft_version = models.PositiveIntegerField(_("draft version"), default=0, editable=False)
 
     objects = ProgressReportQuerySet.as_manager()
 

@@ -170,13 +170,29 @@ def report_start(*, school: School, deadline: Deadline, by: User) -> ProgressRep
     return report
 
 
+class DraftConflict(ValidationError):
+    """An autosave typed over an older version of the draft than the one saved
+    (another tab or device saved since): refused, never overwriting it."""
+
+
 @transaction.atomic
 def report_save_draft(
     *, report: ProgressReport, by: User, sections: Mapping[str, str],
-    measures: Mapping[str, str],
+    measures: Mapping[str, str], expected_version: int | None = None,
 ) -> ProgressReport:
-    """Keep what the school has written so far. Nothing is required yet."""
+    """Keep what the school has written so far. Nothing is required yet.
+
+    Every save raises `draft_version` by one and returns the saved (locked,
+    re-read) report. With `expected_version` (an autosave: the version the
+    page was typed over) a different stored version raises DraftConflict and
+    nothing is written (issue 8 item 1: an autosave never overwrites a newer
+    save). Raises PermissionDenied, ValidationError (not editable, too long)."""
     report = _editable(report, by)
+    if expected_version is not None and report.draft_version != expected_version:
+        raise DraftConflict(_(
+            "This report was saved in another window or on another device after this page "
+            "was opened. Autosave has stopped here so as not to overwrite it: copy what you "
+            "need, then reload the page."), code="stale")
     known = {key for key, _label in SECTIONS[report.deadline.kind]}
     errors = {}
     cleaned_sections = {}
@@ -200,7 +216,8 @@ def report_save_draft(
     if errors:
         raise ValidationError(errors)
     report.sections = cleaned_sections
-    report.save(update_fields=["sections", "updated_at"])
+    report.draft_version += 1
+    report.save(update_fields=["sections", "draft_version", "updated_at"])
     report.measures.exclude(measure__in=list(cleaned_measures)).delete()
     for measure, narrative in cleaned_measures.items():
         ReportMeasure.objects.update_or_create(

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import photo_views, views, withdraw_views
+from . import autosave_views, photo_views, views, withdraw_views
 
 app_name = "reporting"
 urlpatterns = [
     path("schools/<int:pk>/", views.school_reports, name="school_reports"),
     path("schools/<int:pk>/deadlines/<int:deadline_id>/", views.report_edit,
          name="report_edit"),
+    path("schools/<int:pk>/deadlines/<int:deadline_id>/autosave/",
+         autosave_views.report_autosave, name="report_autosave"),
     path("schools/<int:pk>/deadlines/<int:deadline_id>/photos/", views.photo_add,
          name="photo_add"),
     path("photos/<uuid:code>/", views.photo_file, name="photo"),

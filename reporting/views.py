@@ -80,9 +80,11 @@ def report_edit(request, pk: int, deadline_id: int):
             report = report or services.report_start(school=school, deadline=deadline,
                                                      by=request.user)
             try:
-                services.report_save_draft(report=report, by=request.user,
-                                           sections=form.sections_data(),
-                                           measures=form.measures_data())
+                # The saved copy: its draft_version is what the page's autosave
+                # types over next, also when the submission below is refused.
+                report = services.report_save_draft(report=report, by=request.user,
+                                                    sections=form.sections_data(),
+                                                    measures=form.measures_data())
                 if "submit" in request.POST:
                     services.report_submit(report=report, by=request.user)
                     messages.success(request, _("Report submitted."))
@@ -108,12 +110,15 @@ def _report_place(request, pk: int, deadline_id: int):
 
 
 def _render_form(request, school, deadline, report, form, photo_form, status,
-                 photo_error: str = ""):
+                 photo_error: str = "", photo_retry: list[str] | None = None):
     photos = list(report.photos.all()) if report else []
     return render(request, "reporting/report_form.html", {
         "school": school, "deadline": deadline, "report": report, "form": form,
         "photo_form": photo_form, "photos": photos, "photo_error": photo_error,
         "photo_room": MAX_PHOTOS_PER_REPORT - len(photos),
+        # Files chosen but not kept: a browser cannot re-attach them, so the page
+        # names them and asks for them again (issue 8 item 1).
+        "photo_retry": photo_retry or [],
     }, status=status)
 
 
@@ -159,9 +164,9 @@ def _photo_add(request, pk: int, deadline_id: int):
             report = report or services.report_start(school=school, deadline=deadline,
                                                      by=request.user)
             try:
-                services.report_save_draft(report=report, by=request.user,
-                                           sections=draft_form.sections_data(),
-                                           measures=draft_form.measures_data())
+                report = services.report_save_draft(report=report, by=request.user,
+                                                    sections=draft_form.sections_data(),
+                                                    measures=draft_form.measures_data())
             except ValidationError as exc:
                 _add_errors(draft_form, exc)
     photo_form = PhotoForm(request.POST, request.FILES, earliest=deadline.campaign.start_month)
@@ -186,11 +191,14 @@ def _photo_add(request, pk: int, deadline_id: int):
             messages.success(request, _("%(n)s photos added.") % {"n": len(added)})
         if not problems:
             return redirect("reporting:report_edit", pk=school.pk, deadline_id=deadline.pk)
+    retry = [] if photo_form.is_valid() else [
+        safe_display_name(name) for name in [f.name for f in files] + request.oversize_files]
     for problem in problems:
         photo_form.add_error("photos", problem)
     # What was typed is shown again as typed (and, when it could be, saved).
     form = draft_form or ReportForm(None, report=report, kind=deadline.kind)
-    return _render_form(request, school, deadline, report, form, photo_form, status=400)
+    return _render_form(request, school, deadline, report, form, photo_form, status=400,
+                        photo_retry=retry)
 
 
 @require_GET

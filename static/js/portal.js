@@ -36,6 +36,100 @@ document.addEventListener("click", function (event) {
   if (event.target.closest("[data-history-back]")) { window.history.back(); }
 });
 
+// <form data-photo-check>: before photos are sent, refuse what the server or
+// the proxy would refuse anyway (more than data-max-files photos, a photo over
+// data-max-bytes: the message names the limits) and a photo without its
+// caption. The chosen files stay selected; the reason is shown next to the
+// field and in the banner #<data-banner> at the top (issue 8 item 1).
+function photoProblem(form) {
+  var input = form.querySelector("input[type=file]");
+  var files = input ? Array.prototype.slice.call(input.files) : [];
+  if (!files.length) { return null; }
+  var maxFiles = parseInt(form.getAttribute("data-max-files"), 10);
+  var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
+  var large = files.filter(function (file) { return file.size > maxBytes; });
+  if (files.length > maxFiles || large.length) {
+    var names = large.map(function (file) { return file.name; }).join("、");
+    return { field: input, text: form.getAttribute("data-msg-too-large") +
+             (names ? " (" + names + ")" : "") };
+  }
+  var caption = form.querySelector("[name=caption]");
+  if (caption && !caption.value.trim()) {
+    return { field: caption, text: form.getAttribute("data-msg-caption") };
+  }
+  return null;
+}
+function showPhotoProblem(form, problem) {
+  form.querySelectorAll("[data-client-error]").forEach(function (old) { old.remove(); });
+  form.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
+  var note = document.createElement("div");
+  note.className = "invalid-feedback d-block";
+  note.setAttribute("data-client-error", "");
+  note.setAttribute("data-testid", "photo-field-error");
+  note.textContent = problem.text;
+  problem.field.classList.add("is-invalid");
+  problem.field.insertAdjacentElement("afterend", note);
+  var banner = document.getElementById(form.getAttribute("data-banner"));
+  if (banner) {
+    var text = banner.querySelector("[data-banner-text]");
+    text.textContent = problem.text + " " + (form.getAttribute("data-msg-kept") || "");
+    banner.hidden = false;
+  }
+  problem.field.focus();
+}
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-photo-check") || event.defaultPrevented) {
+    return;
+  }
+  var problem = photoProblem(form);
+  if (problem) {
+    event.preventDefault();
+    showPhotoProblem(form, problem);
+  }
+});
+document.addEventListener("change", function (event) {
+  var form = event.target.form;
+  if (!form || !form.hasAttribute("data-photo-check") || event.target.type !== "file") {
+    return;
+  }
+  var problem = photoProblem(form);
+  if (problem && problem.field === event.target) {
+    showPhotoProblem(form, problem);
+  } else {
+    form.querySelectorAll("[data-client-error]").forEach(function (old) { old.remove(); });
+    event.target.classList.remove("is-invalid");
+  }
+});
+
+// The browser copies of report drafts (static/js/report_draft.js) are one
+// person's: <form data-clear-drafts> (sign-out) removes every copy on this
+// device, and a page with <span data-draft-clear="key"> (a submitted report)
+// removes that copy.
+var DRAFT_PREFIX = "sp-draft:";
+function clearDrafts(only) {
+  try {
+    var store = window.localStorage;
+    for (var i = store.length - 1; i >= 0; i -= 1) {
+      var name = store.key(i);
+      if (name && name.indexOf(DRAFT_PREFIX) === 0 && (!only || name === only)) {
+        store.removeItem(name);
+      }
+    }
+  } catch (e) { /* storage disabled: nothing kept */ }
+}
+document.addEventListener("submit", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-clear-drafts") &&
+      !event.defaultPrevented) {
+    clearDrafts(null);
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-draft-clear]").forEach(function (el) {
+    clearDrafts(el.getAttribute("data-draft-clear"));
+  });
+});
+
 // <form data-carry-from="id">: on submit, send the named fields of form #id
 // along (as hidden copies) with a "draft_carried" marker, so the server saves
 // what was typed there first. Adding a photo must never discard report text.

@@ -161,6 +161,11 @@ photo_add_post = by_side(  # no file chosen: the form comes back with the error
     peer=signed_in("404", bureau_admin="403", inspector="403"),
     foreign=signed_in("404"),
 )
+report_autosave_post = by_side(  # no version sent: refused as out of date (JSON 400)
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
 # The matrix report is submitted, so removing a photo bounces to the read-only page.
 photo_remove_post = by_side(
     own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404",
@@ -254,6 +259,10 @@ PORTAL_ROWS: dict[str, Row] = {
                                                            everyone("405"))),
                                post=photo_add_post, kwargs=school_deadline,
                                sides=(OWN, PEER, FOREIGN)),
+    "reporting:report_autosave": Row(get=by_side(**dict.fromkeys((OWN, PEER, FOREIGN),
+                                                                everyone("405"))),
+                                     post=report_autosave_post, kwargs=school_deadline,
+                                     sides=(OWN, PEER, FOREIGN)),
     "reporting:photo": Row(get=report_view, post=by_side(**dict.fromkeys(
         (OWN, PEER, FOREIGN), everyone("405"))), kwargs=photo_code, sides=(OWN, PEER, FOREIGN)),
     "reporting:photo_thumbnail": Row(get=report_view, post=by_side(**dict.fromkeys(
@@ -320,6 +329,7 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:report_return": (NOT_ALLOWED, sides("403", "403")),
     "reporting:report_withdraw": (NOT_ALLOWED, sides("403", "redirect")),
     "reporting:photo_add": (NOT_ALLOWED, sides("403", "400")),
+    "reporting:report_autosave": (NOT_ALLOWED, sides("403", "400")),
     "reporting:photo": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_thumbnail": (sides("200", "200"), NOT_ALLOWED),
     "reporting:photo_download": (sides("200", "200"), NOT_ALLOWED),
