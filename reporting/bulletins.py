@@ -19,9 +19,11 @@ from .models import Bulletin, Deadline, ProgressReport, Timeliness
 
 
 def bulletin_figures(deadline: Deadline) -> dict:
-    """Overall statistics and the schools on time, late and missing, by name.
-    Three queries."""
-    expected = list(deadline.campaign.expected_schools().order_by("code")
+    """Overall statistics and the schools on time, late and missing, by name:
+    of the schools the deadline expects (Deadline.expected_schools, issue 8
+    item 3), so a school added or closed later changes no past notice. Three
+    queries."""
+    expected = list(deadline.expected_schools().order_by("code")
                     .values_list("pk", "name"))
     submitted = dict(ProgressReport.objects.submitted().filter(
         deadline=deadline,

@@ -35,9 +35,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.excel import safe_cell
-from schools.models import School, SchoolType
+from schools.models import School, SchoolType, in_period
 
-from .dashboard import counts_for, deadline_stats
+from .dashboard import campaign_types, counts_of_campaign, deadline_stats
 from .models import (
     REVIEWABLE_STATUSES,
     SECTIONS,
@@ -61,6 +61,7 @@ MISSING = Timeliness.MISSING.value
 RETURNED = ReportStatus.RETURNED.value
 APPROVED = ReportStatus.APPROVED.value
 NOT_YET_DUE = Timeliness.UPCOMING.value
+NOT_EXPECTED = "not_expected"  # not in the campaign on the deadline's day
 
 # The labels are the models' own (and the dashboard's "Not yet due"), so the
 # catalogue holds each word once.
@@ -71,6 +72,7 @@ CELL_WORDS = {
     RETURNED: ReportStatus.RETURNED.label,
     APPROVED: ReportStatus.APPROVED.label,
     NOT_YET_DUE: gettext_lazy("Not yet due"),
+    NOT_EXPECTED: gettext_lazy("Not expected"),
 }
 
 _BOLD = Font(bold=True)
@@ -130,8 +132,9 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
                               now: dt.datetime | None = None, progress: Progress | None = None,
                               chunk_size: int = 2000) -> int:
     """One row per school of `schools` (scoped by the caller, in code order),
-    one column per deadline of the campaign, each cell a word from CELL_WORDS;
-    then a sheet of totals per deadline. Saves the workbook to `out` and
+    one column per deadline of the campaign, each cell a word from CELL_WORDS
+    ("Not expected" for a deadline outside the school's campaign period, issue
+    8 item 3); then a sheet of totals per deadline (the dashboard's own). Saves the workbook to `out` and
     returns the number of school rows. Queries: 3 + 2 per chunk of schools."""
     now = now or timezone.now()
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
@@ -148,14 +151,15 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
     words = {state: str(word) for state, word in CELL_WORDS.items()}
     types = _school_type_labels()
     deadline_ids = [d.pk for d in deadlines]
-    closing = [(d.pk, d.closes_at) for d in deadlines]
+    closing = [(d.pk, d.closes_at, d.due_date) for d in deadlines]
     written = 0
     after = None
     while total:
         page = schools.order_by("code")
         if after is not None:
             page = page.filter(code__gt=after)
-        chunk = list(page.values_list("pk", "code", "name", "school_type")[:chunk_size + 1])
+        chunk = list(page.values_list("pk", "code", "name", "school_type", "joined_on",
+                                      "closed_on")[:chunk_size + 1])
         more = len(chunk) > chunk_size
         chunk = chunk[:chunk_size]
         if not chunk:
@@ -169,9 +173,12 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
                 .order_by()
                 .values_list("school_id", "deadline_id", "status", "first_submitted_at")
             }
-        for pk, code, name, school_type in chunk:
+        for pk, code, name, school_type, joined_on, closed_on in chunk:
             row = [safe_cell(code), safe_cell(name), types.get(school_type, school_type)]
-            for deadline_id, closes_at in closing:
+            for deadline_id, closes_at, due_date in closing:
+                if not in_period(due_date, joined_on, closed_on):
+                    row.append(words[NOT_EXPECTED])
+                    continue
                 status, submitted_at = found.get((pk, deadline_id), (None, None))
                 row.append(words[cell_state(status, submitted_at, closes_at, now)])
             ws.append(row)
@@ -185,12 +192,12 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
         progress(0, 0)
     _finish_sheet(ws, 3 + len(deadlines), written)
 
-    _write_totals(wb, schools=schools, deadlines=deadlines, now=now)
+    _write_totals(wb, campaign=campaign, deadlines=deadlines, now=now)
     wb.save(out)
     return written
 
 
-def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
+def _write_totals(wb: Workbook, *, campaign, deadlines, now) -> None:
     ws = wb.create_sheet(_("Totals"))
     columns = [capfirst(_("deadline")), _("Expected"), _("Submitted"), _("On time"), _("Late"),
                _("Not submitted"), _("Not yet due"), _("Returned"), _("Approved"),
@@ -198,8 +205,9 @@ def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
     _set_widths(ws, [22] + [10] * (len(columns) - 1))
     ws.freeze_panes = "B2"
     ws.append(_bold_header(ws, columns))
-    # The dashboard's own per-deadline counts (its tallies): two queries.
-    for t in deadline_stats(counts_for(schools, deadlines), deadlines, now):
+    # The dashboard's own per-deadline counts (its tallies): one query.
+    counts = counts_of_campaign(campaign, campaign_types(campaign), deadlines)
+    for t in deadline_stats(counts, deadlines, now):
         rate = WriteOnlyCell(ws, value=t.on_time_rate)
         rate.number_format = "0.0%"
         ws.append([deadline_label(t.deadline), t.expected, t.submitted, t.on_time, t.late,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from schools.models import School
+from schools.models import School, days_expected_q
 
 from .models import (
     REVIEWABLE_STATUSES,
@@ -22,14 +22,18 @@ from .models import (
 
 
 def deadlines_for_school(school: School) -> QuerySet[Deadline]:
-    """Deadlines of the campaigns that expect this school. A bureau runs a handful
-    of campaigns, so their type lists are read once and matched here (portable
-    across PostgreSQL and SQLite, which has no JSON containment lookup)."""
+    """Deadlines that expect this school (Deadline.expects): of the campaigns
+    covering its type, due within its campaign period (after it joined, before
+    it closed: issue 8 item 3). A bureau runs a handful of campaigns, so their
+    type lists are read once and matched here (portable across PostgreSQL and
+    SQLite, which has no JSON containment lookup)."""
     campaign_ids = [
         c.pk for c in Campaign.objects.filter(bureau_id=school.bureau_id)
         if school.school_type in c.school_types
     ]
-    return Deadline.objects.filter(campaign_id__in=campaign_ids).select_related("campaign")
+    return (Deadline.objects.filter(campaign_id__in=campaign_ids)
+            .filter(days_expected_q("due_date", school.joined_on, school.closed_on))
+            .select_related("campaign"))
 
 
 @dataclass
@@ -49,9 +53,11 @@ class DeadlineRow:
 
 
 def school_deadline_rows(school: School, today: dt.date | None = None) -> list[DeadlineRow]:
-    """The school's deadlines with its report (if any) for each: two queries."""
+    """The school's deadlines (those that expect it) with its report (if any)
+    for each, and each deadline's moves: three queries."""
     today = today or timezone.localdate()
-    deadlines = list(deadlines_for_school(school).order_by("due_date", "kind"))
+    deadlines = list(deadlines_for_school(school).order_by("due_date", "kind")
+                     .prefetch_related("moves"))
     reports = {r.deadline_id: r for r in ProgressReport.objects.filter(
         school=school, deadline__in=deadlines)}
     rows = []
