@@ -3,9 +3,10 @@
 Codes are "<domain>.<verb>" strings in blocks by domain (zulip's numbered blocks,
 as names): ``record.*`` reads of sensitive records, ``access.*`` refusals,
 ``role.*``/``password.*``/``device.*`` accounts, ``audit.*`` the trail itself,
-``export.*`` files leaving the portal, ``robot.*`` a school's group robots and
-``task_force.*`` its task force and ``school.*`` a school's campaign period (all announced through core.signals'
-``business_action``, as their apps may not import audit), and each domain's own (``report.*``,
+``export.*`` files leaving the portal, ``robot.*`` a school's group robots,
+``task_force.*`` its task force and ``school.*`` its campaign period (all
+announced through core.signals' ``business_action``, as their apps may not
+import audit), and each domain's own (``report.*``,
 ``deadline.*``, ``bulletin.*`` in reporting/audit_actions.py).
 
 Infrastructure codes are registered here. A domain registers its own by adding

@@ -53,5 +53,7 @@ ADMIN_MODEL_RULES = {
     # reviewed through admin actions (approve/return), never edited in place.
     "reporting.campaign": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
     "reporting.deadline": admin_rule(view={_BA, _IN}, change={_BA}),
+    # A deadline's moves: history, shown inline with it, never edited.
+    "reporting.deadlinemove": admin_rule(view={_BA, _IN}),
     "reporting.progressreport": admin_rule(view={_BA, _IN}),
 }

@@ -153,10 +153,6 @@ class DeadlineAdmin(BureauScoped, admin.ModelAdmin):
         except ValidationError as exc:  # changed meanwhile by someone else
             messages.error(request, "; ".join(exc.messages))
 
-    def save_related(self, request, form, formsets, change):
-        # The moves are read-only history: nothing of them comes from the form.
-        pass
-
 
 class ReportMeasureInline(admin.TabularInline):
     model = ReportMeasure
