@@ -135,7 +135,8 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
     one column per deadline of the campaign, each cell a word from CELL_WORDS
     ("Not expected" for a deadline outside the school's campaign period, issue
     8 item 3); then a sheet of totals per deadline (the dashboard's own).
-    Saves the workbook to `out` and returns the number of school rows. Queries: 3 + 2 per chunk of schools."""
+    Saves the workbook to `out` and returns the number of school rows.
+    Queries: 3 + 2 per chunk of schools."""
     now = now or timezone.now()
     deadlines = list(campaign.deadlines.order_by("due_date", "kind"))
     total = schools.count()
