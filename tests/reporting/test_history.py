@@ -145,12 +145,25 @@ class TestAddingOrClosingASchoolRewritesNoPast:
         assert rows[new.name] == ("Not expected", "Not yet due")
         assert rows["乙小学"][0] == "Not submitted"
 
-    def test_the_school_is_not_asked_for_deadlines_before_it_joined(self, world, scene, login):
+    def test_the_school_is_not_asked_for_deadlines_before_it_joined(self, world, scene):
         from reporting.selectors import school_deadline_rows
 
         new = new_school_as_the_bureau_adds_it(world.bureau)
         assert [r.deadline for r in school_deadline_rows(new)] == [scene["may24"]]
-        assert services.report_start is not None
+
+    def test_a_school_back_in_the_campaign_cannot_open_a_report_of_the_gap(self, world, scene,
+                                                                          login):
+        with time_machine.travel(shanghai(2026, 5, 10, 9), tick=False):
+            world.school_a.in_campaign = False
+            world.school_a.save()
+        world.school_a.in_campaign = True  # back on 20 May, after the 13 May deadline
+        world.school_a.save()
+        client = login(world.safety_officer)
+        may13 = client.get(reverse("reporting:report_edit",
+                                   args=[world.school_a.pk, scene["may13"].pk]))
+        may24 = client.get(reverse("reporting:report_edit",
+                                   args=[world.school_a.pk, scene["may24"].pk]))
+        assert (may13.status_code, may24.status_code) == (404, 200)
 
 
 class TestMovingASettledDeadline:
