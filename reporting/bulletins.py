@@ -70,18 +70,21 @@ def bulletin_draft(*, deadline: Deadline, by: User, at: dt.datetime | None = Non
     Raises PermissionDenied, or ValidationError before the deadline closes."""
     at = at or clock.now()
     _check(by, deadline)
+    bulletin = Bulletin.objects.select_for_update().filter(deadline=deadline).first()
+    if bulletin is not None and bulletin.status == Bulletin.Status.PUBLISHED:
+        # As published, even when its deadline was since moved to a day not yet
+        # past (it then says it was superseded: issue 8 item 3).
+        return bulletin
     if not deadline.is_closed(at):
         raise ValidationError(_("The deadline has not passed yet."))
     figures = bulletin_figures(deadline)
-    bulletin = Bulletin.objects.select_for_update().filter(deadline=deadline).first()
     if bulletin is None:
         remedy_by = clock.today(at) + dt.timedelta(days=3)
         title, body = _default_wording(deadline, figures, remedy_by)
         return Bulletin.objects.create(deadline=deadline, title=title, body=body,
                                        remedy_by=remedy_by, figures=figures)
-    if bulletin.status == Bulletin.Status.DRAFT:
-        bulletin.figures = figures
-        bulletin.save(update_fields=["figures", "updated_at"])
+    bulletin.figures = figures
+    bulletin.save(update_fields=["figures", "updated_at"])
     return bulletin
 
 

@@ -229,6 +229,15 @@ class TestMovingASettledDeadline:
         assert "2026年5月13日 → 2026年5月14日" in body
         assert "系统故障，顺延一天" in body
 
+    def test_the_notice_stays_readable_when_its_deadline_is_moved_to_a_later_day(
+            self, world, scene, login):
+        services.deadline_move(deadline=scene["may13"], new_date=dt.date(2026, 5, 22),
+                               reason="更正为 5 月 22 日", by=world.bureau_admin)
+        response = login(world.inspector).get(
+            reverse("reporting:bulletin", args=[scene["may13"].pk]))
+        assert response.status_code == 200
+        assert 'data-testid="bulletin-superseded"' in response.content.decode()
+
     def test_a_notice_not_superseded_has_no_banner(self, world, scene, login):
         body = login(world.inspector).get(
             reverse("reporting:bulletin", args=[scene["may13"].pk])).content.decode()
