@@ -39,6 +39,11 @@ def _session_for_loading(cursor) -> None:
 
 def schools(bureau_id: int, size: int, prefix: str) -> None:
     with connection.cursor() as c:
+        # Rows loaded before schools had a campaign period were migrated to
+        # "joined when created": back before every deadline (issue 8 item 3).
+        c.execute("UPDATE schools_school SET joined_on = DATE '2000-01-01' "
+                  "WHERE bureau_id = %s AND joined_on > DATE '2000-01-01' "
+                  "AND closed_on IS NULL", [bureau_id])
         c.execute("SELECT count(*) FROM schools_school WHERE bureau_id = %s", [bureau_id])
         have = c.fetchone()[0]
         if have >= size:
@@ -162,7 +167,7 @@ def arm_followups(campaign: Campaign, deadlines: list[Deadline]) -> tuple[int, i
             if c.fetchone():
                 continue
             t = time.perf_counter()
-            times = kind.times(d.closes_at)
+            times = [d.closes_at + s.offset for s in kind.step_list()]
             with transaction.atomic():
                 c.execute("""
                     INSERT INTO followups_followup (created_at, updated_at, code, kind,
