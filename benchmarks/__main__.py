@@ -403,7 +403,9 @@ overdue scan above at 500,000; < 60 s), `overdue_rescan_new_notices_500000`
     cleaning).
   * National dashboard: the expected schools per type are kept per bureau ×
     type (`ExpectedSchoolTally`, moved by reporting's school receivers,
-    recounted by `rebuild_tallies` / the nightly check), the matrix's reports
+    recounted by `rebuild_tallies` / the nightly check; since issue 8 item 3
+    per deadline × type, `DeadlineTally.expected`, read with the other counts
+    in one query), the matrix's reports
     query lost its default ordering (it joined schools and deadlines to sort
     rows that go into a dict), and the matrix pages by school code (keyset on
     a new `(bureau, code)` index: `?after=` / `?before=` instead of `?page=`).
@@ -432,7 +434,9 @@ overdue scan above at 500,000; < 60 s), `overdue_rescan_new_notices_500000`
   50,000; a partial index was tried and the planner rightly preferred the seq
   scan), no longer joined to the visibility subquery that doubled it (a
   dashboard reader sees the whole bureau; the selector checks so). Since
-  1 Dec that count is kept too (`ExpectedSchoolTally`, above).
+  1 Dec that count is kept too (`ExpectedSchoolTally`, above; now
+  `DeadlineTally.expected`, per deadline: a school counts only for the
+  deadlines of its campaign period, issue 8 item 3).
 * Without `ANALYZE` right after the bulk load, the planner works on stale
   estimates and a large aggregate took 4x longer. So the runner runs `VACUUM
   ANALYZE` (as autovacuum would) before measuring.

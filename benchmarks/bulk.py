@@ -39,6 +39,11 @@ def _session_for_loading(cursor) -> None:
 
 def schools(bureau_id: int, size: int, prefix: str) -> None:
     with connection.cursor() as c:
+        # Rows loaded before schools had a campaign period were migrated to
+        # "joined when created": back before every deadline (issue 8 item 3).
+        c.execute("UPDATE schools_school SET joined_on = DATE '2000-01-01' "
+                  "WHERE bureau_id = %s AND joined_on > DATE '2000-01-01' "
+                  "AND closed_on IS NULL", [bureau_id])
         c.execute("SELECT count(*) FROM schools_school WHERE bureau_id = %s", [bureau_id])
         have = c.fetchone()[0]
         if have >= size:
@@ -47,9 +52,9 @@ def schools(bureau_id: int, size: int, prefix: str) -> None:
         _session_for_loading(c)
         c.execute("""
             INSERT INTO schools_school (created_at, updated_at, code, name, school_type,
-                                        address, is_open, in_campaign, bureau_id)
+                                        address, is_open, in_campaign, bureau_id, joined_on)
             SELECT now(), now(), %(prefix)s || lpad(i::text, 6, '0'), '基准第' || i || '小学',
-                   %(type)s, '', true, true, %(bureau)s
+                   %(type)s, '', true, true, %(bureau)s, DATE '2000-01-01'
             FROM generate_series(%(start)s, %(size)s - 1) AS i
         """, {"prefix": prefix, "type": SchoolType.PRIMARY, "bureau": bureau_id,
               "start": have, "size": size})
@@ -162,7 +167,7 @@ def arm_followups(campaign: Campaign, deadlines: list[Deadline]) -> tuple[int, i
             if c.fetchone():
                 continue
             t = time.perf_counter()
-            times = kind.times(d.closes_at)
+            times = [d.closes_at + s.offset for s in kind.step_list()]
             with transaction.atomic():
                 c.execute("""
                     INSERT INTO followups_followup (created_at, updated_at, code, kind,
@@ -181,12 +186,15 @@ def arm_followups(campaign: Campaign, deadlines: list[Deadline]) -> tuple[int, i
                     LEFT JOIN reporting_progressreport r
                       ON r.school_id = s.id AND r.deadline_id = %(deadline)s
                      AND r.first_submitted_at IS NOT NULL
-                    WHERE s.bureau_id = %(bureau)s AND s.is_open AND s.in_campaign
-                      AND s.school_type = ANY(%(types)s)
+                    WHERE s.bureau_id = %(bureau)s AND s.school_type = ANY(%(types)s)
+                      -- Deadline.expected_schools (schools.models.in_period)
+                      AND s.joined_on < %(day)s
+                      AND (s.closed_on IS NULL OR s.closed_on > %(day)s)
                     RETURNING state = 'open'
                 """, {"kind": REPORT_DUE, "stype": SUBJECT_TYPE, "deadline": d.pk,
                       "due": d.closes_at, "first": times[0] if times else None,
-                      "dkind": d.kind, "bureau": campaign.bureau_id, "types": valid})
+                      "dkind": d.kind, "bureau": campaign.bureau_id, "types": valid,
+                      "day": d.due_date})
                 states = [row[0] for row in c.fetchall()]
             o = sum(states)
             opened += o

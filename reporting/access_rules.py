@@ -13,6 +13,9 @@ class ReportingPerm(Perm):
     REVIEW_REPORT = "reporting.review_report"
     VIEW_CAMPAIGN = "reporting.view_campaign"
     MANAGE_CAMPAIGN = "reporting.manage_campaign"
+    # Move a deadline whose 通报 is published or whose date has passed: a
+    # revision of history (issue 8 item 3), with a reason, kept as a move.
+    REVISE_DEADLINE = "reporting.revise_deadline"
 
 
 _BA, _IN = Role.BUREAU_ADMIN, Role.INSPECTOR
@@ -32,6 +35,7 @@ BUREAU_RULES = {
     ReportingPerm.VIEW_CAMPAIGN: {_BA, _IN, Role.AUDITOR},
     # Create campaigns and move their deadlines.
     ReportingPerm.MANAGE_CAMPAIGN: {_BA},
+    ReportingPerm.REVISE_DEADLINE: {_BA},
 }
 
 RECORD_SCOPES = {
@@ -49,5 +53,7 @@ ADMIN_MODEL_RULES = {
     # reviewed through admin actions (approve/return), never edited in place.
     "reporting.campaign": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}),
     "reporting.deadline": admin_rule(view={_BA, _IN}, change={_BA}),
+    # A deadline's moves: history, shown inline with it, never edited.
+    "reporting.deadlinemove": admin_rule(view={_BA, _IN}),
     "reporting.progressreport": admin_rule(view={_BA, _IN}),
 }

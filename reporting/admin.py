@@ -3,6 +3,7 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
@@ -19,6 +20,7 @@ from .models import (
     SECTIONS,
     Campaign,
     Deadline,
+    DeadlineMove,
     ProgressReport,
     ReportMeasure,
     ReportStatus,
@@ -74,30 +76,85 @@ class CampaignAdmin(BureauScoped, admin.ModelAdmin):
 
 
 class DeadlineForm(forms.ModelForm):
+    """Move a deadline: the new day and the reason (required). The service's
+    checks run in clean(), so a refusal (who may move a deadline whose notice
+    is published or whose date has passed, a day outside the campaign) is shown
+    on the form with what was typed kept (issue 8 item 3)."""
+
     moved_reason = forms.CharField(label=gettext_lazy("reason for the move"), max_length=200,
                                    required=True)
 
     class Meta:
         model = Deadline
-        fields = ("due_date", "moved_reason")
+        fields = ("due_date",)
+
+    user = None  # set by DeadlineAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.pk is None:
+            return cleaned
+        original = Deadline.objects.select_related("campaign").get(pk=self.instance.pk)
+        try:
+            services.deadline_move_check(deadline=original, new_date=cleaned.get("due_date"),
+                                         reason=cleaned.get("moved_reason", ""), by=self.user)
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc) or _("You may not move this deadline.")) from exc
+        except ValidationError as exc:
+            # Field errors stay next to their field ("moved_reason", "due_date").
+            if not hasattr(exc, "error_dict"):
+                raise
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+class DeadlineMoveInline(admin.TabularInline):
+    """Every move of the deadline, oldest first: read-only history."""
+
+    model = DeadlineMove
+    extra = 0
+    can_delete = False
+    fields = ("old_date", "new_date", "reason", "moved_by", "moved_at", "revises_history")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Deadline)
 class DeadlineAdmin(BureauScoped, admin.ModelAdmin):
     bureau_path = "campaign__bureau"
     form = DeadlineForm
-    list_display = ("due_date", "kind", "original_due_date", "moved_reason", "campaign")
+    list_display = ("due_date", "kind", "original_due_date", "moved_times", "campaign")
     list_filter = ("kind", "campaign")
-    readonly_fields = ("campaign", "kind", "original_due_date", "moved_by", "moved_at")
+    readonly_fields = ("campaign", "kind", "original_due_date")
     list_select_related = ("campaign",)
+    inlines = [DeadlineMoveInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(moved_count=Count("moves"))
+
+    @admin.display(description=gettext_lazy("moves"), ordering="moved_count")
+    def moved_times(self, obj):
+        return obj.moved_count
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
+        # deadline_move checks again on the locked row; the form already did.
         try:
             services.deadline_move(deadline=obj, new_date=form.cleaned_data["due_date"],
                                    reason=form.cleaned_data["moved_reason"], by=request.user)
         except PermissionDenied:
             raise
-        except ValidationError as exc:  # the form already required a reason
+        except ValidationError as exc:  # changed meanwhile by someone else
             messages.error(request, "; ".join(exc.messages))
 
 

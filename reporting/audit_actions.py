@@ -3,7 +3,7 @@
 Report and 通报 transitions are mapped from the workflows' transition names
 (reporting/workflows.py), so their rows are written by audit's receiver of
 core.workflows.transition_applied; the deadline move (not a transition) is
-recorded by its service.
+recorded by its service, with the published 通报 it supersedes.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,8 @@ REPORT_APPROVE = register("report.approve", _("Approve report"))
 REPORT_WITHDRAW = register("report.withdraw", _("Withdraw report"))
 DEADLINE_MOVE = register("deadline.move", _("Move deadline"))
 BULLETIN_PUBLISH = register("bulletin.publish", _("Publish late-school notice"))
+# Its deadline moved after publication (reporting.services.deadline_move).
+BULLETIN_SUPERSEDE = register("bulletin.supersede", _("Late-school notice superseded"))
 
 for _name, _action in (("submit", REPORT_SUBMIT), ("resubmit", REPORT_RESUBMIT),
                        ("return", REPORT_RETURN), ("approve", REPORT_APPROVE),

@@ -19,9 +19,11 @@ from .models import Bulletin, Deadline, ProgressReport, Timeliness
 
 
 def bulletin_figures(deadline: Deadline) -> dict:
-    """Overall statistics and the schools on time, late and missing, by name.
-    Three queries."""
-    expected = list(deadline.campaign.expected_schools().order_by("code")
+    """Overall statistics and the schools on time, late and missing, by name:
+    of the schools the deadline expects (Deadline.expected_schools, issue 8
+    item 3), so a school added or closed later changes no past notice. Three
+    queries."""
+    expected = list(deadline.expected_schools().order_by("code")
                     .values_list("pk", "name"))
     submitted = dict(ProgressReport.objects.submitted().filter(
         deadline=deadline,
@@ -68,18 +70,21 @@ def bulletin_draft(*, deadline: Deadline, by: User, at: dt.datetime | None = Non
     Raises PermissionDenied, or ValidationError before the deadline closes."""
     at = at or clock.now()
     _check(by, deadline)
+    bulletin = Bulletin.objects.select_for_update().filter(deadline=deadline).first()
+    if bulletin is not None and bulletin.status == Bulletin.Status.PUBLISHED:
+        # As published, even when its deadline was since moved to a day not yet
+        # past (it then says it was superseded: issue 8 item 3).
+        return bulletin
     if not deadline.is_closed(at):
         raise ValidationError(_("The deadline has not passed yet."))
     figures = bulletin_figures(deadline)
-    bulletin = Bulletin.objects.select_for_update().filter(deadline=deadline).first()
     if bulletin is None:
         remedy_by = clock.today(at) + dt.timedelta(days=3)
         title, body = _default_wording(deadline, figures, remedy_by)
         return Bulletin.objects.create(deadline=deadline, title=title, body=body,
                                        remedy_by=remedy_by, figures=figures)
-    if bulletin.status == Bulletin.Status.DRAFT:
-        bulletin.figures = figures
-        bulletin.save(update_fields=["figures", "updated_at"])
+    bulletin.figures = figures
+    bulletin.save(update_fields=["figures", "updated_at"])
     return bulletin
 
 

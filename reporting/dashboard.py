@@ -2,9 +2,11 @@
 
 Every function here runs a fixed number of SQL queries whatever the number of
 schools, and none reads every school or report of the district: the counts
-come from the tallies kept per deadline and school type and per bureau and
-school type (reporting.tallies), the matrix reads one keyset page of schools
-(the (bureau, code) index) and their reports.
+come from the tallies kept per deadline and school type (reporting.tallies:
+the schools each deadline expects and their reports), the matrix reads one
+keyset page of the schools the selected deadline expects (the (bureau, code)
+index) and their reports. Who is expected is Deadline.expected_schools (issue
+8 item 3): a school added or closed today changes no past deadline's figures.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 from dataclasses import astuple, dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ from .models import (
     Campaign,
     Deadline,
     DeadlineKind,
+    DeadlineMove,
     ProgressReport,
     ReportStatus,
     timeliness_at,
@@ -106,28 +109,23 @@ class DeadlineStats:
 
 @dataclass
 class Counts:
-    """How many schools are expected, per type, and the tallies of their
-    reports per (deadline, type): two queries whatever the district's size."""
+    """Per (deadline, type) of the campaign's scope: the schools that deadline
+    expects and the tallies of their reports. One query whatever the
+    district's size."""
 
-    expected: dict[str, int]
-    marks: dict[tuple[int, str], tallies.Marks]
+    school_types: list[str]
+    rows: dict[tuple[int, str], tallies.Tally]
 
     def of(self, deadline: Deadline, school_types=None) -> tuple[int, tallies.Marks]:
-        types = self.expected if school_types is None else school_types
-        total = [0, 0, 0, 0]
+        types = self.school_types if school_types is None else school_types
+        expected, total = 0, [0, 0, 0, 0]
         for t in types:
-            m = self.marks.get((deadline.pk, t), tallies.NOTHING)
-            total = [a + b for a, b in zip(total, astuple(m), strict=True)]
-        return sum(self.expected.get(t, 0) for t in types), tallies.Marks(*total)
-
-
-def counts_for(expected: QuerySet[School], deadlines: list[Deadline]) -> Counts:
-    """`expected` is a campaign's expected schools, whole types of them (the
-    tallies count every expected school of a type). Counts them: for a scoped
-    set (an export's visible schools); the dashboard reads counts_of_campaign."""
-    per_type = dict(expected.order_by().values_list("school_type").annotate(n=Count("id")))
-    marks = tallies.read(deadlines, per_type) if deadlines and per_type else {}
-    return Counts(expected=per_type, marks=marks)
+            row = self.rows.get((deadline.pk, t))
+            if row is None:
+                continue
+            expected += row.expected
+            total = [a + b for a, b in zip(total, astuple(row.marks), strict=True)]
+        return expected, tallies.Marks(*total)
 
 
 def campaign_types(campaign: Campaign, school_type: str = "") -> list[str]:
@@ -141,13 +139,12 @@ def campaign_types(campaign: Campaign, school_type: str = "") -> list[str]:
 
 def counts_of_campaign(campaign: Campaign, school_types: list[str],
                        deadlines: list[Deadline]) -> Counts:
-    """The campaign's expected schools of `school_types` and their reports'
-    tallies: two queries of a few rows each, whatever the district's size
-    (reporting.tallies keeps both counts). A dashboard reader sees the whole
-    bureau (dashboard() checks so)."""
-    per_type = tallies.read_expected(campaign.bureau_id, school_types) if school_types else {}
-    marks = tallies.read(deadlines, per_type) if deadlines and per_type else {}
-    return Counts(expected=per_type, marks=marks)
+    """Each deadline's expected schools of `school_types` and their reports'
+    tallies: one query of a few rows per deadline, whatever the district's
+    size (reporting.tallies keeps both counts). A reader sees the whole bureau
+    (dashboard() and the export check so)."""
+    rows = tallies.read(deadlines, school_types) if deadlines and school_types else {}
+    return Counts(school_types=list(school_types), rows=rows)
 
 
 def deadline_stats(counts: Counts, deadlines: list[Deadline],
@@ -166,16 +163,21 @@ def stats_by_type(counts: Counts, deadline: Deadline) -> list[dict]:
     """Completeness and on-time rate per school type for one deadline."""
     result = []
     for value, label in SchoolType.choices:
-        if counts.expected.get(value):
-            n, m = counts.of(deadline, [value])
+        if value not in counts.school_types:
+            continue
+        n, m = counts.of(deadline, [value])
+        if n:
             result.append({"label": label, "expected": n, "submitted": m.submitted,
                            "on_time": m.on_time, "rate": m.on_time / n})
     return result
 
 
+NOT_EXPECTED = "not_expected"
+
+
 @dataclass
 class Cell:
-    state: str  # on_time, late, missing, upcoming
+    state: str  # on_time, late, missing, upcoming, not_expected
     review: str = ""  # returned, approved or ""
     code: str = ""  # the report's public UUID when the school has one (the cell's link)
 
@@ -249,6 +251,11 @@ def matrix_page(schools: QuerySet[School], deadlines: list[Deadline], now: dt.da
     for school in school_list:
         row = MatrixRow(school=school)
         for d in deadlines:
+            if not school.expected_on(d.due_date):
+                # Not in the campaign on that day (joined later, closed
+                # before): owes nothing, counted nowhere (issue 8 item 3).
+                row.cells.append(Cell(state=NOT_EXPECTED))
+                continue
             status, submitted_at, code = found_reports.get((school.pk, d.pk), ("", None, ""))
             state = timeliness_at(submitted_at, closing[d.pk], now).value
             review = status if status in (ReportStatus.RETURNED, ReportStatus.APPROVED) else ""
@@ -269,19 +276,27 @@ def dashboard(user, *, campaign: Campaign, deadline_id=None, school_type: str = 
         # The counts below cover every school of the bureau (the tallies count
         # whole school types); only the bureau's own people may read them.
         raise PermissionDenied
-    in_scope = campaign.expected_schools()
-    if school_type in SchoolType.values:
-        in_scope = in_scope.filter(school_type=school_type)
     counts = counts_of_campaign(campaign, campaign_types(campaign, school_type), deadlines)
-    expected = in_scope.filter(pk__in=School.objects.visible_to(user))
     stats = deadline_stats(counts, deadlines, now)
-    schools, count = expected, sum(counts.expected.values())
-    if selected is not None and state in STATES:
-        schools, count = schools.filter(_state_q(state, selected)), None
-    page, rows = matrix_page(schools, deadlines, now, after=after, before=before, count=count)
     selected_stats = next((s for s in stats if s.deadline == selected), None)
+    # The matrix lists the schools the selected deadline expects: as many as
+    # its 应报 tile counts, so the count needs no query of its own.
+    if selected is None:
+        schools, count = School.objects.none(), 0
+    else:
+        schools = selected.expected_schools().filter(pk__in=School.objects.visible_to(user))
+        if school_type in SchoolType.values:
+            schools = schools.filter(school_type=school_type)
+        count = selected_stats.expected
+        if state in STATES:
+            schools, count = schools.filter(_state_q(state, selected)), None
+    page, rows = matrix_page(schools, deadlines, now, after=after, before=before, count=count)
+    # The selected deadline's moves, oldest first (issue 8 item 3: a change of
+    # date after the fact is shown, never silent).
+    moves = (list(DeadlineMove.objects.filter(deadline=selected).select_related("moved_by"))
+             if selected is not None and selected.is_moved else [])
     return {
-        "campaign": campaign, "deadlines": deadlines, "selected": selected,
+        "campaign": campaign, "deadlines": deadlines, "selected": selected, "moves": moves,
         "stats": stats, "tiles": selected_stats,
         "by_type": stats_by_type(counts, selected) if selected else [],
         "page": page, "rows": rows,

@@ -35,9 +35,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.excel import safe_cell
-from schools.models import School, SchoolType
+from schools.models import School, SchoolType, in_period
 
-from .dashboard import counts_for, deadline_stats
+from .dashboard import campaign_types, counts_of_campaign, deadline_stats
 from .models import (
     REVIEWABLE_STATUSES,
     SECTIONS,
@@ -65,6 +65,7 @@ NOT_YET_DUE = Timeliness.UPCOMING.value
 AWAITING = "awaiting"
 RETURNED = ReportStatus.RETURNED.value
 APPROVED = ReportStatus.APPROVED.value
+NOT_EXPECTED = "not_expected"  # not in the campaign on the deadline's day (issue 8 item 3)
 
 # The labels are the models' own (and the dashboard's "Not yet due"), so the
 # catalogue holds each word once.
@@ -73,6 +74,7 @@ TIMELINESS_WORDS = {
     LATE: Timeliness.LATE.label,
     MISSING: Timeliness.MISSING.label,
     NOT_YET_DUE: gettext_lazy("Not yet due"),
+    NOT_EXPECTED: gettext_lazy("Not expected"),
 }
 REVIEW_WORDS = {
     AWAITING: gettext_lazy("Awaiting review"),
@@ -132,8 +134,9 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
                               chunk_size: int = 2000) -> int:
     """One row per school of `schools` (scoped by the caller, in code order),
     two columns per deadline of the campaign: 是否按时 (a TIMELINESS_WORDS word,
-    by the on-time rule alone) and 审核状态 (a REVIEW_WORDS word, or blank when
-    there is nothing to review); then a sheet of totals per deadline. For the
+    by the on-time rule alone; "Not expected" for a deadline outside the school's
+    campaign period, issue 8 item 3) and 审核状态 (a REVIEW_WORDS word, or blank
+    when there is nothing to review); then a sheet of totals per deadline. For the
     whole of a campaign's expected schools, each column's words count exactly
     what the totals sheet says (issue 8 item 5). Saves the workbook to `out`
     and returns the number of school rows. Queries: 3 + 2 per chunk of schools."""
@@ -159,14 +162,15 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
     review_words[""] = None
     types = _school_type_labels()
     deadline_ids = [d.pk for d in deadlines]
-    closing = [(d.pk, d.closes_at) for d in deadlines]
+    closing = [(d.pk, d.closes_at, d.due_date) for d in deadlines]
     written = 0
     after = None
     while total:
         page = schools.order_by("code")
         if after is not None:
             page = page.filter(code__gt=after)
-        chunk = list(page.values_list("pk", "code", "name", "school_type")[:chunk_size + 1])
+        chunk = list(page.values_list("pk", "code", "name", "school_type", "joined_on",
+                                      "closed_on")[:chunk_size + 1])
         more = len(chunk) > chunk_size
         chunk = chunk[:chunk_size]
         if not chunk:
@@ -180,9 +184,12 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
                 .order_by()
                 .values_list("school_id", "deadline_id", "status", "first_submitted_at")
             }
-        for pk, code, name, school_type in chunk:
+        for pk, code, name, school_type, joined_on, closed_on in chunk:
             row = [safe_cell(code), safe_cell(name), types.get(school_type, school_type)]
-            for deadline_id, closes_at in closing:
+            for deadline_id, closes_at, due_date in closing:
+                if not in_period(due_date, joined_on, closed_on):
+                    row += [on_time_words[NOT_EXPECTED], None]
+                    continue
                 status, submitted_at = found.get((pk, deadline_id), (None, None))
                 row.append(on_time_words[timeliness_at(submitted_at, closes_at, now).value])
                 row.append(review_words[review_state(status)])
@@ -197,12 +204,12 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
         progress(0, 0)
     _finish_sheet(ws, len(headers), written)
 
-    _write_totals(wb, schools=schools, deadlines=deadlines, now=now)
+    _write_totals(wb, campaign=campaign, deadlines=deadlines, now=now)
     wb.save(out)
     return written
 
 
-def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
+def _write_totals(wb: Workbook, *, campaign, deadlines, now) -> None:
     ws = wb.create_sheet(_("Totals"))
     # Each count is the number of one word in one column of the per-school
     # sheet: on time, late, not submitted and not yet due in 是否按时 (they
@@ -214,8 +221,9 @@ def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
     _set_widths(ws, [22] + [10] * (len(columns) - 1))
     ws.freeze_panes = "B2"
     ws.append(_bold_header(ws, columns))
-    # The dashboard's own per-deadline counts (its tallies): two queries.
-    for t in deadline_stats(counts_for(schools, deadlines), deadlines, now):
+    # The dashboard's own per-deadline counts (its tallies): one query.
+    counts = counts_of_campaign(campaign, campaign_types(campaign), deadlines)
+    for t in deadline_stats(counts, deadlines, now):
         rate = WriteOnlyCell(ws, value=t.on_time_rate)
         rate.number_format = "0.0%"
         ws.append([deadline_label(t.deadline), t.expected, t.submitted, t.on_time, t.late,

@@ -43,7 +43,7 @@ def arm_deadlines(deadlines: Iterable[Deadline], *, school_ids: list[int] | None
         # that spills past work_mem, or a per-row rescan.
         submitted = ProgressReport.objects.submitted().filter(deadline=deadline,
                                                               school=OuterRef("pk"))
-        schools = (deadline.campaign.expected_schools().filter(~Exists(submitted))
+        schools = (deadline.expected_schools().filter(~Exists(submitted))
                    .order_by().values_list("pk", flat=True))
         if school_ids is not None:
             schools = schools.filter(pk__in=school_ids)
@@ -100,16 +100,19 @@ def deadline_moved(deadline: Deadline) -> int:
 
 
 def school_changed(school, *, at: dt.datetime | None = None) -> None:
-    """Per campaign of the school's bureau: a school no longer expected (closed,
-    out of the campaign, of a type out of scope) has its follow-ups cancelled;
-    an expected one gets follow-ups for the deadlines still within reach."""
+    """Per campaign of the school's bureau: a school closed or out of the
+    campaign today has every follow-up cancelled (it will not report again);
+    otherwise it gets follow-ups for the deadlines that expect it
+    (Deadline.expects: after it joined, of a type in scope) and loses those of
+    the others."""
     from .models import Campaign
 
     for campaign in Campaign.objects.filter(bureau_id=school.bureau_id):
-        deadlines = list(campaign.deadlines.all())
-        if campaign.expected_schools().filter(pk=school.pk).exists():
-            arm_deadlines(deadlines, school_ids=[school.pk])
-        else:
-            codes = [subject_code(d.pk, school.pk) for d in deadlines]
+        deadlines = list(campaign.deadlines.select_related("campaign"))
+        owed = [d for d in deadlines if school.is_counted and d.expects(school)]
+        if owed:
+            arm_deadlines(owed, school_ids=[school.pk])
+        codes = [subject_code(d.pk, school.pk) for d in deadlines if d not in owed]
+        if codes:
             followup_cancel(FollowUp.objects.filter(kind=REPORT_DUE, subject_code__in=codes),
                             outcome="school not expected", at=at)

@@ -14,13 +14,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.models import TimeStampedModel, TransitionRecord
-from schools.models import Bureau, School, SchoolType
+from schools.models import Bureau, School, SchoolType, expected_on_q, in_period
 
 
 class Measure(models.TextChoices):
@@ -60,12 +61,22 @@ class Campaign(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def valid_school_types(self) -> list[str]:
+        return [t for t in self.school_types if t in SchoolType.values]
+
     def expected_schools(self):
-        """Schools expected to report: this bureau's, open, in the campaign and of
-        a type in scope. Closed or out-of-scope schools are never counted, so a
-        rate cannot exceed 100%."""
-        valid = [t for t in self.school_types if t in SchoolType.values]
-        return School.objects.in_campaign().filter(bureau=self.bureau, school_type__in=valid)
+        """Schools expected to report for at least one of the campaign's
+        deadlines: this bureau's, of a type in scope, and in the campaign on
+        some deadline's day (schools.models.in_period; each deadline's own set
+        is Deadline.expected_schools). A school closed since stays here for the
+        deadlines it owed; one added after the last deadline does not."""
+        deadline_in_period = Deadline.objects.filter(
+            campaign=self, due_date__gt=OuterRef("joined_on"),
+            due_date__lt=Coalesce(OuterRef("closed_on"), models.Value(dt.date.max)))
+        return School.objects.filter(bureau_id=self.bureau_id,
+                                     school_type__in=self.valid_school_types).filter(
+            Exists(deadline_in_period))
 
 
 class DeadlineKind(models.TextChoices):
@@ -88,14 +99,9 @@ class Deadline(TimeStampedModel):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=DeadlineKind.choices)
     due_date = models.DateField(_("due date"), db_index=True)
-    # The generated date, kept when a bureau admin moves the deadline (调休).
+    # The generated date, kept when a bureau admin moves the deadline (调休);
+    # every move is a DeadlineMove row (who, when, why, from and to).
     original_due_date = models.DateField(_("original due date"))
-    moved_reason = models.CharField(_("reason for the move"), max_length=200, blank=True)
-    moved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("moved by"),
-    )
-    moved_at = models.DateTimeField(_("moved at"), null=True, blank=True)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -141,6 +147,60 @@ class Deadline(TimeStampedModel):
     @property
     def is_moved(self) -> bool:
         return self.due_date != self.original_due_date
+
+    # --- who owes this deadline a report (issue 8 item 3): THE rule, used by
+    # the tallies, the dashboard, the 通报, exports, follow-ups and selectors.
+
+    def counted_schools_q(self, prefix: str = "") -> Q:
+        """Schools of the campaign's bureau in the campaign on the due date
+        (schools.models.in_period), whatever their type: the tallies keep a row
+        per type and the campaign's scope is applied when they are read."""
+        return Q(**{f"{prefix}bureau_id": self.campaign.bureau_id}) & \
+            expected_on_q(self.due_date, prefix)
+
+    def expected_schools(self):
+        """The schools expected to report for this deadline: counted_schools_q
+        and a type in the campaign's scope. Adding or closing a school today
+        changes this set only for deadlines due after today."""
+        return School.objects.filter(self.counted_schools_q(),
+                                     school_type__in=self.campaign.valid_school_types)
+
+    def counts(self, school: School) -> bool:
+        """counted_schools_q for one school (in Python)."""
+        return (school.bureau_id == self.campaign.bureau_id
+                and in_period(self.due_date, school.joined_on, school.closed_on))
+
+    def expects(self, school: School) -> bool:
+        """expected_schools for one school (in Python)."""
+        return self.counts(school) and school.school_type in self.campaign.valid_school_types
+
+
+class DeadlineMove(models.Model):
+    """One move of a deadline (issue 8 item 3): the history is kept, never
+    overwritten. Written only by reporting.services.deadline_move."""
+
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.PROTECT, related_name="moves", verbose_name=_("deadline")
+    )
+    old_date = models.DateField(_("from"))
+    new_date = models.DateField(_("to"))
+    reason = models.CharField(_("reason for the move"), max_length=200)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("moved by"),
+    )
+    moved_at = models.DateTimeField(_("moved at"))
+    # Moved after its 通报 was published or its date had passed: a revision of
+    # history, which only a bureau admin may make.
+    revises_history = models.BooleanField(_("after the notice or the date"), default=False)
+
+    class Meta:
+        verbose_name = _("deadline move")
+        verbose_name_plural = _("deadline moves")
+        ordering = ["deadline", "moved_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.old_date:%Y-%m-%d} → {self.new_date:%Y-%m-%d}"
 
 
 class ReportStatus(models.TextChoices):
@@ -375,6 +435,13 @@ class Bulletin(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("published by"),
     )
+    # Its deadline was moved after publication (issue 8 item 3): the notice
+    # stays as published and says so; superseded_by is the latest such move.
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        DeadlineMove, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("superseded by the move"),
+    )
 
     class Meta:
         verbose_name = _("late-school notice")
@@ -463,9 +530,12 @@ class DeadlineTally(models.Model):
     the dashboard's counts, kept as reports change so that a page view reads a
     few rows instead of every report of the campaign.
 
-    Only expected schools count (open and in the campaign); whether the type is
-    in the campaign's scope is decided when reading. The report services change
-    a row in the transaction that changes the report (`reporting.tallies`);
+    Only schools the deadline counts (Deadline.counted_schools_q: its bureau's,
+    in the campaign on its day) count, and `expected` is how many of them there
+    are: per deadline, so adding or closing a school today changes only the
+    rows of deadlines due after today (issue 8 item 3). Whether the type is in
+    the campaign's scope is decided when reading. The report services change a
+    row in the transaction that changes the report (`reporting.tallies`);
     moving a deadline or changing a school recounts what they touch, and
     `manage.py rebuild_tallies` recounts everything after a bulk load."""
 
@@ -473,6 +543,7 @@ class DeadlineTally(models.Model):
         Deadline, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("deadline")
     )
     school_type = models.CharField(_("school type"), max_length=20, choices=SchoolType.choices)
+    expected = models.PositiveIntegerField(_("expected schools"), default=0)
     submitted = models.PositiveIntegerField(_("submitted"), default=0)
     on_time = models.PositiveIntegerField(_("on time"), default=0)
     returned = models.PositiveIntegerField(_("returned"), default=0)
@@ -488,34 +559,3 @@ class DeadlineTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline} · {self.get_school_type_display()}"
-
-
-class ExpectedSchoolTally(models.Model):
-    """How many of a bureau's schools of one type are open and in the campaign:
-    the dashboard's "expected" per type, kept as schools change so that a page
-    view reads a few rows instead of counting every school of the district
-    (a sequential scan of schools_school at national scale).
-
-    Whether a type is in a campaign's scope is decided when reading. Reporting's
-    receivers move a row when a school is created, changed (opened, closed, put
-    in or out of the campaign, given another type or bureau) or deleted, in the
-    same transaction; writes that go around them (a bulk UPDATE, a data load)
-    are repaired by `manage.py rebuild_tallies` and the nightly check_tallies
-    (`reporting.tallies.rebuild_expected`)."""
-
-    bureau = models.ForeignKey(
-        Bureau, on_delete=models.CASCADE, related_name="+", verbose_name=_("bureau")
-    )
-    school_type = models.CharField(_("school type"), max_length=20, choices=SchoolType.choices)
-    expected = models.PositiveIntegerField(_("expected schools"), default=0)
-
-    class Meta:
-        verbose_name = _("expected school tally")
-        verbose_name_plural = _("expected school tallies")
-        constraints = [
-            models.UniqueConstraint(fields=["bureau", "school_type"],
-                                    name="expected_tally_once_per_bureau_and_type"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.bureau_id} · {self.get_school_type_display()}: {self.expected}"

@@ -10,8 +10,9 @@ from schools.models import School
 from . import followups, tallies
 from .models import Deadline
 
-# What decides whether, and under which type, a school's reports are counted.
-COUNTED_BY = ("is_open", "in_campaign", "school_type", "bureau_id")
+# What decides for which deadlines, and under which type, a school is counted
+# (its campaign period, set by schools.receivers before this runs).
+COUNTED_BY = tallies.COUNTED_BY
 
 
 @receiver(pre_save, sender=School, dispatch_uid="reporting.school_before_save")
@@ -24,9 +25,10 @@ def remember_school(sender, instance: School, raw=False, **kwargs) -> None:
 @receiver(post_save, sender=School, dispatch_uid="reporting.school_saved")
 def recount_school(sender, instance: School, created=False, raw=False, **kwargs) -> None:
     """A school closed, reopened, taken out of the campaign or given another
-    type: recount the deadlines it has reports for, and open or cancel its
-    report-due follow-ups, in the same transaction. A new school gets
-    follow-ups for the deadlines within reach."""
+    type: move its count on the deadlines its period covers (only those after
+    the change: issue 8 item 3), recount the deadlines it has reports for, and
+    open or cancel its report-due follow-ups, in the same transaction. A new
+    school gets follow-ups for the deadlines it is expected for."""
     before = getattr(instance, "_counted_before", None)
     instance._counted_before = None
     if raw:

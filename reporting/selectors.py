@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from schools.models import School
+from schools.models import School, days_expected_q
 
 from .models import (
     REVIEWABLE_STATUSES,
@@ -24,14 +24,18 @@ from .models import (
 
 
 def deadlines_for_school(school: School) -> QuerySet[Deadline]:
-    """Deadlines of the campaigns that expect this school. A bureau runs a handful
-    of campaigns, so their type lists are read once and matched here (portable
-    across PostgreSQL and SQLite, which has no JSON containment lookup)."""
+    """Deadlines that expect this school (Deadline.expects): of the campaigns
+    covering its type, due within its campaign period (after it joined, before
+    it closed: issue 8 item 3). A bureau runs a handful of campaigns, so their
+    type lists are read once and matched here (portable across PostgreSQL and
+    SQLite, which has no JSON containment lookup)."""
     campaign_ids = [
         c.pk for c in Campaign.objects.filter(bureau_id=school.bureau_id)
         if school.school_type in c.school_types
     ]
-    return Deadline.objects.filter(campaign_id__in=campaign_ids).select_related("campaign")
+    return (Deadline.objects.filter(campaign_id__in=campaign_ids)
+            .filter(days_expected_q("due_date", school.joined_on, school.closed_on))
+            .select_related("campaign"))
 
 
 @dataclass
@@ -65,11 +69,13 @@ class DeadlineRow:
 
 
 def school_deadline_rows(school: School, today: dt.date | None = None) -> list[DeadlineRow]:
-    """The school's deadlines with its report (if any) for each, in date order;
-    each report carries `returned_at` (its last return, or None): three
-    queries (campaigns, deadlines, reports)."""
+    """The school's deadlines (those that expect it, in date order) with its report
+    (if any) for each, and each deadline's moves; each report carries `returned_at`
+    (its last return, or None): a fixed number of queries (deadlines, their moves,
+    reports)."""
     today = today or timezone.localdate()
-    deadlines = list(deadlines_for_school(school).order_by("due_date", "kind"))
+    deadlines = list(deadlines_for_school(school).order_by("due_date", "kind")
+                     .prefetch_related("moves"))
     last_return = (ReportTransition.objects.filter(report=OuterRef("pk"), action="return")
                    .order_by("-at", "-pk").values("at")[:1])
     reports = {r.deadline_id: r for r in ProgressReport.objects.filter(

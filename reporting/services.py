@@ -36,9 +36,11 @@ from .models import (
     EDITABLE_STATUSES,
     MAX_PHOTOS_PER_REPORT,
     SECTIONS,
+    Bulletin,
     Campaign,
     Deadline,
     DeadlineKind,
+    DeadlineMove,
     Measure,
     ProgressReport,
     ReportMeasure,
@@ -104,26 +106,45 @@ def campaign_generate_deadlines(*, campaign: Campaign) -> int:
     )
     new = [d for d in rows if (d.kind, d.original_due_date) not in existing]
     created = Deadline.objects.bulk_create(new)
-    tallies.ensure_rows(created)
+    tallies.rebuild(created)  # no reports yet, but the schools each one expects
     followups.arm_deadlines(created)
     return len(new)
 
 
-@transaction.atomic
-def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User,
-                  at: dt.datetime | None = None) -> Deadline:
-    """Move one deadline (a holiday, 调休). The reason is required and kept, with
-    the original date; its counts are redone and its reminders re-armed for the
-    new date. An open deadline may not be moved to a day already past (every
-    school would be late at once; a closed one may be corrected after the fact),
-    and no deadline outside its campaign. Raises PermissionDenied,
-    ValidationError."""
-    if not access.can_in_bureau(by, ReportingPerm.MANAGE_CAMPAIGN, deadline.campaign.bureau_id):
-        raise PermissionDenied
-    reason = reason.strip()
+def deadline_settled(deadline: Deadline, at: dt.datetime) -> bool:
+    """Is the deadline part of history: its 通报 published, or its date passed
+    at `at`? Moving it then revises history (issue 8 item 3)."""
+    return deadline.is_closed(at) or Bulletin.objects.filter(
+        deadline=deadline, status=Bulletin.Status.PUBLISHED).exists()
+
+
+def deadline_move_check(*, deadline: Deadline, new_date: dt.date | None, reason: str, by: User,
+                        at: dt.datetime | None = None) -> str:
+    """Refuse a move `by` may not make, before anything is written; return the
+    reason, stripped. The admin's form calls it to show the refusal next to
+    the fields; deadline_move calls it again on the locked row.
+
+    A deadline whose 通报 has been published or whose date has passed may be
+    moved only by a bureau admin (ReportingPerm.REVISE_DEADLINE); any other
+    move needs ReportingPerm.MANAGE_CAMPAIGN. Raises PermissionDenied (with a
+    message saying who may) or ValidationError by field: no reason, the same
+    date, an open deadline moved to a day already past (every school would be
+    late at once; a closed one may be corrected after the fact), a day outside
+    the campaign."""
+    at = at or clock.now()
+    bureau_id = deadline.campaign.bureau_id
+    if deadline_settled(deadline, at):
+        if not access.can_in_bureau(by, ReportingPerm.REVISE_DEADLINE, bureau_id):
+            raise PermissionDenied(_(
+                "This deadline's notice has been published or its date has passed: only a "
+                "bureau administrator may move it, giving the reason."))
+    elif not access.can_in_bureau(by, ReportingPerm.MANAGE_CAMPAIGN, bureau_id):
+        raise PermissionDenied(_("Only a bureau administrator may move a deadline."))
+    reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"moved_reason": _("Give the reason for moving the deadline.")})
-    at = at or clock.now()
+    if new_date is None or new_date == deadline.due_date:
+        raise ValidationError({"due_date": _("Choose a day other than the current one.")})
     if not deadline.is_closed(at) and new_date < clock.today(at):
         raise ValidationError({"due_date": _("An open deadline cannot be moved to a day already "
                                              "past; choose today or later.")})
@@ -132,18 +153,48 @@ def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: Use
         raise ValidationError({"due_date": _(
             "Choose a day within the campaign (%(start)s to %(end)s).") % {
             "start": campaign.start_month.isoformat(), "end": campaign.end_date.isoformat()}})
+    return reason
+
+
+@transaction.atomic
+def deadline_move(*, deadline: Deadline, new_date: dt.date, reason: str, by: User,
+                  at: dt.datetime | None = None) -> DeadlineMove:
+    """Move one deadline (a holiday, 调休, or a correction after the fact) and
+    return the DeadlineMove that records it (old and new date, reason, who,
+    when: every move is kept, issue 8 item 3). Its counts are redone (on time
+    is measured against the new date, and the schools it expects are those in
+    the campaign on that day) and its reminders re-armed for the new date. A
+    published 通报 of the deadline is marked superseded by this move and says
+    so. Audited as "deadline.move" (extra old, new, reason_given) and
+    "bulletin.supersede" (extra old, new: the dates). Raises PermissionDenied,
+    ValidationError (deadline_move_check)."""
+    at = at or clock.now()
+    given, deadline = deadline, Deadline.objects.select_for_update().select_related(
+        "campaign").get(pk=deadline.pk)
+    reason = deadline_move_check(deadline=deadline, new_date=new_date, reason=reason, by=by,
+                                 at=at)
+    settled = deadline_settled(deadline, at)
     previous = deadline.due_date
+    move = DeadlineMove(deadline=deadline, old_date=previous, new_date=new_date, reason=reason,
+                        moved_by=by, moved_at=at, revises_history=settled)
+    move.full_clean()
+    move.save()
     deadline.due_date = new_date
-    deadline.moved_reason = reason
-    deadline.moved_by = by
-    deadline.moved_at = at
     deadline.full_clean()
-    deadline.save()
-    tallies.rebuild([deadline])  # on time or late is measured against the new date
+    deadline.save(update_fields=["due_date", "updated_at"])
+    given.due_date = new_date  # the caller's copy shows the move too
+    tallies.rebuild([deadline])
     followups.deadline_moved(deadline)
-    audit_record(user=by, action="deadline.move", obj=deadline, extra={
+    audit_record(user=by, action="deadline.move", obj=deadline, at=at, extra={
         "old": previous.isoformat(), "new": new_date.isoformat(), "reason_given": True})
-    return deadline
+    published = (Bulletin.objects.select_for_update()
+                 .filter(deadline=deadline, status=Bulletin.Status.PUBLISHED).first())
+    if published is not None:
+        published.superseded_at, published.superseded_by = at, move
+        published.save(update_fields=["superseded_at", "superseded_by", "updated_at"])
+        audit_record(user=by, action="bulletin.supersede", obj=published, at=at, extra={
+            "old": previous.isoformat(), "new": new_date.isoformat()})
+    return move
 
 
 def _editable(report: ProgressReport, by: User, *, lock: bool = True) -> ProgressReport:

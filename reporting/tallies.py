@@ -6,9 +6,14 @@ each (deadline, school type) has one row of counts:
 
 * the report services call `marks_of` before a change and `record_change`
   after it, in the same transaction, so the row moves with the report;
-* moving a deadline (on time is measured against its date) and changing a
-  school (closed, out of the campaign, another type or bureau) recount the deadlines
-  they touch with `rebuild`;
+* each row also holds `expected`: how many schools of the type the deadline
+  counts (Deadline.counted_schools_q, issue 8 item 3). A school that joins,
+  closes, or changes type or bureau moves one count on the rows of the
+  deadlines its period covers (`school_moved`): only deadlines after the
+  change, so no past rate moves;
+* moving a deadline (on time is measured against its date, and the schools it
+  expects depend on it) and changing a school recount the deadlines they touch
+  with `rebuild`;
 * `rebuild` also fills deadlines that have no rows yet: older data, or rows
   loaded in bulk outside the services; `manage.py rebuild_tallies` recounts
   everything and says how many rows were wrong.
@@ -27,13 +32,13 @@ from dataclasses import astuple, dataclass
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Greatest
 
-from schools.models import School, SchoolType
+from schools.models import School, SchoolType, days_expected_q
 
 from .models import (
     Deadline,
     DeadlineTally,
-    ExpectedSchoolTally,
     ProgressReport,
     ReportStatus,
     Timeliness,
@@ -64,11 +69,9 @@ NOTHING = Marks()
 
 
 def marks_of(report: ProgressReport) -> Marks:
-    """What `report` counts for now. A closed school, one taken out of the
-    campaign or one of another bureau is not expected and counts for nothing."""
-    school = report.school
-    if not (school.is_open and school.in_campaign
-            and school.bureau_id == report.deadline.campaign.bureau_id):
+    """What `report` counts for now. A school the deadline does not count (not
+    in the campaign on its day, or of another bureau) counts for nothing."""
+    if not report.deadline.counts(report.school):
         return NOTHING
     submitted = report.first_submitted_at is not None
     return Marks(
@@ -95,19 +98,25 @@ def record_change(report: ProgressReport, before: Marks) -> None:
 
 
 def ensure_rows(deadlines: Iterable[Deadline]) -> None:
-    """A zero row for each school type of each deadline (a new deadline has no
-    reports yet, so zero is its count)."""
+    """A zero row for each school type of each deadline that has none. A new
+    deadline has no reports, but schools expect it: create deadlines with
+    `rebuild`, which calls this and then counts."""
     DeadlineTally.objects.bulk_create(
         [DeadlineTally(deadline=d, school_type=t) for d in deadlines for t in SchoolType.values],
         ignore_conflicts=True,
     )
 
 
+def count_expected(deadline: Deadline) -> dict[str, int]:
+    """How many schools the deadline counts, by type (one query)."""
+    return dict(School.objects.filter(deadline.counted_schools_q()).order_by()
+                .values_list("school_type").annotate(n=Count("id")))
+
+
 def count(deadline: Deadline) -> dict[str, Marks]:
     """Count one deadline's reports from scratch, by school type."""
     rows = ProgressReport.objects.filter(
-        deadline=deadline, school__is_open=True, school__in_campaign=True,
-        school__bureau_id=F("deadline__campaign__bureau_id"),
+        deadline.counted_schools_q("school__"), deadline=deadline,
     ).values("school__school_type").order_by().annotate(
         submitted=Count("id", filter=Q(first_submitted_at__isnull=False)),
         on_time=Count("id", filter=deadline.on_time_q()),
@@ -132,26 +141,35 @@ def rebuild(deadlines: Iterable[Deadline]) -> int:
     }
     changed = []
     for deadline in deadlines:
-        counted = count(deadline)
+        counted, expected = count(deadline), count_expected(deadline)
         for school_type in SchoolType.values:
             row = rows[(deadline.pk, school_type)]
-            right = counted.get(school_type, NOTHING)
-            if astuple(right) != tuple(getattr(row, name) for name in FIELDS):
-                for name in FIELDS:
-                    setattr(row, name, getattr(right, name))
+            right = astuple(counted.get(school_type, NOTHING)) + (expected.get(school_type, 0),)
+            if right != tuple(getattr(row, name) for name in (*FIELDS, "expected")):
+                for name, value in zip((*FIELDS, "expected"), right, strict=True):
+                    setattr(row, name, value)
                 changed.append(row)
-    DeadlineTally.objects.bulk_update(changed, FIELDS)
+    DeadlineTally.objects.bulk_update(changed, (*FIELDS, "expected"))
     return len(changed)
 
 
-def read(deadlines: list[Deadline], school_types: Iterable[str]) -> dict[tuple[int, str], Marks]:
+@dataclass(frozen=True)
+class Tally:
+    """One (deadline, type) row as read: the schools expected, their reports' marks."""
+
+    expected: int
+    marks: Marks
+
+
+def read(deadlines: list[Deadline], school_types: Iterable[str]) -> dict[tuple[int, str], Tally]:
     """The counts of `deadlines` for `school_types`, keyed by (deadline pk,
     type): one query, plus a rebuild for deadlines that have no rows yet."""
     school_types = list(school_types)
 
     def fetch():
         return {
-            (row.deadline_id, row.school_type): Marks(*(getattr(row, name) for name in FIELDS))
+            (row.deadline_id, row.school_type): Tally(
+                row.expected, Marks(*(getattr(row, name) for name in FIELDS)))
             for row in DeadlineTally.objects.filter(deadline__in=deadlines,
                                                     school_type__in=school_types)
         }
@@ -166,20 +184,15 @@ def read(deadlines: list[Deadline], school_types: Iterable[str]) -> dict[tuple[i
 
 def rebuild_all(campaigns=None) -> tuple[int, int]:
     """Recount every deadline (of `campaigns`, or of all), one deadline per
-    transaction so that reports keep moving meanwhile, and the expected schools
-    of their bureaus. Returns (deadlines recounted, rows that were wrong)."""
-    deadlines = Deadline.objects.order_by("pk")
+    transaction so that reports keep moving meanwhile. Returns (deadlines
+    recounted, rows that were wrong)."""
+    deadlines = Deadline.objects.select_related("campaign").order_by("pk")
     if campaigns is not None:
         deadlines = deadlines.filter(campaign__in=campaigns)
     wrong = n = 0
     for deadline in deadlines.iterator():
         wrong += rebuild([deadline])
         n += 1
-    bureaus = (sorted({c.bureau_id for c in campaigns}) if campaigns is not None
-               else list(School.objects.order_by().values_list("bureau_id", flat=True)
-                         .distinct()))
-    for bureau_id in bureaus:
-        wrong += rebuild_expected(bureau_id)
     if wrong:
         logger.warning("Deadline tallies: %s rows were wrong and have been recounted.", wrong)
     return n, wrong
@@ -187,70 +200,30 @@ def rebuild_all(campaigns=None) -> tuple[int, int]:
 
 # ------------------------------------------------------------ expected schools
 #
-# The other half of the dashboard's counts: how many schools of each type a
-# bureau expects (open and in the campaign), one ExpectedSchoolTally row per
-# (bureau, type). Reporting's receivers call school_moved() when a school is
-# created, changed or deleted, in the same transaction.
+# A school's contribution to `expected`: one per row of (a deadline of its
+# bureau's campaigns that its period covers, its type). Reporting's receivers
+# call school_moved() when a school is created, changed or deleted, in the same
+# transaction. Deadlines without rows yet are counted when first read.
+
+COUNTED_BY = ("joined_on", "closed_on", "school_type", "bureau_id")
 
 
-def counted_key(values: dict | None) -> tuple[int, str] | None:
-    """(bureau id, school type) under which a school with these values
-    (is_open, in_campaign, school_type, bureau_id) is expected, or None."""
-    if not values or not (values["is_open"] and values["in_campaign"]):
-        return None
-    return values["bureau_id"], values["school_type"]
+def _rows_of(values: dict):
+    return DeadlineTally.objects.filter(
+        days_expected_q("deadline__due_date", values["joined_on"], values["closed_on"]),
+        deadline__campaign__bureau_id=values["bureau_id"], school_type=values["school_type"])
 
 
 def school_moved(before: dict | None, after: dict | None) -> None:
-    """A school went from `before` to `after` (None: did not exist / is gone):
-    move one count between their rows. A bureau without rows yet is counted
-    from scratch when first read (rebuild_expected), so it is left alone."""
-    old, new = counted_key(before), counted_key(after)
-    if old == new:
+    """A school went from `before` to `after` (dicts of COUNTED_BY; None: did
+    not exist / is gone): take one count off the rows its old period covered
+    and add one to the rows its new period covers. Two UPDATEs at most. A
+    school that joins today touches only deadlines due after today; one that
+    closes today, only deadlines due from today on."""
+    if before == after:
         return
-    for key, step in ((old, -1), (new, +1)):
-        if key is None:
-            continue
-        bureau_id, school_type = key
-        ExpectedSchoolTally.objects.filter(bureau_id=bureau_id, school_type=school_type).update(
-            expected=F("expected") + step)
-
-
-@transaction.atomic
-def rebuild_expected(bureau_id: int) -> int:
-    """Recount the bureau's expected schools per type. Returns how many rows
-    held a different count (0 when they were right; rows created now, for a
-    bureau never counted before, are not wrong)."""
-    had = set(ExpectedSchoolTally.objects.filter(bureau_id=bureau_id)
-              .values_list("school_type", flat=True))
-    ExpectedSchoolTally.objects.bulk_create(
-        [ExpectedSchoolTally(bureau_id=bureau_id, school_type=t) for t in SchoolType.values],
-        ignore_conflicts=True)
-    # Lock first, then count: a school change committed before the lock is
-    # counted, one still waiting moves its row afterwards.
-    rows = list(ExpectedSchoolTally.objects.select_for_update()
-                .filter(bureau_id=bureau_id).order_by("pk"))
-    counted = dict(School.objects.in_campaign().filter(bureau_id=bureau_id).order_by()
-                   .values_list("school_type").annotate(n=Count("id")))
-    changed = [row for row in rows if row.expected != counted.get(row.school_type, 0)]
-    for row in changed:
-        row.expected = counted.get(row.school_type, 0)
-    ExpectedSchoolTally.objects.bulk_update(changed, ["expected"])
-    return sum(1 for row in changed if row.school_type in had)
-
-
-def read_expected(bureau_id: int, school_types: Iterable[str]) -> dict[str, int]:
-    """The bureau's expected schools of `school_types`, by type, types with
-    none left out: one query (plus a recount the first time a bureau is read)."""
-    school_types = list(school_types)
-
-    def fetch():
-        return dict(ExpectedSchoolTally.objects.filter(
-            bureau_id=bureau_id, school_type__in=school_types,
-        ).values_list("school_type", "expected"))
-
-    found = fetch()
-    if any(t not in found for t in school_types):
-        rebuild_expected(bureau_id)
-        found = fetch()
-    return {t: n for t, n in found.items() if n}
+    if before is not None:
+        # Never below zero: a row counted wrong is repaired by check_tallies.
+        _rows_of(before).update(expected=Greatest(F("expected") - 1, 0))
+    if after is not None:
+        _rows_of(after).update(expected=F("expected") + 1)

@@ -85,10 +85,17 @@ class SchoolClassInline(admin.TabularInline):
 
 @admin.register(School)
 class SchoolAdmin(BureauScopedAdmin):
-    list_display = ("code", "name", "school_type", "is_open", "in_campaign")
+    list_display = ("code", "name", "school_type", "is_open", "in_campaign", "joined_on",
+                    "closed_on")
     list_filter = ("school_type", "is_open", "in_campaign")
     search_fields = ("code", "name")
     inlines = [SchoolClassInline]
+    # Set from the flags when saved (schools.receivers): typing a past day in
+    # would change past rates and 通报 (issue 8 item 3).
+    readonly_fields = ("joined_on", "closed_on")
+
+    def save_model(self, request, obj, form, change):
+        services.school_save(school=obj, by=request.user, request=request)
 
 
 @admin.register(SchoolClass)

@@ -6,3 +6,6 @@ class SchoolsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "schools"
     verbose_name = _("Schools and people")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the school period stamp

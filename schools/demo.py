@@ -7,9 +7,12 @@ changed are left alone. Demo passwords are set only with DEBUG on; under
 production settings the accounts get unusable passwords.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+
+from core import clock
 
 from .models import (
     Bureau,
@@ -155,6 +158,9 @@ def _school(district: District, bureau: Bureau, number: int, school_type: str,
             "address": f"示例区{name[:2]}路{number}号",
             "is_open": number not in CLOSED,
             "in_campaign": number not in OUT_OF_CAMPAIGN,
+            # In the campaign since New Year: the demo's past deadlines
+            # (reporting.demo) expect it (issue 8 item 3).
+            "joined_on": dt.date(clock.today().year, 1, 1),
         },
     )
     classes = []

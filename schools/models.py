@@ -7,6 +7,7 @@ read these rows through schools.access, never directly in views.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.models import TimeStampedModel
 
 if TYPE_CHECKING:
@@ -71,7 +73,48 @@ class SchoolType(models.TextChoices):
     SPECIAL = "special", _("Special education school")
 
 
+# ------------------------------------------------------------------ membership
+#
+# THE rule of who is expected when (issue 8 item 3: history cannot be rewritten
+# silently). A school belongs to the campaign from `joined_on` until
+# `closed_on` (the first day it is closed or out of the campaign; None while it
+# is open and in it). It is expected to report for a deadline due on `day` when
+#
+#     joined_on < day  and  (closed_on is None or day < closed_on)
+#
+# so a school added today owes nothing for any deadline already due, and one
+# closed today still counts for every deadline before today: no past rate, no
+# past 通报 changes. The three forms below are the same rule for the three
+# places it is asked (a Python value, schools filtered for a day, days filtered
+# for a school); tests/schools/test_membership_rule.py checks they agree.
+# reporting adds the campaign's scope (bureau and school types) on top:
+# reporting.models.Deadline.expected_schools / expects.
+
+
+def in_period(day: dt.date, joined_on: dt.date, closed_on: dt.date | None) -> bool:
+    """Is a school that joined on `joined_on` (and closed on `closed_on`, or
+    None) expected for a deadline due on `day`?"""
+    return joined_on < day and (closed_on is None or day < closed_on)
+
+
+def expected_on_q(day, prefix: str = "") -> Q:
+    """The rule as a filter on schools (`prefix` "school__" from a related
+    model). `day` is a date or an expression (OuterRef("due_date"))."""
+    return Q(**{f"{prefix}joined_on__lt": day}) & (
+        Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": day}))
+
+
+def days_expected_q(field: str, joined_on: dt.date, closed_on: dt.date | None) -> Q:
+    """The rule as a filter on dates (`field`, e.g. "due_date") for one school."""
+    q = Q(**{f"{field}__gt": joined_on})
+    return q if closed_on is None else q & Q(**{f"{field}__lt": closed_on})
+
+
 class SchoolQuerySet(models.QuerySet):
+    def expected_on(self, day) -> SchoolQuerySet:
+        """Schools that belong to the campaign on `day` (in_period), any bureau."""
+        return self.filter(expected_on_q(day))
+
     def open(self) -> SchoolQuerySet:
         return self.filter(is_open=True)
 
@@ -101,6 +144,16 @@ class School(TimeStampedModel):
         default=True,
         help_text=_("Whether the special campaign covers this school."),
     )
+    # Set by schools.receivers when the flags above change (never typed in):
+    # the period in which the school is expected to report (in_period).
+    joined_on = models.DateField(
+        _("joined the campaign on"), default=clock.today,
+        help_text=_("The school reports for deadlines after this day."),
+    )
+    closed_on = models.DateField(
+        _("closed or left the campaign on"), null=True, blank=True,
+        help_text=_("The school reports for no deadline from this day on."),
+    )
 
     objects = SchoolQuerySet.as_manager()
 
@@ -113,9 +166,27 @@ class School(TimeStampedModel):
             # (WHERE bureau = … AND code > … ORDER BY code LIMIT 51).
             models.Index(fields=["bureau", "code"], name="school_bureau_code_idx"),
         ]
+        constraints = [
+            # An open school in the campaign has no closing day; any other has one.
+            models.CheckConstraint(
+                condition=(Q(is_open=True, in_campaign=True, closed_on__isnull=True)
+                           | ((Q(is_open=False) | Q(in_campaign=False))
+                              & Q(closed_on__isnull=False))),
+                name="school_closed_on_matches_flags",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_counted(self) -> bool:
+        """Open and in the campaign today (no closing day)."""
+        return self.is_open and self.in_campaign
+
+    def expected_on(self, day: dt.date) -> bool:
+        """in_period for this school."""
+        return in_period(day, self.joined_on, self.closed_on)
 
     @property
     def principal_memberships(self) -> Iterable[Membership]:

@@ -3,7 +3,8 @@ commands call these; none of them writes these models directly.
 
 Changes to a school's task force are announced through core.signals'
 ``business_action`` ("task_force.add", "task_force.remove",
-"task_force.leader"), which audit records: schools may not import audit."""
+"task_force.leader") and so are a school's joining and closing ("school.join",
+"school.close"), which audit records: schools may not import audit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,23 @@ from core.signals import business_action
 
 from .models import Membership, School, TaskForceMember, User
 from .signals import membership_changed, password_changed
+
+
+@transaction.atomic
+def school_save(*, school: School, by: User | None = None, request=None) -> School:
+    """Save a school (the admin's form, a command) and announce a change of its
+    campaign period: closing it or taking it out of the campaign ("school.close",
+    extra new = the closing day), opening it again or putting it back
+    ("school.join", extra new = the joining day). The days themselves are set
+    by schools.receivers.stamp_period whoever saves (issue 8 item 3)."""
+    school.save()
+    change = getattr(school, "_period_change", None)
+    if change is not None:
+        day = school.closed_on if change == "close" else school.joined_on
+        business_action.send(sender=None, code=f"school.{change}", by=by, obj=school,
+                             school_id=school.pk, request=request,
+                             extra={"new": day.isoformat()})
+    return school
 
 
 def task_force_check_eligible(*, school: School, user: User) -> None:

@@ -28,6 +28,8 @@ CELL = {
     "late": ("cell-late", "!", _("Late")),
     "missing": ("cell-missing", "✗", _("Not submitted")),
     "upcoming": ("cell-upcoming", "·", _("Not yet due")),
+    # Outside the school's campaign period (joined later, closed before).
+    "not_expected": ("cell-not-expected", "–", _("Not expected")),
 }
 
 

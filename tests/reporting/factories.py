@@ -38,10 +38,11 @@ class DeadlineFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        # As campaign_generate_deadlines does: a new deadline starts with zero
-        # tallies, and every expected school owes it a report (a follow-up).
+        # As campaign_generate_deadlines does: a new deadline is counted (no
+        # reports, the schools it expects), and every expected school owes it a
+        # report (a follow-up).
         deadline = super()._create(model_class, *args, **kwargs)
-        tallies.ensure_rows([deadline])
+        tallies.rebuild([deadline])
         followups.arm_deadlines([deadline])
         return deadline
 

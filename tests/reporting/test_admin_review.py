@@ -143,12 +143,16 @@ def test_moving_a_deadline_in_the_admin_requires_a_reason(world, login):
     deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau))
     url = reverse("admin:reporting_deadline_change", args=[deadline.pk])
     client = login(world.bureau_admin)
-    assert client.post(url, {"due_date": "2026-05-15", "moved_reason": ""}).status_code == 200
-    response = client.post(url, {"due_date": "2026-05-15", "moved_reason": "端午调休"})
+    moves = {"moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0"}  # the read-only history
+    assert client.post(url, {"due_date": "2026-05-15", "moved_reason": "", **moves}
+                       ).status_code == 200
+    response = client.post(url, {"due_date": "2026-05-15", "moved_reason": "端午调休", **moves})
     assert response.status_code == 302
     deadline.refresh_from_db()
-    assert (deadline.due_date, deadline.original_due_date, deadline.moved_by) == (
-        dt.date(2026, 5, 15), dt.date(2026, 5, 13), world.bureau_admin)
+    assert (deadline.due_date, deadline.original_due_date) == (
+        dt.date(2026, 5, 15), dt.date(2026, 5, 13))
+    assert [(m.old_date, m.new_date, m.reason, m.moved_by) for m in deadline.moves.all()] == [
+        (dt.date(2026, 5, 13), dt.date(2026, 5, 15), "端午调休", world.bureau_admin)]
 
 
 # ---------------------------------------------------------------- per-item outcome

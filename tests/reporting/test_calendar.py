@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from reporting.models import Deadline, DeadlineKind
 from reporting.services import campaign_create, campaign_generate_deadlines, deadline_dates
 from schools.models import School, SchoolType
+from tests.conftest import SHANGHAI
 from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +50,9 @@ def test_extending_a_campaign_adds_only_the_new_deadlines_and_keeps_moved_ones(w
 
 
 def test_closed_and_out_of_scope_schools_are_not_expected(world):
-    world.school_b.is_open = False
-    world.school_b.save()
+    with time_machine.travel(dt.datetime(2026, 4, 20, 9, 0, tzinfo=SHANGHAI), tick=False):
+        world.school_b.is_open = False  # closed before the campaign's first deadline
+        world.school_b.save()
     kindergarten = SchoolFactory(bureau=world.bureau, school_type=SchoolType.KINDERGARTEN)
     SchoolFactory(bureau=world.bureau, in_campaign=False)
     campaign = create(world, dt.date(2026, 5, 1), dt.date(2026, 12, 31), [SchoolType.PRIMARY])

@@ -93,12 +93,22 @@ class TestOpening:
     def test_a_school_that_joins_the_campaign_owes_the_deadlines_and_one_that_leaves_does_not(
         self, world, deadline
     ):
-        world.school_b.in_campaign = False
-        world.school_b.save()
+        with time_machine.travel(shanghai("2026-05-08 09:00"), tick=False):
+            world.school_b.in_campaign = False
+            world.school_b.save()
+            assert FollowUp.objects.open().filter(school=world.school_b).count() == 0
+            world.school_b.in_campaign = True
+            world.school_b.save()
+            assert FollowUp.objects.open().filter(school=world.school_b).count() == 1
+
+    def test_a_school_that_joins_after_a_deadline_does_not_owe_it(self, world, deadline):
+        with time_machine.travel(shanghai("2026-05-08 09:00"), tick=False):
+            world.school_b.in_campaign = False
+            world.school_b.save()
+        with time_machine.travel(shanghai("2026-05-14 09:00"), tick=False):
+            world.school_b.in_campaign = True  # back the day after the deadline
+            world.school_b.save()
         assert FollowUp.objects.open().filter(school=world.school_b).count() == 0
-        world.school_b.in_campaign = True
-        world.school_b.save()
-        assert FollowUp.objects.open().filter(school=world.school_b).count() == 1
 
 
 class TestReminders:

@@ -63,7 +63,8 @@ class TestTimeliness:
         assert report.timeliness == Timeliness.ON_TIME
         deadline.refresh_from_db()
         assert deadline.original_due_date == dt.date(2026, 5, 13)
-        assert deadline.moved_reason == "端午调休"
+        assert [(m.old_date, m.new_date, m.reason) for m in deadline.moves.all()] == [
+            (dt.date(2026, 5, 13), dt.date(2026, 5, 15), "端午调休")]
 
     def test_nothing_submitted_is_missing(self, world, report):
         assert report.timeliness == Timeliness.MISSING

@@ -18,7 +18,6 @@ from reporting import services, tallies
 from reporting.models import (
     Deadline,
     DeadlineTally,
-    ExpectedSchoolTally,
     Measure,
     ProgressReport,
     ReportStatus,
@@ -57,6 +56,18 @@ def draft(school, deadline):
     report = ProgressReportFactory(school=school, deadline=deadline)
     report.measures.create(measure=Measure.CAMPUS, narrative="开展门卫值守检查 2 次。")
     return report
+
+
+BEFORE = dt.datetime(2026, 5, 10, 9, 0, tzinfo=SHANGHAI)  # before the 13 May deadline
+AFTER = dt.datetime(2026, 5, 20, 9, 0, tzinfo=SHANGHAI)  # after it
+
+
+def save_at(school, moment, **changes):
+    """Change a school as its bureau would on `moment` (the day stamps its period)."""
+    for name, value in changes.items():
+        setattr(school, name, value)
+    with at(moment):
+        school.save()
 
 
 def submit(world, report, moment):
@@ -122,20 +133,30 @@ class TestChangesElsewhereRecount:
                                reason="提前", by=world.bureau_admin)
         assert tally(deadline) == counts(submitted=1)
 
-    def test_a_closed_school_drops_out_and_comes_back_when_reopened(self, world, deadline):
+    def test_a_school_closed_before_the_deadline_drops_out_and_comes_back_when_reopened(
+            self, world, deadline):
         submit(world, draft(world.school_a, deadline), ON_TIME)
-        world.school_a.is_open = False
-        world.school_a.save()
+        save_at(world.school_a, BEFORE, is_open=False)  # a correction dated before it
         assert tally(deadline) == counts()
-        world.school_a.is_open = True
-        world.school_a.save()
+        save_at(world.school_a, BEFORE + dt.timedelta(days=1), is_open=True)
         assert tally(deadline) == counts(submitted=1, on_time=1)
+        assert_a_recount_agrees()
 
-    def test_a_school_taken_out_of_the_campaign_drops_out(self, world, deadline):
+    def test_a_school_taken_out_of_the_campaign_before_the_deadline_drops_out(self, world,
+                                                                              deadline):
         submit(world, draft(world.school_a, deadline), ON_TIME)
-        world.school_a.in_campaign = False
-        world.school_a.save()
+        save_at(world.school_a, BEFORE, in_campaign=False)
         assert tally(deadline) == counts()
+
+    @pytest.mark.parametrize("change", [{"is_open": False}, {"in_campaign": False}],
+                             ids=["closed", "out_of_the_campaign"])
+    def test_a_school_closed_after_the_deadline_still_counts_for_it(self, world, deadline,
+                                                                    change):
+        """Issue 8 item 3: closing a school today rewrites no past figure."""
+        submit(world, draft(world.school_a, deadline), ON_TIME)
+        save_at(world.school_a, AFTER, **change)
+        assert tally(deadline) == counts(submitted=1, on_time=1)
+        assert_a_recount_agrees()
 
     def test_a_school_given_another_type_moves_its_counts(self, world, deadline):
         submit(world, draft(world.school_a, deadline), ON_TIME)
@@ -148,7 +169,8 @@ class TestChangesElsewhereRecount:
                                                 django_assert_num_queries):
         submit(world, draft(world.school_a, deadline), ON_TIME)
         world.school_a.name = "甲小学（新校区）"
-        with django_assert_num_queries(2):  # the remembered fields, the UPDATE
+        # the flags schools reads, the fields reporting remembers, the UPDATE
+        with django_assert_num_queries(3):
             world.school_a.save()
 
     @pytest.mark.parametrize("change", [{"is_open": False}, {"in_campaign": False}],
@@ -157,9 +179,7 @@ class TestChangesElsewhereRecount:
         self, world, deadline, change
     ):
         report = draft(world.school_a, deadline)
-        for name, value in change.items():
-            setattr(world.school_a, name, value)
-        world.school_a.save()
+        save_at(world.school_a, BEFORE, **change)
         submit(world, report, ON_TIME)
         assert tally(deadline) == counts()
         assert_a_recount_agrees()
@@ -183,7 +203,8 @@ class TestRecounting:
 
         read = tallies.read([older], [PRIMARY])
 
-        assert read[(older.pk, PRIMARY)] == tallies.Marks(submitted=1, on_time=1, approved=1)
+        assert read[(older.pk, PRIMARY)] == tallies.Tally(
+            expected=2, marks=tallies.Marks(submitted=1, on_time=1, approved=1))
         assert tally(older) == counts(submitted=1, on_time=1, approved=1)
 
     def test_the_command_repairs_a_drift_and_says_how_many_rows_were_wrong(self, world,
@@ -271,69 +292,68 @@ def test_schools_submitting_at_the_same_moment_are_all_counted(world):
 
 
 class TestExpectedSchools:
-    """The dashboard's expected schools per (bureau, type): kept as schools
-    change, in step with a count of the schools, and repaired after a drift."""
+    """Each deadline's expected schools per type (DeadlineTally.expected): kept
+    as schools change, only for the deadlines their change reaches (issue 8
+    item 3), in step with a count by the rule, and repaired after a drift."""
 
     @staticmethod
-    def expected(bureau, school_type=PRIMARY) -> int:
-        return tallies.read_expected(bureau.pk, [school_type]).get(school_type, 0)
+    def expected(deadline, school_type=PRIMARY) -> int:
+        return DeadlineTally.objects.get(deadline=deadline, school_type=school_type).expected
 
     @staticmethod
-    def counted(bureau, school_type=PRIMARY) -> int:
-        return bureau.schools.in_campaign().filter(school_type=school_type).count()
+    def counted(deadline, school_type=PRIMARY) -> int:
+        return deadline.expected_schools().filter(school_type=school_type).count()
 
-    def test_a_bureau_is_counted_when_first_read(self, world):
-        assert not ExpectedSchoolTally.objects.filter(bureau=world.bureau).exists()
-        assert self.expected(world.bureau) == self.counted(world.bureau) == 2
+    @pytest.fixture
+    def two(self, campaign):
+        """13 May and 13 June."""
+        return (DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13)),
+                DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 6, 13)))
 
-    def test_each_change_of_a_school_moves_the_count(self, world):
-        self.expected(world.bureau)  # rows exist from now on
-        new = SchoolFactory(bureau=world.bureau)
-        assert self.expected(world.bureau) == 3
-        new.is_open = False
-        new.save()
-        assert self.expected(world.bureau) == 2
-        new.is_open = True
-        new.in_campaign = False
-        new.save()
-        assert self.expected(world.bureau) == 2
-        new.in_campaign = True
-        new.school_type = MIDDLE
-        new.save()
-        assert (self.expected(world.bureau), self.expected(world.bureau, MIDDLE)) == (2, 1)
-        new.delete()
-        assert self.expected(world.bureau, MIDDLE) == 0
-        world.school_a.bureau = world.other_bureau
-        self.expected(world.other_bureau)
-        world.school_a.save()
-        assert self.expected(world.bureau) == self.counted(world.bureau) == 1
-        assert self.expected(world.other_bureau) == self.counted(world.other_bureau)
-        assert tallies.rebuild_expected(world.bureau.pk) == 0
+    def test_a_deadline_is_counted_when_created(self, world, deadline):
+        assert self.expected(deadline) == self.counted(deadline) == 2
 
-    def test_renaming_a_school_moves_nothing(self, world):
-        self.expected(world.bureau)
+    def test_a_school_added_between_two_deadlines_counts_only_for_the_later(self, world, two):
+        may, june = two
+        with at(AFTER):
+            new = SchoolFactory(bureau=world.bureau, joined_on=dt.date(2026, 5, 20))
+        assert (self.expected(may), self.expected(june)) == (2, 3)
+        save_at(new, dt.datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI), is_open=False)
+        assert (self.expected(may), self.expected(june)) == (2, 2)
+        assert tallies.rebuild(two) == 0
+
+    def test_each_change_of_a_school_moves_the_count_of_the_deadlines_it_reaches(
+            self, world, two):
+        may, june = two
+        save_at(world.school_b, AFTER, is_open=False)  # between the two deadlines
+        assert (self.expected(may), self.expected(june)) == (2, 1)
+        save_at(world.school_a, BEFORE, school_type=MIDDLE)
+        assert (self.expected(may), self.expected(may, MIDDLE)) == (1, 1)
+        save_at(world.school_a, BEFORE, bureau=world.other_bureau)
+        assert (self.expected(may), self.expected(may, MIDDLE)) == (1, 0)
+        assert tallies.rebuild(two) == 0
+
+    def test_renaming_a_school_moves_nothing(self, world, deadline):
         world.school_a.name = "甲小学（新校区）"
         world.school_a.save()
-        assert tallies.rebuild_expected(world.bureau.pk) == 0
+        assert tallies.rebuild([deadline]) == 0
 
     def test_a_bulk_update_around_the_receivers_is_repaired_by_the_nightly_check(
-            self, world, caplog):
-        self.expected(world.bureau)
-        School.objects.filter(pk=world.school_a.pk).update(is_open=False)  # no signal
-        assert self.expected(world.bureau) == 2  # drifted
+            self, world, deadline, caplog):
+        School.objects.filter(pk=world.school_a.pk).update(   # no signal
+            is_open=False, closed_on=dt.date(2026, 5, 1))
+        assert self.expected(deadline) == 2  # drifted
         with caplog.at_level(logging.WARNING, logger="reporting.tallies"):
             assert check_tallies.apply().get()["wrong_rows"] == 1
-        assert self.expected(world.bureau) == 1
+        assert self.expected(deadline) == 1
         assert "1 rows were wrong" in caplog.text
 
-    def test_the_command_recounts_the_campaigns_bureau(self, world, deadline):
-        self.expected(world.bureau)
-        ExpectedSchoolTally.objects.filter(bureau=world.bureau, school_type=PRIMARY).update(
-            expected=99)
+    def test_the_command_recounts_the_campaigns_deadlines(self, world, deadline):
+        DeadlineTally.objects.filter(deadline=deadline, school_type=PRIMARY).update(expected=99)
         out = StringIO()
         call_command("rebuild_tallies", "--campaign", str(deadline.campaign_id), stdout=out)
         assert "1 tally rows were wrong" in out.getvalue()
-        assert self.expected(world.bureau) == 2
+        assert self.expected(deadline) == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0009_expectedschooltally'),
+        ('reporting', '0010_history'),
     ]
 
     operations = [

@@ -1,0 +1,56 @@
+"""Derived values schools keeps itself, whoever saves a school (the admin, a
+command, the demo, a test's factory): a school's membership period.
+
+Only the period's days are derived here; who did it is recorded by the service
+that saved the school (schools.services.school_save), when one did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+
+from core import clock
+
+from .models import School
+
+
+def stamp_period(school: School, before: dict | None, today: dt.date) -> str | None:
+    """Set `school`'s joined_on / closed_on from its flags (issue 8 item 3).
+
+    `before` is the saved row's {"is_open", "in_campaign"} (None: a new school).
+    A new school joins today (or on the joined_on it was given); created closed
+    or out of the campaign, it closes the day it joins (it is expected for no
+    deadline). Closing or leaving the campaign sets closed_on to today; reopening
+    or coming back starts a new period today (joined_on today, closed_on None):
+    the earlier period is not kept (one period per school; see the report).
+    Returns "join", "close" or None (nothing changed in the period)."""
+    counted = school.is_open and school.in_campaign
+    if before is None:
+        if school.joined_on is None:
+            school.joined_on = today
+        if not counted and school.closed_on is None:
+            school.closed_on = school.joined_on
+        if counted:
+            school.closed_on = None
+        return None
+    was_counted = before["is_open"] and before["in_campaign"]
+    if was_counted and not counted:
+        school.closed_on = max(today, school.joined_on)
+        return "close"
+    if counted and not was_counted:
+        school.joined_on, school.closed_on = today, None
+        return "join"
+    return None
+
+
+@receiver(pre_save, sender=School, dispatch_uid="schools.stamp_period")
+def school_period(sender, instance: School, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    before = None
+    if instance.pk is not None:
+        before = School.objects.filter(pk=instance.pk).values("is_open", "in_campaign").first()
+    instance._period_change = stamp_period(instance, before, clock.today())
