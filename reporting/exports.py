@@ -34,7 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.excel import safe_cell
+from core.excel import print_setup, safe_cell
 from schools.models import School, SchoolType
 
 from .dashboard import counts_for, deadline_stats
@@ -139,6 +139,7 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Timeliness"))
+    print_setup(ws, title_rows="1:1", title_cols="A:B")
     _set_widths(ws, [14, 32, 18] + [
         22 if d.kind == DeadlineKind.YEAR_END else 13 for d in deadlines])
     ws.freeze_panes = "D2"
@@ -192,6 +193,7 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
 
 def _write_totals(wb: Workbook, *, schools, deadlines, now) -> None:
     ws = wb.create_sheet(_("Totals"))
+    print_setup(ws, title_rows="1:1", title_cols="A:A")
     columns = [capfirst(_("deadline")), _("Expected"), _("Submitted"), _("On time"), _("Late"),
                _("Not submitted"), _("Not yet due"), _("Returned"), _("Approved"),
                _("On-time rate")]
@@ -239,6 +241,7 @@ def write_report_list_workbook(*, reports: QuerySet[ProgressReport], out: IO[byt
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(capfirst(_("progress reports")))
+    print_setup(ws, title_rows="1:1", title_cols="A:B")
     columns = ([_("School code"), _("School"), _("School type"), capfirst(_("due date")),
                 capfirst(_("kind")), _("Status"), _("Timeliness"),
                 capfirst(_("first submitted at"))]

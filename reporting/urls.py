@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bulletin_views, views
 
 app_name = "reporting"
 urlpatterns = [
@@ -24,4 +24,6 @@ urlpatterns = [
     path("deadlines/<int:deadline_id>/bulletin/", views.bulletin, name="bulletin"),
     path("deadlines/<int:deadline_id>/bulletin.xlsx", views.bulletin_xlsx,
          name="bulletin_xlsx"),
+    path("deadlines/<int:deadline_id>/bulletin.pdf", bulletin_views.bulletin_pdf,
+         name="bulletin_pdf"),
 ]
