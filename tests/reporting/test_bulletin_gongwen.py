@@ -5,7 +5,10 @@ the PDF, and the notices to the schools it names."""
 
 import datetime as dt
 import io
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -384,9 +387,20 @@ def test_notices_published_at_once_get_different_numbers(world):
 
 # --------------------------------------------------------------------- 4. PDF
 
+def need_pdf_tools():
+    """WeasyPrint's pango and the Noto CJK fonts (scripts/ensure_test_tools.sh)."""
+    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
+                           check=False).stdout if shutil.which("fc-list") else ""
+    if "Noto Serif CJK" not in found:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but fonts-noto-cjk is missing (scripts/ensure_test_tools.sh)")
+        pytest.skip("fonts-noto-cjk is not installed (scripts/ensure_test_tools.sh installs it)")
+
+
 def pdf_of(client, deadline):
     from pypdf import PdfReader
 
+    need_pdf_tools()
     response = client.get(reverse("reporting:bulletin_pdf", args=[deadline.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
