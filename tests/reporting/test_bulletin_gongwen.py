@@ -290,10 +290,15 @@ class TestOfficialLayout:
         assert 'data-testid="draft-mark"' not in html
         assert 'class="gongwen-watermark"' not in html
 
-    def test_addressees_follow_the_campaign_school_types(self, world):
-        campaign = CampaignFactory(bureau=world.bureau, school_types=["primary", "junior"])
+    @pytest.mark.parametrize(("types", "addressees"), [
+        (["primary", "junior"], "各中小学校"),
+        (["kindergarten"], "各幼儿园"),
+        (["kindergarten", "senior"], "各中小学校、幼儿园"),
+    ])
+    def test_addressees_follow_the_campaign_school_types(self, world, types, addressees):
+        campaign = CampaignFactory(bureau=world.bureau, school_types=types)
         deadline = DeadlineFactory(campaign=campaign, due_date=dt.date(2026, 5, 13))
-        assert draft(world, deadline).addressees == "各中小学校"
+        assert draft(world, deadline).addressees == addressees
 
     def test_the_print_stylesheet_follows_gb_t_9704(self):
         css = (ROOT / "static" / "css" / "gongwen.css").read_text()
