@@ -149,6 +149,8 @@ def _redraft(bulletin: Bulletin, figures: dict, at: dt.datetime) -> None:
             bulletin.clean()
         except ValidationError:
             bulletin.remedy_by = None
+    if bulletin.remedy_by is not None and bulletin.remedy_by < clock.today(at):
+        bulletin.remedy_by = None  # passed meanwhile: a fresh one
     if bulletin.remedy_by is None:
         bulletin.remedy_by = default_remedy_by(bulletin.deadline, clock.today(at))
     bulletin.figures = figures
@@ -267,6 +269,7 @@ def bulletin_publish(*, bulletin: Bulletin, by: User, at: dt.datetime | None = N
     Raises PermissionDenied, InvalidTransition, or ValidationError when the
     live figures are no longer those the wording was drafted from (重新生成
     first) or when schools are named without a 补报 date."""
+    at = at or clock.now()
     named: list[int] = []
 
     def guard(locked: Bulletin) -> None:
@@ -278,6 +281,9 @@ def bulletin_publish(*, bulletin: Bulletin, by: User, at: dt.datetime | None = N
         if tally.named_school_ids and locked.remedy_by is None:
             raise ValidationError({"remedy_by": _(
                 "Set the date by which the late and missing schools are to report.")})
+        if locked.remedy_by is not None and locked.remedy_by < clock.today(at):
+            raise ValidationError({"remedy_by": _(
+                "The date for late reports cannot be in the past.")})
         locked.full_clean()
         named.extend(tally.named_school_ids)
 

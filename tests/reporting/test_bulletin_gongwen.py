@@ -240,6 +240,21 @@ class TestRemedyDate:
             bulletins.bulletin_publish(bulletin=item, by=world.inspector)
         assert "remedy_by" in caught.value.message_dict
 
+    def test_a_date_that_has_passed_since_drafting_cannot_be_published(self, world, deadline):
+        item = draft(world, deadline)
+        with time_machine.travel(dt.datetime(2026, 5, 19, 9, tzinfo=SHANGHAI), tick=False):
+            with pytest.raises(ValidationError) as caught:
+                bulletins.bulletin_publish(bulletin=item, by=world.inspector)
+            assert "remedy_by" in caught.value.message_dict
+            item = bulletins.bulletin_regenerate(bulletin=item, by=world.inspector)
+        assert item.remedy_by == dt.date(2026, 5, 22)  # a fresh date from the day redrafted
+        assert "2026年5月22日" in item.body
+
+    def test_regenerating_keeps_a_date_still_to_come(self, world, deadline):
+        item = edit(world, draft(world, deadline), remedy_by=dt.date(2026, 5, 25))
+        item = bulletins.bulletin_regenerate(bulletin=item, by=world.inspector)
+        assert item.remedy_by == dt.date(2026, 5, 25)
+
     def test_a_notice_naming_nobody_needs_no_date(self, world):
         deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
                                    due_date=dt.date(2026, 5, 13))
@@ -308,15 +323,17 @@ class TestOfficialLayout:
         assert re.search(r'\.gongwen \{[^}]*font-family: "FangSong"', css)
         assert re.search(r"\.gongwen-body p \{[^}]*text-indent: 2em", css)
         printed = re.search(r"@media print\s*{(.*)}", css, re.S).group(1)
-        assert re.search(r"nav\.navbar, footer, \.no-print[^{]*{ display: none", printed)
+        hidden = re.search(r"([^{}]*){ display: none !important; }", printed).group(1)
+        for selector in ("nav.navbar", "body > footer.d-flex", ".no-print", ".alert"):
+            assert selector in hidden
 
 
 class TestDocumentNumber:
     def publish(self, world, due_date, at=DRAFTING):
-        deadline = DeadlineFactory(campaign=CampaignFactory(bureau=world.bureau),
-                                   due_date=due_date)
-        item = draft(world, deadline)
+        campaign = CampaignFactory(bureau=world.bureau, end_date=dt.date(2027, 12, 31))
+        deadline = DeadlineFactory(campaign=campaign, due_date=due_date)
         with time_machine.travel(at, tick=False):
+            item = draft(world, deadline)
             return bulletins.bulletin_publish(bulletin=item, by=world.inspector)
 
     def test_numbers_count_per_bureau_per_year(self, world):
