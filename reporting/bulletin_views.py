@@ -30,11 +30,25 @@ def document_context(bulletin: Bulletin) -> dict:
             "paragraphs": [line.strip() for line in bulletin.body.splitlines() if line.strip()]}
 
 
+def _weasyprint():
+    """The weasyprint module, imported on first use (it is large). Importing it
+    sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES to True, which
+    would let truncated uploads pass as grey filler; the photo pipeline refuses
+    to run while it is set (reporting.photos, security.md U6). It is put back
+    to False here, after every import: the 通报 has no images to load."""
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
 def render_pdf(bulletin: Bulletin) -> bytes:
     """The notice as an A4 PDF (WeasyPrint, the document stylesheet's @page
     rules, Chinese fonts from the system: fonts-noto-cjk). Raises OSError when
     the stylesheet is missing."""
-    from weasyprint import CSS, HTML
+    weasyprint = _weasyprint()
+    CSS, HTML = weasyprint.CSS, weasyprint.HTML  # noqa: N806 (the library's class names)
 
     html = render_to_string("reporting/bulletin_pdf.html", {
         "bulletin": bulletin, "deadline": bulletin.deadline, **document_context(bulletin)})

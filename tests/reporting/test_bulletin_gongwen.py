@@ -450,6 +450,23 @@ class TestPdf:
         text = "".join(p.extract_text() for p in pdf_of(client, deadline).pages)
         assert "草稿" in text
 
+    def test_rendering_a_pdf_leaves_photo_uploads_working(self, world, deadline, login):
+        """WeasyPrint's import allows truncated images process-wide; the photo
+        pipeline refuses to run while that is so. After a PDF, photos still work."""
+        from PIL import Image, ImageFile
+
+        from reporting.photos import process_photo
+
+        client = login(world.inspector)
+        page(client, deadline)
+        pdf_of(client, deadline)
+        assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+        buffer = io.BytesIO()
+        Image.new("RGB", (64, 48), (30, 120, 200)).save(buffer, "JPEG")
+        buffer.name = "班会.jpg"
+        buffer.seek(0)
+        assert process_photo(buffer).width == 64
+
     def test_no_pdf_before_a_notice_is_drafted(self, world, deadline, login):
         response = login(world.inspector).get(reverse("reporting:bulletin_pdf",
                                                       args=[deadline.pk]))
