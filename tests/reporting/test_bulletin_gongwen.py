@@ -473,6 +473,20 @@ class TestPdf:
         buffer.seek(0)
         assert process_photo(buffer).width == 64
 
+    def test_markup_typed_in_the_wording_is_printed_as_text_and_nothing_is_fetched(
+            self, world, deadline, login, monkeypatch):
+        import weasyprint.urls
+
+        fetched = []
+        monkeypatch.setattr(weasyprint.urls.URLFetcher, "open",
+                            lambda self, *args, **kwargs: fetched.append(args))
+        item = draft(world, deadline)
+        edit(world, item, body=item.body + '\n<img src="file:///etc/passwd">见附件')
+        reader = pdf_of(login(world.inspector), deadline)
+        text = "".join(p.extract_text() for p in reader.pages)
+        assert '<img src="file:///etc/passwd">见附件' in text
+        assert fetched == []
+
     def test_no_pdf_before_a_notice_is_drafted(self, world, deadline, login):
         response = login(world.inspector).get(reverse("reporting:bulletin_pdf",
                                                       args=[deadline.pk]))
