@@ -7,6 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=safety_portal.settings.base
 WORKDIR /app
 RUN useradd --system --uid 10001 --home /app portal
+# The 通报's PDF (WeasyPrint): pango to lay out text, Noto CJK for Chinese.
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk && \
+    rm -rf /var/lib/apt/lists/*
 
 # 1. Dependencies (the project's and its production extra: the pinned gunicorn),
 #    read from pyproject.toml; rebuilt only when pyproject.toml changes.

@@ -25,7 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.excel import safe_cell
+from core.excel import print_setup, safe_cell
 from schools.models import Role
 
 from . import actions
@@ -85,6 +85,8 @@ def write_audit_workbook(events: QuerySet[AuditEvent], out: IO[bytes],
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
+    # Each printed page repeats the header row and the time column.
+    print_setup(ws, title_rows="1:1", title_cols="A:A")
     bold = Font(bold=True)
     header = []
     for title, _width in COLUMNS:

@@ -32,3 +32,21 @@ def safe_cell(value: Any) -> Any:
     if value.startswith(FORMULA_PREFIXES):
         value = "'" + value
     return value[:MAX_CELL_CHARS]
+
+
+def print_setup(ws, *, title_rows: str | None = "1:1", title_cols: str | None = "A:B") -> None:
+    """Make sheet `ws` print like a 台账 (issue 8 item 8): A4 landscape, every
+    column on one page width (as many pages down as needed), the rows
+    `title_rows` (e.g. "1:1", the header row) repeated at the top of each page
+    and the columns `title_cols` (e.g. "A:B", the school code and name)
+    repeated at the left of each page; None repeats nothing. Works on
+    write-only sheets too. Raises ValueError for a range openpyxl cannot read."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4 (ECMA-376 ST_PaperSize)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols

@@ -34,7 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.excel import safe_cell
+from core.excel import print_setup, safe_cell
 from schools.models import School, SchoolType, in_period
 
 from .dashboard import campaign_types, counts_of_campaign, deadline_stats
@@ -146,6 +146,7 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Timeliness"))
+    print_setup(ws, title_rows="1:1", title_cols="A:B")
     widths = [14, 32, 18]
     headers = [_("School code"), _("School"), _("School type")]
     for d in deadlines:
@@ -211,6 +212,7 @@ def write_timeliness_workbook(*, campaign: Campaign, schools: QuerySet[School], 
 
 def _write_totals(wb: Workbook, *, campaign, deadlines, now) -> None:
     ws = wb.create_sheet(_("Totals"))
+    print_setup(ws, title_rows="1:1", title_cols="A:A")
     # Each count is the number of one word in one column of the per-school
     # sheet: on time, late, not submitted and not yet due in 是否按时 (they
     # add up to the expected schools); awaiting review, returned and approved
@@ -263,6 +265,7 @@ def write_report_list_workbook(*, reports: QuerySet[ProgressReport], out: IO[byt
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(capfirst(_("progress reports")))
+    print_setup(ws, title_rows="1:1", title_cols="A:B")
     columns = ([_("School code"), _("School"), _("School type"), capfirst(_("due date")),
                 capfirst(_("kind")), _("Status"), _("Timeliness"),
                 capfirst(_("first submitted at"))]

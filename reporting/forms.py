@@ -128,7 +128,11 @@ class PhotoForm(forms.Form):
 
 class BulletinForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
+    addressees = forms.CharField(label=_("addressed to"), max_length=200, required=False)
     body = forms.CharField(label=_("wording"), widget=forms.Textarea(attrs={"rows": 8}),
-                           max_length=5000)
+                           max_length=5000,
+                           help_text=_("One paragraph per line. State the date for late "
+                                       "reports in the wording."))
     remedy_by = forms.DateField(label=_("submit late reports by"), required=False,
                                 widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    cc = forms.CharField(label=_("copied to"), max_length=200, required=False)

@@ -13,10 +13,11 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -413,9 +414,15 @@ class ReportPhoto(models.Model):
 
 class Bulletin(TimeStampedModel):
     """通报: the bureau's notice naming the schools that reported late or not at
-    all for one deadline. Drafted from the data, worded by an inspector, then
-    published; the figures are frozen at publication. School names only, never
-    a child's data."""
+    all for one deadline, laid out as an official document (公文, GB/T
+    9704-2012). Drafted from the data, worded by an inspector, then published.
+    School names only, never a child's data.
+
+    `figures` are the figures the wording was drafted from (issue 8 item 4):
+    the tables show them, so the body and the tables always agree; when the
+    live data moves away from them the page offers to re-draft, and publishing
+    refuses stale figures. The 发文字号 (issuer, year, serial) is assigned at
+    publication from the bureau's DocumentSerial and never reused."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -425,9 +432,14 @@ class Bulletin(TimeStampedModel):
         Deadline, on_delete=models.PROTECT, related_name="bulletin", verbose_name=_("deadline")
     )
     title = models.CharField(_("title"), max_length=200)
+    # 主送机关, e.g. 各中小学校、幼儿园 (the page adds the full-width colon).
+    addressees = models.CharField(_("addressed to"), max_length=200, blank=True)
     body = models.TextField(_("wording"))
     remedy_by = models.DateField(_("submit late reports by"), null=True, blank=True)
+    # 抄送机关 (the 版记's copy line); empty: no copy line.
+    cc = models.CharField(_("copied to"), max_length=200, blank=True)
     figures = models.JSONField(_("figures"), default=dict)
+    drafted_at = models.DateTimeField(_("drafted at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -442,13 +454,62 @@ class Bulletin(TimeStampedModel):
         DeadlineMove, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("superseded by the move"),
     )
+    # 发文字号, set at publication: issuer〔doc_year〕doc_serial号.
+    issuer = models.ForeignKey(Bureau, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("issuing bureau"))
+    doc_year = models.PositiveSmallIntegerField(_("document year"), null=True, blank=True)
+    doc_serial = models.PositiveIntegerField(_("document serial number"), null=True, blank=True)
+    doc_number = models.CharField(_("document number"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("late-school notice")
         verbose_name_plural = _("late-school notices")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "doc_year", "doc_serial"],
+                                    name="bulletin_document_number_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """The 补报截止日期 falls after the deadline's due date and no later than
+        the campaign's end (issue 8 item 4). Raises ValidationError on remedy_by."""
+        super().clean()
+        if self.remedy_by is None or self.deadline_id is None:
+            return
+        deadline = self.deadline
+        if self.remedy_by <= deadline.due_date:
+            raise ValidationError({"remedy_by": _(
+                "The date for late reports must be after the deadline (%(date)s).")
+                % {"date": formats.date_format(deadline.due_date, "DATE_FORMAT")}})
+        if self.remedy_by > deadline.campaign.end_date:
+            raise ValidationError({"remedy_by": _(
+                "The date for late reports must be within the campaign, which ends on "
+                "%(date)s.") % {"date": formats.date_format(deadline.campaign.end_date,
+                                                            "DATE_FORMAT")}})
+
+
+class DocumentSerial(models.Model):
+    """The last 发文字号 serial a bureau gave in a year (GB/T 9704-2012: numbered
+    per issuer per year, from 1, never reused). One row per bureau and year,
+    locked (SELECT … FOR UPDATE) by whoever takes the next number, so two
+    notices published at once never share one; the row only ever counts up."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("bureau"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last serial number"), default=0)
+
+    class Meta:
+        verbose_name = _("document number sequence")
+        verbose_name_plural = _("document number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "year"], name="document_serial_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id}〔{self.year}〕{self.last}"
 
 
 class ExportJob(models.Model):

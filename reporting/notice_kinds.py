@@ -1,6 +1,6 @@
 """Reporting's notice kinds, registered with notifications (found by core.discovery).
 
-The stored names (reminder, overdue, returned, digest) are those of the rows
+The stored names (reminder, overdue, returned, digest, bulletin) are those of the rows
 written before kinds were registered: never rename them. Templates live in
 templates/emails/<name>{_subject.txt,.txt,.html}.
 
@@ -10,7 +10,8 @@ Subjects (what a notice is about, for cancellation):
   report's arrival settles, and it exists before any report row does;
 - returned and receipt: the report, "reporting.progressreport" with its public
   UUID code;
-- digest: nothing in particular (None).
+- digest: nothing in particular (None);
+- bulletin: the published 通报, "reporting.bulletin" with its id.
 
 Reminders and overdue notices also go to the school's group robot, once per
 school and deadline (and reminder day), showing the school's name and the
@@ -91,4 +92,17 @@ DIGEST = register(NoticeKind(
     name="digest", label=_("Summary of pending items"), template_prefix="emails/digest",
     context_keys={"count": (int,)},  # how many reports wait for review
     required=frozenset({"count"}),
+))
+
+# A published 通报 tells each school it names (late or missing): the school's
+# name, the deadline and a link to the school's own reports; never another
+# school's name or any figure (issue 8 item 4). Subject: the notice.
+BULLETIN_SUBJECT = "reporting.bulletin"
+BULLETIN = register(NoticeKind(
+    name="bulletin", label=_("Named in a late-school notice"),
+    template_prefix="emails/bulletin",
+    context_keys={"school_id": (int,), "school_name": (str,), "deadline_id": (int,),
+                  "deadline_date": (str,)},
+    required=_SCHOOL_AND_DEADLINE,
+    subject_type=BULLETIN_SUBJECT, preparer=prepare_dates,
 ))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import autosave_views, photo_views, views, withdraw_views
+from . import autosave_views, bulletin_views, photo_views, views, withdraw_views
 
 app_name = "reporting"
 urlpatterns = [
@@ -29,4 +29,6 @@ urlpatterns = [
     path("deadlines/<int:deadline_id>/bulletin/", views.bulletin, name="bulletin"),
     path("deadlines/<int:deadline_id>/bulletin.xlsx", views.bulletin_xlsx,
          name="bulletin_xlsx"),
+    path("deadlines/<int:deadline_id>/bulletin.pdf", bulletin_views.bulletin_pdf,
+         name="bulletin_pdf"),
 ]

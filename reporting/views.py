@@ -23,7 +23,7 @@ from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
 
-from . import bulletins, dashboard, export_jobs, selectors, services, workflows
+from . import bulletin_views, bulletins, dashboard, export_jobs, selectors, services, workflows
 from .access_rules import ReportingPerm
 from .filters import DashboardFilter, ReviewQueueFilter
 from .forms import BulletinForm, PhotoForm, ReportForm, ReturnForm
@@ -367,8 +367,16 @@ def bulletin(request, deadline_id: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{reverse('reporting:dashboard')}?deadline={deadline.pk}")
+    if request.method == "POST" and "regenerate" in request.POST:
+        try:
+            bulletins.bulletin_regenerate(bulletin=item, by=request.user)
+            messages.success(request, _("The notice was drafted again from the current data."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("reporting:bulletin", deadline_id=deadline.pk)
     form = BulletinForm(request.POST if request.method == "POST" else None, initial={
-        "title": item.title, "body": item.body, "remedy_by": item.remedy_by})
+        "title": item.title, "addressees": item.addressees, "body": item.body,
+        "remedy_by": item.remedy_by, "cc": item.cc})
     status = 200
     if request.method == "POST":
         status = 400
@@ -383,8 +391,10 @@ def bulletin(request, deadline_id: int):
                 return redirect("reporting:bulletin", deadline_id=deadline.pk)
             except ValidationError as exc:
                 _add_errors(form, exc)
+                item.refresh_from_db()  # the preview shows what is saved
     return render(request, "reporting/bulletin.html", {
-        "bulletin": item, "deadline": deadline, "form": form}, status=status)
+        "bulletin": item, "deadline": deadline, "form": form,
+        **bulletin_views.document_context(item)}, status=status)
 
 
 @require_GET

@@ -74,7 +74,7 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Bureau)
 class BureauAdmin(BureauScopedAdmin):
     bureau_path = "pk"
-    list_display = ("code", "name")
+    list_display = ("code", "name", "doc_code")
     search_fields = ("code", "name")
 
 

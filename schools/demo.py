@@ -29,6 +29,8 @@ from .services import task_force_add_member
 DEMO_PASSWORD = "Demo-2026-anquan"
 BUREAU_CODE = "DEMO-EDU"
 BUREAU_NAME = "示例区教育和体育局"
+# 机关代字: the short name before 〔year〕 in the bureau's document numbers.
+BUREAU_DOC_CODE = "示例区教体局"
 
 GRADES = {
     SchoolType.KINDERGARTEN: range(1, 4),
@@ -117,7 +119,8 @@ def seed_district(*, schools: int = len(SCHOOLS)) -> District:
     """The demo bureau, its first `schools` schools with classes and staff in
     every role, and the bureau's accounts."""
     district = District()
-    bureau, _ = Bureau.objects.get_or_create(code=BUREAU_CODE, defaults={"name": BUREAU_NAME})
+    bureau, _ = Bureau.objects.get_or_create(code=BUREAU_CODE, defaults={
+        "name": BUREAU_NAME, "doc_code": BUREAU_DOC_CODE})
     district.bureau = bureau
     for username, role, full_name in BUREAU_ACCOUNTS:
         user = _user(district, username, full_name)

@@ -53,6 +53,13 @@ class Bureau(TimeStampedModel):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # 机关代字 (GB/T 9704-2012 发文字号): the short name before 〔year〕 in the
+    # number of each official notice, e.g. 示例区教体局〔2026〕12号.
+    doc_code = models.CharField(
+        _("document issuer code"), max_length=30, blank=True,
+        help_text=_("The short name that opens the number of the bureau's official "
+                    "notices (机关代字), e.g. 示例区教体局. Empty: the bureau's name."),
+    )
 
     class Meta:
         verbose_name = _("bureau")
@@ -60,6 +67,11 @@ class Bureau(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def issuer_code(self) -> str:
+        """The 机关代字 of the bureau's document numbers: doc_code, else its name."""
+        return self.doc_code.strip() or self.name
 
 
 class SchoolType(models.TextChoices):

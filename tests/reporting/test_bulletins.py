@@ -5,6 +5,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -89,13 +90,14 @@ def test_only_reviewers_of_the_district_write_notices(world, deadline, who):
         bulletins.bulletin_draft(deadline=deadline, by=getattr(world, who))
 
 
+@time_machine.travel(dt.datetime(2026, 5, 15, 9, tzinfo=SHANGHAI), tick=False)
 def test_the_inspector_edits_and_publishes_from_the_page(world, deadline, login):
     client = login(world.inspector)
     url = reverse("reporting:bulletin", args=[deadline.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"title": "关于5月13日进度报告报送情况的通报",
-                                 "body": "现将情况通报如下。", "remedy_by": "2026-05-20",
-                                 "publish": ""})
+                                 "body": "现将情况通报如下。请于2026年5月20日前补报。",
+                                 "remedy_by": "2026-05-20", "publish": ""})
     assert response.status_code == 302
     item = Bulletin.objects.get()
     assert (item.status, item.title, item.published_by) == (

@@ -285,6 +285,10 @@ PORTAL_ROWS: dict[str, Row] = {
     "reporting:bulletin_xlsx": Row(get=bulletin_get, post=by_side(
         own=everyone("405"), foreign=everyone("405")), kwargs=deadline_pk,
         sides=(OWN, FOREIGN)),
+    # The PDF: the same people as the page and the Excel (issue 8 item 4).
+    "reporting:bulletin_pdf": Row(get=bulletin_get, post=by_side(
+        own=everyone("405"), foreign=everyone("405")), kwargs=deadline_pk,
+        sides=(OWN, FOREIGN)),
     # Empty form: bureau users are sent back to the dashboard with a message.
     "reporting:export_start": Row(get=everyone("405"),
                                   post=signed_in("403", bureau_admin="redirect",
