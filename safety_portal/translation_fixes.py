@@ -71,6 +71,7 @@ FIELD_LABELS = [
     gettext_noop("Class number"),
     gettext_noop("Code"),
     gettext_noop("Date joined"),
+    gettext_noop("Document issuer code"),
     gettext_noop("Due date"),
     gettext_noop("End date"),
     gettext_noop("First name"),

@@ -133,7 +133,9 @@ def test_a_change_in_the_history_names_the_field_in_chinese(world, login, deadli
     client = login(world.bureau_admin)
     with time_machine.travel(shanghai("2026-05-06 09:00"), tick=False):
         response = client.post(reverse("admin:reporting_deadline_change", args=[deadline.pk]), {
-            "due_date": "2026-05-15", "moved_reason": "调休"})
+            "due_date": "2026-05-15", "moved_reason": "调休",
+            # The moves are a read-only inline: its management form only.
+            "moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0"})
         history = _visible_text(client.get(reverse(
             "admin:reporting_deadline_history", args=[deadline.pk])).content.decode())
     assert response.status_code == 302

@@ -142,7 +142,8 @@ class TestAddingOrClosingASchoolRewritesNoPast:
                                               out=out, now=NOW)
         rows = {r[1]: r[3:] for r in load_workbook(BytesIO(out.getvalue())).worksheets[0]
                 .iter_rows(min_row=2, values_only=True)}
-        assert rows[new.name] == ("Not expected", "Not yet due")
+        # Two columns per deadline (on time?, review): 13 May not expected, 24 May not yet due.
+        assert rows[new.name] == ("Not expected", None, "Not yet due", None)
         assert rows["乙小学"][0] == "Not submitted"
 
     def test_the_school_is_not_asked_for_deadlines_before_it_joined(self, world, scene):

@@ -124,7 +124,7 @@ class TestCountsAndQueue:
     ):
         def counts():
             return tallies.read([deadline], [world.school_a.school_type])[
-                (deadline.pk, world.school_a.school_type)]
+                (deadline.pk, world.school_a.school_type)].marks
 
         assert (counts().submitted, counts().on_time) == (1, 1)
         withdraw(report, world.safety_officer)
