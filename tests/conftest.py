@@ -99,6 +99,17 @@ def totp_code(device, *, ahead: int = 0) -> str:
     return f"{code:0{device.digits}d}"
 
 
+def fresh_totp_code(device) -> str:
+    """A code `device` has not used yet: the current step's, or the next
+    step's when the current one was used already (a second sign-in within the
+    same 30 s; django-otp refuses a replay but accepts one step ahead)."""
+    import time
+
+    device.refresh_from_db()
+    step_now = int(time.time() - device.t0) // device.step + device.drift
+    return totp_code(device, ahead=1 if device.last_t >= step_now else 0)
+
+
 def sign_in(client, user, *, verified: bool | None = None):
     """force_login, then, for a user who must show a second factor at sign-in
     (schools.access.second_factor_required) or when verified=True, a TOTP
