@@ -20,7 +20,7 @@ from schools import access
 from schools import second_factor as devices
 from schools.models import Role
 from tests.conftest import shanghai, sign_in, totp_code, totp_device
-from tests.schools.factories import UserFactory, bureau_member
+from tests.schools.factories import MembershipFactory, UserFactory, bureau_member
 
 NOW = shanghai("2026-05-13 09:00:00")
 HOME = reverse("home")
@@ -473,3 +473,10 @@ def test_a_reset_of_another_bureaus_inspector_is_refused(world):
     other = bureau_member(world.other_bureau, Role.INSPECTOR, username="other-inspector")
     totp_device(other)
     assert not access.may_reset_credentials(world.bureau_admin, other)
+
+
+def test_a_bureau_admin_cannot_reset_a_superusers_device(world):
+    root = get_user_model().objects.create_superuser("root", password="x-long-password")
+    MembershipFactory(user=root, role=Role.INSPECTOR, school=None, bureau=world.bureau)
+    assert not access.may_reset_credentials(world.bureau_admin, root)
+    assert access.may_reset_credentials(root, world.bureau_admin)
