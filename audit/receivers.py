@@ -13,8 +13,10 @@
 - schools ``membership_changed`` → "role.grant" / "role.revoke";
   ``password_changed`` → "password.change" (own) or "password.reset" (another's).
 - core.signals ``business_action`` → one row under its code (robots, task
-  force: apps that may not import audit); an unregistered code raises
-  UnknownAction inside the sender's transaction.
+  force, second-factor devices: apps that may not import audit); an
+  unregistered code raises UnknownAction inside the sender's transaction. An
+  ``outcome="denied"`` keyword (a refused second-factor code) makes it a
+  DENIED row.
 """
 
 from django.dispatch import receiver
@@ -94,6 +96,7 @@ def record_password(sender, user, by, request=None, **kwargs):
 
 @receiver(business_action, dispatch_uid="audit_business_action")
 def record_business_action(sender, code, by, obj=None, school_id=None, extra=None,
-                           request=None, **kwargs):
+                           request=None, outcome=None, **kwargs):
     audit_record(request=request, user=by, action=code, obj=obj,
-                 school_id=school_id, extra=extra)
+                 school_id=school_id, extra=extra,
+                 outcome=AuditEvent.Outcome(outcome or AuditEvent.Outcome.ALLOWED))

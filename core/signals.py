@@ -17,7 +17,9 @@ keywords:
   (audit.models.EXTRA_KEYS: statuses, roles, user ids, flags) — never a secret,
   a URL, a name or free text;
 - request: the request being served (optional; audit falls back to the one
-  its middleware is serving).
+  its middleware is serving);
+- outcome: "denied" for a refused attempt (a wrong second-factor code);
+  optional, default "allowed".
 
 Apps below audit (schools, notifications) announce through this instead of
 importing audit; audit turns each into exactly one row.

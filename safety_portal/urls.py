@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from safety_portal import views as portal_views
+from schools import second_factor_views
 from schools.forms import LoginForm
 from schools.views import LoginView, PasswordChangeView
 
@@ -24,6 +25,12 @@ account_patterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Second factor (security.md G6): at sign-in for bureau accounts, step-up
+    # for school staff before a child-level page.
+    path("second-factor/", second_factor_views.verify, name="second_factor_verify"),
+    path("second-factor/enrol/", second_factor_views.enrol, name="second_factor_enrol"),
+    path("second-factor/recovery-codes/", second_factor_views.recovery_codes,
+         name="second_factor_recovery_codes"),
 ]
 
 urlpatterns = [

@@ -16,6 +16,9 @@ class SchoolsPerm(Perm):
     MANAGE_TASK_FORCE = "schools.manage_task_force"
     VIEW_DISTRICT = "schools.view_district"
     USE_ADMIN = "schools.use_admin"
+    # Remove a person's TOTP device and recovery codes (a lost phone); never
+    # the auditor's (schools.access.may_reset_credentials).
+    RESET_SECOND_FACTOR = "schools.reset_second_factor"
 
 
 # Whoever holds this at a school sees the school and what hangs off it; a school
@@ -32,6 +35,7 @@ BUREAU_RULES = {
     SchoolsPerm.VIEW_SCHOOL: {Role.BUREAU_ADMIN, Role.INSPECTOR},
     SchoolsPerm.VIEW_SCHOOL_PEOPLE: {Role.BUREAU_ADMIN, Role.INSPECTOR},
     SchoolsPerm.MANAGE_TASK_FORCE: {Role.BUREAU_ADMIN},
+    SchoolsPerm.RESET_SECOND_FACTOR: {Role.BUREAU_ADMIN},
 }
 GLOBAL_RULES = {
     SchoolsPerm.VIEW_DISTRICT: {Role.BUREAU_ADMIN, Role.INSPECTOR},

@@ -4,13 +4,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access, admin_axes, selectors, services  # noqa: F401 - admin_axes registers axes' pages
 from .admin_site import person_label
 from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
+from .second_factor_admin import ResetSecondFactorMixin
 
 # Roles are Memberships; Django groups would be a second, drifting source of truth.
 admin.site.unregister(Group)
+# django-otp's own admin pages would show every device's secret key and QR code:
+# devices are reset through the user list's action instead (issue 9 item 6).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class BureauScopedAdmin(admin.ModelAdmin):
@@ -35,7 +43,7 @@ class BureauScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ResetSecondFactorMixin, DjangoUserAdmin):
     list_display = ("username", "full_name", "phone", "is_active", "last_login")
     list_filter = ("is_active", "memberships__role")
     search_fields = ("username", "full_name", "phone")
@@ -51,6 +59,11 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
 
     def user_change_password(self, request, id, form_url=""):
+        # Never the auditor's password, nor outside the admin's bureau (G6).
+        subject = self.get_object(request, id)
+        if subject is not None and subject != request.user and not access.may_reset_credentials(
+                request.user, subject):
+            access.deny(request, "schools.reset_second_factor", f"user:{subject.pk}", status=403)
         # A successful reset redirects; announce it (audit records "password.reset").
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
@@ -175,8 +188,28 @@ class MembershipAdmin(BureauScopedAdmin):
             return qs
         return qs.filter(Q(school__bureau_id__in=bureau_ids) | Q(bureau_id__in=bureau_ids))
 
+    # The auditor role is granted by deployment only (create_auditor), never by a
+    # bureau admin, and an auditor's membership is not theirs to change (G6).
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(value, label) for value, label in db_field.choices
+                                 if access.may_grant_role(request.user, value)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not access.may_grant_role(request.user, obj.role):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not access.may_grant_role(request.user, obj.role):
+            return False
+        return super().has_delete_permission(request, obj)
+
     # Every grant and revoke of a role is announced (and so audited).
     def save_model(self, request, obj, form, change):
+        if not access.may_grant_role(request.user, obj.role):
+            access.deny(request, "schools.grant_role", f"role:{obj.role}", status=403)
         before = services.membership_state(obj) if change else None
         super().save_model(request, obj, form, change)
         services.membership_saved(membership=obj, before=before, by=request.user,
@@ -190,6 +223,9 @@ class MembershipAdmin(BureauScopedAdmin):
 
     def delete_queryset(self, request, queryset):
         doomed = list(queryset)  # separate instances: they keep their pk
+        for obj in doomed:
+            if not access.may_grant_role(request.user, obj.role):
+                access.deny(request, "schools.grant_role", f"role:{obj.role}", status=403)
         super().delete_queryset(request, queryset)
         for obj in doomed:
             services.membership_deleted(membership=obj, membership_id=obj.pk,

@@ -39,7 +39,10 @@ class PortalAdminSite(admin.AdminSite):
     login_form = PortalAdminAuthenticationForm
 
     def has_permission(self, request):
-        return access.has_perm(request.user, SchoolsPerm.USE_ADMIN)
+        # As OTPAdminSite: a verified second factor too (security.md G6); the
+        # SecondFactorMiddleware sends an unverified user to the code first.
+        return (access.has_perm(request.user, SchoolsPerm.USE_ADMIN)
+                and access.second_factor_satisfied(request))
 
     def autocomplete_view(self, request):
         # People in the pickers (a role's holder, a task force member) show

@@ -5,9 +5,15 @@ its own in `<app>/demo.py`).
 Idempotent: run it again and nothing is duplicated, and passwords that were
 changed are left alone. Demo passwords are set only with DEBUG on; under
 production settings the accounts get unusable passwords.
+
+With DEBUG on, the bureau accounts (who must enter a TOTP code at sign-in) get a
+TOTP device with a fixed demo key (`demo_totp_key`), and `manage.py totp_code
+USERNAME` prints its current code; a device someone enrolled is left alone.
+School staff get none: they enrol when a page first asks (step-up).
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +30,7 @@ from .models import (
     TaskForceMember,
     User,
 )
+from .second_factor import demo_device
 from .services import task_force_add_member
 
 DEMO_PASSWORD = "Demo-2026-anquan"
@@ -111,6 +118,12 @@ class District:
     created_users: int = 0
 
 
+def demo_totp_key(username: str) -> str:
+    """The fixed demo TOTP key of a demo account: 40 hex digits (20 bytes),
+    the same on every machine, so a tester can also add it to a phone."""
+    return hashlib.sha256(f"safety-portal-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
 def _name(n: int) -> str:
     return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
 
@@ -125,6 +138,8 @@ def seed_district(*, schools: int = len(SCHOOLS)) -> District:
     for username, role, full_name in BUREAU_ACCOUNTS:
         user = _user(district, username, full_name)
         Membership.objects.get_or_create(user=user, role=role, bureau=bureau)
+        if settings.DEBUG and not user.totpdevice_set.filter(confirmed=True).exists():
+            demo_device(user, demo_totp_key(username))
         district.logins.append((username, role.label, BUREAU_NAME))
     for number, (school_type, name) in enumerate(SCHOOLS[:schools], start=1):
         _school(district, bureau, number, school_type, name)

@@ -81,11 +81,61 @@ def world(db) -> World:
     )
 
 
+def totp_device(user):
+    """`user`'s confirmed TOTP device, created (random key) if there is none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device, *, ahead: int = 0) -> str:
+    """The code `device` accepts now (ahead=1: the next 30-second step, within
+    django-otp's tolerance, for a second sign-in in the same step), computed
+    from its key with django_otp.oath.totp as the phone would."""
+    from django_otp.oath import totp
+
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + ahead)
+    return f"{code:0{device.digits}d}"
+
+
+def fresh_totp_code(device) -> str:
+    """A code `device` has not used yet: the current step's, or the next
+    step's when the current one was used already (a second sign-in within the
+    same 30 s; django-otp refuses a replay but accepts one step ahead)."""
+    import time
+
+    device.refresh_from_db()
+    step_now = int(time.time() - device.t0) // device.step + device.drift
+    return totp_code(device, ahead=1 if device.last_t >= step_now else 0)
+
+
+def sign_in(client, user, *, verified: bool | None = None):
+    """force_login, then, for a user who must show a second factor at sign-in
+    (schools.access.second_factor_required) or when verified=True, a TOTP
+    device and a session marked verified now, as the verify page leaves it
+    (django_otp's session key and the portal's time of verification)."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from schools import access
+
+    client.force_login(user, backend=LOGIN_BACKEND)
+    if verified is None:
+        verified = access.second_factor_required(user)
+    if verified:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session[access.VERIFIED_AT_SESSION_KEY] = int(time.time())
+        session.save()
+    return client
+
+
 @pytest.fixture
 def login(client):
-    def _login(user):
-        client.force_login(user, backend=LOGIN_BACKEND)
-        return client
+    def _login(user, **kwargs):
+        return sign_in(client, user, **kwargs)
 
     return _login
 

@@ -95,6 +95,10 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "django_filters",
+    # Second factor (security.md G6): TOTP devices and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # core is below everything (no tables), then the ground floor: every
     # other app may import schools.
     "core",
@@ -122,9 +126,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.otp_device / is_verified() from the session (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "schools.middleware.SessionLifetimeMiddleware",
     "schools.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Bureau accounts and the admin site: no page before the second factor (G6).
+    "schools.second_factor_middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "schools.middleware.NoStoreForAuthenticatedMiddleware",
@@ -232,6 +240,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "sp_session"
+
+# Second factor (security.md G6). A school page marked sensitive asks for a TOTP
+# code again when the last one in this session is older than this (step-up).
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=2 * 60 * 60)
+# django-otp refuses a wrong code's next try for 1, 2, 4, 8, 16 ... seconds
+# (doubling per failure, per device); a used code is refused again (last_t).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The name an authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="校园安全治理平台")
 
 # ---------------------------------------------------------------- i18n and time
 LANGUAGE_CODE = "zh-hans"

@@ -5,6 +5,8 @@
   roles and grants; it knows no domain.
 - rules.py: the `Perm` base, the scopes a record can have, and the rulebook
   merged from every app's ``access_rules`` module on first use.
+- second_factor.py: who must show a second factor at sign-in, the step-up
+  decorator for child-level pages, who may reset a device or grant a role.
 - signals.py: `access_denied` and `access_granted`, which audit listens to.
 
 Rule files: schools/access_rules.py (schools, the district, the admin site and
@@ -19,4 +21,5 @@ from .rules import (  # noqa: F401 - what rule files declare with
     SchoolScope,
     admin_rule,
 )
+from .second_factor import *  # noqa: F403 - who must show a second factor, and when
 from .signals import access_denied, access_granted  # noqa: F401

@@ -150,10 +150,11 @@ def test_a_long_typed_filter_is_cut_in_the_audit_row(world, login):
     assert row.extra == {"filters": {"user": "x" * 200}}
 
 
-# Session, user and grants, the record types in the log, the count, one page
-# with its schools, the school choices, the row for this reading: the same
-# whatever the number of rows, and with the person and record-type filters.
-QUERIES = 12
+# Session, user, the second-factor device (django-otp), grants, the record types
+# in the log, the count, one page with its schools, the school choices, the row
+# for this reading: the same whatever the number of rows, and with the person and
+# record-type filters.
+QUERIES = 13
 
 
 @pytest.mark.parametrize("rows", [3, 120])

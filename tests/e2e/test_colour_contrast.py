@@ -18,6 +18,7 @@ from django.utils import timezone
 from reporting import services
 from reporting.models import Measure
 from schools.models import Role
+from tests.conftest import sign_in
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import SchoolFactory, bureau_member, school_member
 
@@ -50,8 +51,7 @@ def district(transactional_db):
 
 
 def _sign_in(context, base_url: str, user) -> None:
-    client = Client()
-    client.force_login(user, backend="schools.backends.PortalBackend")
+    client = sign_in(Client(), user)  # with the second factor a bureau account needs
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
                           "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": base_url}])

@@ -11,7 +11,9 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from schools.models import Role
+from schools import access
+from schools.models import Role, User
+from tests.conftest import fresh_totp_code, totp_device
 from tests.reporting.factories import CampaignFactory, DeadlineFactory
 from tests.schools.factories import PASSWORD, SchoolFactory, bureau_member, school_member
 
@@ -24,10 +26,12 @@ def people(transactional_db, settings, tmp_path):
     today = timezone.localdate()
     DeadlineFactory(campaign=campaign, due_date=today - dt.timedelta(days=1))
     DeadlineFactory(campaign=campaign, due_date=today + dt.timedelta(days=3))
+    inspector = bureau_member(school.bureau, Role.INSPECTOR, username="inspector")
+    totp_device(inspector)  # enrolled already: signs in with a code
     return {
         "school": school,
         "officer": school_member(school, Role.SAFETY_OFFICER, username="s01-safety"),
-        "inspector": bureau_member(school.bureau, Role.INSPECTOR, username="inspector"),
+        "inspector": inspector,
     }
 
 
@@ -40,10 +44,18 @@ def photo(tmp_path):
 
 
 def sign_in(page, base, username):
+    """Password, then, for an account that must show a second factor at sign-in,
+    the code its device shows now, computed from the device's key with
+    django_otp.oath.totp as the phone's app would."""
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    user = User.objects.get(username=username)
+    if access.second_factor_required(user):
+        expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
+        page.get_by_label("验证码").fill(fresh_totp_code(totp_device(user)))
+        page.get_by_role("button", name="验证").click()
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 

@@ -35,5 +35,9 @@ class Command(BaseCommand):
             for username, role, place in district.logins:
                 self.stdout.write(f"  {username:<20} {role} · {place}")
             self.stdout.write("  … and s03-… to s30-… for every school, same pattern.")
+            self.stdout.write(
+                "Bureau accounts also need a verification code after the password: "
+                "`python manage.py totp_code inspector` prints the current one. School "
+                "staff set up their own authenticator app when a protected page asks.")
         else:
             self.stdout.write("DEBUG is off: demo accounts have unusable passwords.")
