@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
-from core import downloads
+from core import clock, downloads
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
@@ -112,7 +112,15 @@ def _report_place(request, pk: int, deadline_id: int):
 def _render_form(request, school, deadline, report, form, photo_form, status,
                  photo_error: str = "", photo_retry: list[str] | None = None):
     photos = list(report.photos.all()) if report else []
+    # Where the report stands against its deadline, said at the top of the form
+    # (issue 8, walk-through i): a school about to submit late is told so first.
+    # A returned report keeps its first submission's timeliness: nothing to say.
+    first_time = report is None or report.first_submitted_at is None
+    today = clock.today()
     return render(request, "reporting/report_form.html", {
+        "overdue_days": ((today - deadline.due_date).days
+                         if first_time and deadline.is_closed(clock.now()) else None),
+        "days_left": (deadline.due_date - today).days if first_time else None,
         "school": school, "deadline": deadline, "report": report, "form": form,
         "photo_form": photo_form, "photos": photos, "photo_error": photo_error,
         "photo_room": MAX_PHOTOS_PER_REPORT - len(photos),

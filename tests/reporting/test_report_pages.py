@@ -204,3 +204,44 @@ def test_the_review_queue_runs_a_fixed_number_of_queries(world, login, deadline,
 # The same with 1 or 31 reports (the FilterSet adds no query per row or school);
 # one of them is the second-factor device django-otp reads for a bureau account.
 REVIEW_QUEUE_QUERIES = 11
+
+
+class TestTheFormSaysWhereTheDeadlineStands:
+    """The report form tells the school, before anything is typed, whether it is
+    on time (issue 8, walk-through i). The 13 May deadline closes at midnight
+    Beijing time (16:00 UTC on 13 May)."""
+
+    def state(self, world, login, deadline):
+        body = login(world.safety_officer).get(edit_url(world, deadline)).content.decode()
+        start = body.find('data-testid="deadline-state"')
+        return body[start:body.find("<", start)] if start >= 0 else None
+
+    @time_machine.travel(dt.datetime(2026, 5, 11, 2, 0, tzinfo=dt.UTC), tick=False)
+    def test_days_left_before_the_deadline(self, world, login, deadline):
+        assert "还剩 2 天" in self.state(world, login, deadline)
+
+    @time_machine.travel(dt.datetime(2026, 5, 13, 15, 59, tzinfo=dt.UTC), tick=False)
+    def test_due_today_until_midnight_beijing_time(self, world, login, deadline):
+        assert "今天截止" in self.state(world, login, deadline)
+
+    @time_machine.travel(dt.datetime(2026, 5, 15, 1, 0, tzinfo=dt.UTC), tick=False)
+    def test_a_school_past_the_deadline_is_told_its_report_counts_as_late(
+            self, world, login, deadline):
+        assert "已过截止日期 2 天" in self.state(world, login, deadline)
+        assert "迟报" in self.state(world, login, deadline)
+
+    @time_machine.travel(dt.datetime(2026, 5, 20, 1, 0, tzinfo=dt.UTC), tick=False)
+    def test_a_returned_report_keeps_its_first_submission_so_nothing_is_said(
+            self, world, login, deadline):
+        ProgressReportFactory(school=world.school_a, deadline=deadline,
+                              status=ReportStatus.RETURNED,
+                              first_submitted_at=dt.datetime(2026, 5, 12, tzinfo=dt.UTC))
+        assert self.state(world, login, deadline) is None
+
+
+def test_save_and_submit_come_after_the_photos(world, login, deadline):
+    body = login(world.safety_officer).get(edit_url(world, deadline)).content.decode()
+    photos = body.find('data-testid="photos-card"')
+    actions = body.find('data-testid="report-actions"')
+    assert 0 < photos < actions
+    assert body.count('form="report-form" name="submit"') == 1
