@@ -31,7 +31,7 @@ from core import clock
 
 from . import services
 from .forms import ReportForm
-from .views import _report_place
+from .views import _posted_version, _report_place
 
 
 def _refused(status: int, error: str, message: str, **extra) -> JsonResponse:
@@ -46,14 +46,6 @@ def _invalid(errors) -> JsonResponse:
         "problems": problems}, fields=fields)
 
 
-def _version(raw: str | None) -> int | None:
-    try:
-        value = int(raw or "")
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
 @require_POST
 @login_required
 def report_autosave(request, pk: int, deadline_id: int):
@@ -65,7 +57,7 @@ def report_autosave(request, pk: int, deadline_id: int):
         return _refused(404, "not_found", _("This report was not found."))
     except PermissionDenied:
         return _refused(403, "forbidden", _("You may not change this report."))
-    version = _version(request.POST.get("version"))
+    version = _posted_version(request.POST.get("version"))
     if version is None:
         return _refused(400, "invalid", _("The page is out of date: reload it."))
     form = ReportForm(request.POST, report=report, kind=deadline.kind)

@@ -66,7 +66,10 @@ def school_reports(request, pk: int):
 @login_required
 def report_edit(request, pk: int, deadline_id: int):
     """填写报告: save a draft any time; submit when complete. On an error the
-    draft is still saved and everything typed is shown again."""
+    draft is still saved and everything typed is shown again. A save from a page
+    opened before the draft was saved elsewhere (another tab or phone: the posted
+    `version` is older) is refused and shown again as typed, nothing overwritten;
+    saving once more from that page then wins (issue 8 item 1)."""
     school, deadline, report = _report_place(request, pk, deadline_id)
     if report is not None and not report.is_editable:
         return redirect("reporting:report_detail", code=report.code)
@@ -82,20 +85,38 @@ def report_edit(request, pk: int, deadline_id: int):
             try:
                 # The saved copy: its draft_version is what the page's autosave
                 # types over next, also when the submission below is refused.
-                report = services.report_save_draft(report=report, by=request.user,
-                                                    sections=form.sections_data(),
-                                                    measures=form.measures_data())
+                report = services.report_save_draft(
+                    report=report, by=request.user, sections=form.sections_data(),
+                    measures=form.measures_data(),
+                    expected_version=_posted_version(request.POST.get("version")))
                 if "submit" in request.POST:
                     services.report_submit(report=report, by=request.user)
                     messages.success(request, _("Report submitted."))
                     return redirect("reporting:report_detail", code=report.code)
                 messages.success(request, _("Draft saved."))
                 return redirect("reporting:report_edit", pk=school.pk, deadline_id=deadline.pk)
+            except services.DraftConflict:
+                # The page shows the stored version now: saving again overwrites.
+                status = 409
+                form.add_error(None, _(
+                    "This report was saved in another window or on another device after this "
+                    "page was opened, so nothing was saved now. What you typed is still below: "
+                    "check it, then press Save draft or Submit again to keep this text."))
             except ValidationError as exc:
                 _add_errors(form, exc)
                 messages.error(request, _("The draft is saved, but the report is not complete "
                                           "yet. See the notes below."))
     return _render_form(request, school, deadline, report, form, photo_form, status)
+
+
+def _posted_version(raw: str | None) -> int | None:
+    """The draft_version the posted page was opened on, or None when the form sent
+    none (then the save is not checked)."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 def _report_place(request, pk: int, deadline_id: int):

@@ -245,3 +245,39 @@ def test_save_and_submit_come_after_the_photos(world, login, deadline):
     actions = body.find('data-testid="report-actions"')
     assert 0 < photos < actions
     assert body.count('form="report-form" name="submit"') == 1
+
+
+class TestAStaleTabNeverOverwritesANewerSave:
+    """Two tabs (or a phone and a desk) on one draft: a save from the page opened
+    before the other saved is refused and shown again as typed; saving again from
+    that page keeps its text (issue 8 item 1: nothing typed is lost, either side)."""
+
+    def test_the_older_page_is_refused_then_wins_when_saved_again(self, world, login,
+                                                                   deadline):
+        client = login(world.safety_officer)
+        client.post(edit_url(world, deadline), {"save": "", "results": "第一版", "version": 0})
+        # Two pages were opened on version 1; the phone saves first (version 2).
+        client.post(edit_url(world, deadline), {"save": "", "results": "手机上写的",
+                                                "version": 1})
+        stale = client.post(edit_url(world, deadline), {"save": "", "results": "电脑上写的",
+                                                        "version": 1})
+        assert stale.status_code == 409
+        body = stale.content.decode()
+        assert "电脑上写的" in body  # shown again as typed
+        assert "在其他窗口或设备上保存" in body
+        assert 'name="version" value="2"' in body  # saving again from here overwrites
+        assert ProgressReport.objects.get().sections["results"] == "手机上写的"
+        again = client.post(edit_url(world, deadline), {"save": "", "results": "电脑上写的",
+                                                        "version": 2})
+        assert again.status_code == 302
+        assert ProgressReport.objects.get().sections["results"] == "电脑上写的"
+
+    def test_a_stale_submit_is_refused_too_and_nothing_is_submitted(self, world, login,
+                                                                    deadline):
+        client = login(world.safety_officer)
+        client.post(edit_url(world, deadline), {"save": "", "results": "第一版", "version": 0})
+        client.post(edit_url(world, deadline), {"save": "", "results": "第二版", "version": 1})
+        response = client.post(edit_url(world, deadline), {"submit": "", **COMPLETE,
+                                                           "version": 1})
+        assert response.status_code == 409
+        assert ProgressReport.objects.get().status == ReportStatus.DRAFT
