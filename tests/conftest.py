@@ -184,3 +184,25 @@ def captured(caplog, logger_name: str):
         yield caplog
     finally:
         logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server (aiosmtpd) on a free port, with Django's SMTP backend
+    pointed at it: the messages it accepted, as (recipients, message) pairs in
+    `.messages`. For the tests that read the e-mail a notice sends."""
+    from aiosmtpd.controller import Controller
+
+    from tests.notifications.test_delivery_integration import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -605,23 +605,3 @@ class TestSchoolsNamedAreTold:
             for other in ("甲小学", "丙幼儿园"):
                 assert other not in part
             assert "%" not in part  # no rate, no figure of anyone
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """The SMTP test server of the notice tests (aiosmtpd), on a free port."""
-    from aiosmtpd.controller import Controller
-
-    from tests.notifications.test_delivery_integration import Inbox, free_port
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield inbox
-    finally:
-        controller.stop()

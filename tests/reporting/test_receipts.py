@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -17,7 +16,6 @@ from notifications.models import Notice
 from notifications.services import deliver_due
 from reporting import notices, services
 from reporting.models import Measure, ReportTransition
-from tests.notifications.test_delivery_integration import Inbox, free_port
 from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,21 +97,6 @@ class TestOnePerSubmission:
         assert "报告已收到" not in other
 
 
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
 def wait_for(inbox, n):
     deadline = time.monotonic() + 5
     while len(inbox.messages) < n and time.monotonic() < deadline:
@@ -122,14 +105,14 @@ def wait_for(inbox, n):
 
 
 def test_the_receipt_is_emailed_to_the_submitter_with_the_school_and_deadline_only(
-    world, report, smtp, monkeypatch
+    world, report, smtp_inbox, monkeypatch
 ):
     # Delivered here by deliver_due, not by the eager after-commit kick.
     monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
     with at(2026, 5, 12, 9, 0):
         services.report_submit(report=report, by=world.safety_officer)
     assert deliver_due() == 1
-    [(rcpt_tos, message)] = wait_for(smtp, 1)
+    [(rcpt_tos, message)] = wait_for(smtp_inbox, 1)
     assert rcpt_tos == ["a-safety@example.edu.cn"]
     subject = " ".join(message["Subject"].split())
     assert "甲小学" in subject
@@ -142,4 +125,4 @@ def test_the_receipt_is_emailed_to_the_submitter_with_the_school_and_deadline_on
         assert SECRET not in part
         assert "门卫" not in part
     assert deliver_due() == 0  # once: nothing left to send
-    assert len(smtp.messages) == 1
+    assert len(smtp_inbox.messages) == 1
