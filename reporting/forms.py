@@ -7,14 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock
 
-from .models import SECTIONS, Measure, ProgressReport
+from .models import SECTIONS, DeadlineKind, Measure, ProgressReport
 from .services import MAX_SECTION_CHARS
 
 
 class ReportForm(forms.Form):
     """The report's sections (by the deadline's kind) and the plan's seven
     measures, each a checkbox with its narrative. Nothing is required to save a
-    draft; what submission needs is checked by the service and shown here."""
+    draft; what submission needs is checked by the service
+    (services.report_missing_parts) and shown here. The widgets carry the same
+    needs as markup (data-needed-for-submit, data-needed-when, and
+    `needs_a_measure` for the form tag) so that the page asks "submit?" only
+    for a complete report (issue 8, walk-through i); the server still decides."""
 
     def __init__(self, *args, report: ProgressReport | None, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,15 +27,20 @@ class ReportForm(forms.Form):
         for key, label in SECTIONS[kind]:
             self.fields[key] = forms.CharField(
                 label=label, required=False, max_length=MAX_SECTION_CHARS,
-                widget=forms.Textarea(attrs={"rows": 4}), initial=sections.get(key, ""))
+                widget=forms.Textarea(attrs={"rows": 4, "data-needed-for-submit": ""}),
+                initial=sections.get(key, ""))
         for value, label in Measure.choices:
             self.fields[f"measure_{value}_on"] = forms.BooleanField(
                 label=label, required=False, initial=value in ticked,
-                widget=forms.CheckboxInput(attrs={"data-toggles": f"id_measure_{value}"}))
+                widget=forms.CheckboxInput(attrs={"data-toggles": f"id_measure_{value}",
+                                                  "data-measure-tick": ""}))
             self.fields[f"measure_{value}"] = forms.CharField(
                 label=_("What was done"), required=False, max_length=MAX_SECTION_CHARS,
-                widget=forms.Textarea(attrs={"rows": 3}), initial=ticked.get(value, ""))
+                widget=forms.Textarea(attrs={"rows": 3,
+                                             "data-needed-when": f"id_measure_{value}_on"}),
+                initial=ticked.get(value, ""))
         self.section_keys = [key for key, _label in SECTIONS[kind]]
+        self.needs_a_measure = kind == DeadlineKind.PROGRESS
 
     def section_fields(self):
         return [self[key] for key in self.section_keys]

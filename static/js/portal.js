@@ -1,11 +1,35 @@
 // Small behaviours for every page. No inline script anywhere (CSP forbids it).
 "use strict";
 
+// Whether a form holds what its markup says it needs: every [data-needed-for-submit]
+// field filled, every [data-needed-when=ID] field filled while #ID is ticked, and one
+// of the form's [data-needs-one-of] selector checked. The server decides; this only
+// spares the question below for a form the server will send back anyway.
+function formIsComplete(form) {
+  var complete = true;
+  Array.prototype.forEach.call(form.elements, function (field) {
+    var empty = typeof field.value === "string" && field.value.trim() === "";
+    var when = field.getAttribute("data-needed-when");
+    var tick = when && document.getElementById(when);
+    if (empty && (field.hasAttribute("data-needed-for-submit") || (tick && tick.checked))) {
+      complete = false;
+    }
+  });
+  var oneOf = form.getAttribute("data-needs-one-of");
+  if (oneOf && !form.querySelector(oneOf + ":checked")) { complete = false; }
+  return complete;
+}
+
 // <form data-confirm="…"> or <button data-confirm="…">: ask before an action
-// that is hard to undo.
+// that is hard to undo. With data-confirm-if-complete, ask only when the form is
+// complete: an incomplete report goes straight to the server, which names what
+// is missing and keeps what was typed (issue 8, walk-through i).
 document.addEventListener("submit", function (event) {
   var source = event.submitter && event.submitter.getAttribute("data-confirm")
     ? event.submitter : event.target;
+  if (source.hasAttribute("data-confirm-if-complete") && !formIsComplete(event.target)) {
+    return;
+  }
   var message = source.getAttribute("data-confirm");
   if (message && !window.confirm(message)) {
     event.preventDefault();
