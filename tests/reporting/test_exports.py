@@ -6,6 +6,7 @@ number of queries per chunk of schools or reports."""
 import datetime as dt
 import math
 from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -340,3 +341,19 @@ def test_no_character_can_break_an_export(world, scene):
 def test_the_shared_helper_drops_the_character_and_keeps_tab_newline_cr(char):
     assert safe_cell(f"甲{char}乙") == "甲乙"
     assert safe_cell("甲\t乙\n丙\r丁") == "甲\t乙\n丙\r丁"
+
+
+def test_the_field_trials_pasted_section_exports(world, scene):
+    """The text a school pasted in the field trial (U+FFFF inside a sentence,
+    tests/reporting/field_trial/uffff_section.txt) no longer stops the report
+    list export; the file holds the sentence without it."""
+    pasted = (Path(__file__).parent / "field_trial" / "uffff_section.txt").read_text("utf-8")
+    assert "\uffff" in pasted
+    school = SchoolFactory(bureau=world.bureau, name="丁小学")
+    report(school, scene["may13"], shanghai(2026, 5, 12, 8, 0),
+           sections={"organisation": pasted, "results": "x", "problems": "x",
+                     "next_steps": "x"})
+    _rows, wb = export_reports(ProgressReport.objects.filter(school=school))
+    header, row = values(wb.worksheets[0])
+    assert dict(zip(header, row, strict=True))["组织领导与责任落实"] == pasted.replace(
+        "\uffff", "").strip()
