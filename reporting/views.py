@@ -85,10 +85,7 @@ def report_edit(request, pk: int, deadline_id: int):
             try:
                 # The saved copy: its draft_version is what the page's autosave
                 # types over next, also when the submission below is refused.
-                report = services.report_save_draft(
-                    report=report, by=request.user, sections=form.sections_data(),
-                    measures=form.measures_data(),
-                    expected_version=_posted_version(request.POST.get("version")))
+                report = _save_typed(request, report, form)
                 if "submit" in request.POST:
                     services.report_submit(report=report, by=request.user)
                     messages.success(request, _("Report submitted."))
@@ -107,6 +104,36 @@ def report_edit(request, pk: int, deadline_id: int):
                 messages.error(request, _("The draft is saved, but the report is not complete "
                                           "yet. See the notes below."))
     return _render_form(request, school, deadline, report, form, photo_form, status)
+
+
+def _save_typed(request, report: ProgressReport, form: ReportForm) -> ProgressReport:
+    """Save the posted draft unless the page was opened on an older version AND the
+    stored draft now says something else (another tab or phone saved other text):
+    then services.DraftConflict. When the stored text is what this page sends (its
+    own autosave, fired as the field lost focus to the 提交 button, got there
+    first), the save goes ahead."""
+    def save(expected):
+        return services.report_save_draft(report=report, by=request.user,
+                                          sections=form.sections_data(),
+                                          measures=form.measures_data(),
+                                          expected_version=expected)
+    try:
+        return save(_posted_version(request.POST.get("version")))
+    except services.DraftConflict:
+        stored = ProgressReport.objects.prefetch_related("measures").get(pk=report.pk)
+        if not _holds(stored, form):
+            raise
+        return save(None)
+
+
+def _holds(report: ProgressReport, form: ReportForm) -> bool:
+    """Whether `report` as stored says what `form` sends (sections and measures,
+    blanks trimmed as the service trims them)."""
+    sent_sections = {k: (v or "").strip() for k, v in form.sections_data().items()}
+    stored_sections = {k: (report.sections.get(k) or "").strip() for k in sent_sections}
+    sent_measures = {k: (v or "").strip() for k, v in form.measures_data().items()}
+    stored_measures = {m.measure: (m.narrative or "").strip() for m in report.measures.all()}
+    return sent_sections == stored_sections and sent_measures == stored_measures
 
 
 def _posted_version(raw: str | None) -> int | None:

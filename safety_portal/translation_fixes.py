@@ -9,6 +9,9 @@ FIXES = [
     # Django's zh_Hans says 不允许是用空字符串 ("empty strings are not allowed"),
     # for a field that contains a NUL character (issue 8 item 9).
     gettext_noop("Null characters are not allowed."),
+    # Django's zh_Hans keeps the ASCII colon after a form label (label_suffix);
+    # Chinese text takes the full-width one (学校名称或代码：), as a walk-through noticed.
+    gettext_noop(":"),
 ]
 
 # The admin's remaining English (issue 8 item 9).

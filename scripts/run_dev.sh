@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in the e-mails the worker writes to var/mail/ point at this server.
+export PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://$HOST:$PORT}
 mkdir -p var/log
 
 pids=()

@@ -98,3 +98,18 @@ def test_demo_people_have_addresses_so_make_run_shows_real_mail(db):
 
     call_command("seed_demo", schools=1, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert User.objects.get(username="s01-safety").email == "s01-safety@example.org"
+
+
+def test_make_run_links_its_emails_to_the_port_it_serves_on():
+    """`PORT=8790 make run`: the e-mails in var/mail/ link to :8790, not :8000
+    (a newcomer's walk-through found every link dead)."""
+    import subprocess
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "run_dev.sh").read_text()
+    head = script[script.index("HOST=${HOST"):script.index("mkdir -p var/log")]
+    run = lambda env: subprocess.run(  # noqa: E731
+        ["bash", "-c", head + 'echo "$PORTAL_BASE_URL"'], env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert run({"PORT": "8790"}) == "http://127.0.0.1:8790"
+    assert run({"PORTAL_BASE_URL": "https://portal.example.org"}) == "https://portal.example.org"

@@ -50,4 +50,4 @@ def test_a_complete_report_is_asked_about_before_it_is_sent(page, live_server,
     fill_and_submit(page)
     expect(page.get_by_text("报告已提交")).to_be_visible()
     assert len(asked) == 1
-    assert "提交后不能修改" in asked[0]
+    assert "审核前仍可撤回" in asked[0]

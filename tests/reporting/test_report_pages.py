@@ -281,3 +281,16 @@ class TestAStaleTabNeverOverwritesANewerSave:
                                                            "version": 1})
         assert response.status_code == 409
         assert ProgressReport.objects.get().status == ReportStatus.DRAFT
+
+
+def test_the_pages_own_autosave_arriving_first_is_no_conflict(world, login, deadline):
+    """Leaving the last field for 提交 fires this page's autosave; when it is saved
+    first, the submission (same text, the version the page had) still goes through."""
+    client = login(world.safety_officer)
+    client.post(edit_url(world, deadline), {"save": "", "results": "第一版", "version": 0})
+    # The autosave of the same page stores exactly what the submission carries.
+    client.post(edit_url(world, deadline), {"save": "", **COMPLETE, "version": 1})
+    response = client.post(edit_url(world, deadline), {"submit": "", **COMPLETE,
+                                                       "version": 1})
+    assert response.status_code == 302
+    assert ProgressReport.objects.get().status == ReportStatus.SUBMITTED

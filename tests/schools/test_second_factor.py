@@ -480,3 +480,18 @@ def test_a_bureau_admin_cannot_reset_a_superusers_device(world):
     MembershipFactory(user=root, role=Role.INSPECTOR, school=None, bureau=world.bureau)
     assert not access.may_reset_credentials(world.bureau_admin, root)
     assert access.may_reset_credentials(root, world.bureau_admin)
+
+
+def test_the_code_page_names_none_of_the_accounts_pages(world, client):
+    totp_device(world.inspector)
+    signed_in_without_code(client, world.inspector)
+    body = client.get(VERIFY).content.decode()
+    for entry in ("nav-dashboard", "nav-review", "nav-admin", "nav-notices"):
+        assert f'data-testid="{entry}"' not in body
+    sign_in(client, world.inspector)
+    assert 'data-testid="nav-dashboard"' in client.get(HOME).content.decode()
+
+
+def test_school_staff_keep_their_bar_without_a_code(world, login):
+    body = login(world.safety_officer).get(HOME).content.decode()
+    assert 'data-testid="nav-reports"' in body
