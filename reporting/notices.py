@@ -17,7 +17,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 
 from core import clock
-from notifications.services import NoticeDraft, notice_enqueue_many
+from notifications.services import NoticeDraft, notice_cancel_for, notice_enqueue_many
 from schools.models import Membership, Role, School
 
 from . import tallies
@@ -96,6 +96,15 @@ def report_returned(report: ProgressReport, transition: ReportTransition) -> int
         for _school, name, user_id, language in _school_recipients(
             School.objects.filter(pk=report.school_id))
     )
+
+
+def report_withdrawn(report: ProgressReport) -> int:
+    """A withdrawn submission's receipt that has not gone out yet is not sent: a
+    receipt arriving after the school took the report back says the opposite of
+    where it stands (a walk-through saw one). A receipt already sent stays, true
+    of its moment. Called inside the withdrawal's transaction; returns how many
+    were cancelled."""
+    return notice_cancel_for(REPORT, report.code, kinds=[RECEIPT.name])
 
 
 def report_received(report: ProgressReport, transition: ReportTransition, submitter) -> int:

@@ -344,7 +344,8 @@ def report_withdraw(*, report: ProgressReport, by: User,
     on-time counts, so it leaves the review queue and the digest's count too);
     the school's report-due follow-up opens again (the report is owed again:
     its reminders, or the overdue notice, are told again). The submission's
-    receipt stays: it was received then. Audit row: report.withdraw.
+    receipt, if not sent yet, is not sent; one already sent stays (it was
+    received then). Audit row: report.withdraw.
 
     Raises PermissionDenied (not the school's writer), InvalidTransition with a
     message saying why: already reviewed (returned, resubmitted, approved), or
@@ -363,6 +364,7 @@ def report_withdraw(*, report: ProgressReport, by: User,
     report = applied.obj
     tallies.record_change(report, tallies.marks_of(applied.before))
     followups.report_withdrawn(report)
+    notices.report_withdrawn(report)
     return report
 
 

@@ -88,6 +88,20 @@ class TestOnePerSubmission:
         services.report_approve(report=report, by=world.inspector)
         assert len(receipts()) == 2
 
+    def test_a_receipt_not_yet_sent_is_not_sent_after_a_withdrawal(self, world, report):
+        services.report_submit(report=report, by=world.safety_officer)
+        services.report_withdraw(report=report, by=world.safety_officer)
+        [receipt] = receipts()
+        assert receipt.status == Notice.Status.CANCELLED
+        assert deliver_due() == 0
+
+    def test_a_receipt_already_sent_stays_true_of_its_moment(self, world, report):
+        services.report_submit(report=report, by=world.safety_officer)
+        assert deliver_due() == 1
+        services.report_withdraw(report=report, by=world.safety_officer)
+        [receipt] = receipts()
+        assert receipt.status == Notice.Status.SENT
+
     def test_the_receipt_is_listed_in_the_submitters_notices(self, world, report, login):
         services.report_submit(report=report, by=world.safety_officer)
         body = login(world.safety_officer).get(reverse("notifications:list")).content.decode()
