@@ -23,7 +23,7 @@ def test_an_incomplete_report_is_not_asked_about_and_comes_back_named(
     open_the_form(page, live_server.url, people["school"])
     page.get_by_label("主要成效与数据").fill("安全教育 3 次")
     page.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("请填写“组织领导与责任落实”")).to_be_visible()
+    expect(page.get_by_test_id("missing-parts").get_by_text("请填写“组织领导与责任落实”")).to_be_visible()
     assert asked == []
     expect(page.get_by_label("主要成效与数据")).to_have_value("安全教育 3 次")
 
@@ -38,7 +38,8 @@ def test_a_ticked_measure_without_its_narrative_is_incomplete_too(
         page.get_by_label(label).fill(text)
     page.get_by_label("着力加强校园及周边安全管理").check()
     page.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("请填写“着力加强校园及周边安全管理”的开展情况")).to_be_visible()
+    expect(page.get_by_test_id("missing-parts").get_by_text(
+        "请填写“着力加强校园及周边安全管理”的开展情况")).to_be_visible()
     assert asked == []
 
 

@@ -41,6 +41,11 @@ def test_submitting_an_incomplete_report_saves_it_and_names_what_is_missing(
     assert "请填写“组织领导与责任落实”" in body
     assert "请至少勾选一项" in body
     assert "教育 3 次" in body
+    # Named at the top, each with a link to its field (far below on a phone).
+    top = body[body.index('data-testid="missing-parts"'):]
+    top = top[:top.index("</div>")]
+    assert 'href="#id_organisation"' in top
+    assert "请填写“组织领导与责任落实”" in top
     assert ProgressReport.objects.get().status == ReportStatus.DRAFT
 
 
