@@ -183,8 +183,8 @@ class DeadlineMove(models.Model):
     deadline = models.ForeignKey(
         Deadline, on_delete=models.PROTECT, related_name="moves", verbose_name=_("deadline")
     )
-    old_date = models.DateField(_("from"))
-    new_date = models.DateField(_("to"))
+    old_date = models.DateField(_("due date before the move"))
+    new_date = models.DateField(_("due date after the move"))
     reason = models.CharField(_("reason for the move"), max_length=200)
     moved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -76,6 +76,8 @@ FIELD_LABELS = [
     gettext_noop("Date joined"),
     gettext_noop("Document issuer code"),
     gettext_noop("Due date"),
+    gettext_noop("Due date after the move"),
+    gettext_noop("Due date before the move"),
     gettext_noop("End date"),
     gettext_noop("First name"),
     gettext_noop("First reporting month"),
