@@ -71,6 +71,9 @@ class TestTheCurrentPage:
         assert navigation._current_index(hrefs, "/reporting/review/abc/") == 2
         assert navigation._current_index(hrefs, "/reporting/other/") == 1
         assert navigation._current_index(hrefs, "/elsewhere/") is None
+        # Whatever the bar's order: the longer match wins, not the later one.
+        assert navigation._current_index(
+            ["/reporting/review/", "/reporting/"], "/reporting/review/abc/") == 0
 
     def test_the_layout_marks_it_for_screen_readers(self, world, login):
         body = login(world.inspector).get(reverse("reporting:review_queue")).content.decode()

@@ -178,6 +178,20 @@ class TestMovingASettledDeadline:
         assert not scene["may13"].is_closed(NOW)
         assert services.deadline_settled(scene["may13"], NOW)
 
+    def test_a_past_deadline_without_a_notice_is_settled_too(self, world, scene):
+        """The date alone settles a deadline: moving it revises history, only the
+        bureau admin may, and the move says so."""
+        past = DeadlineFactory(campaign=scene["campaign"], due_date=dt.date(2026, 5, 3))
+        assert not Bulletin.objects.filter(deadline=past).exists()
+        assert services.deadline_settled(past, NOW)
+        with translation.override("en"), pytest.raises(PermissionDenied) as exc:
+            services.deadline_move(deadline=past, new_date=dt.date(2026, 5, 4), reason="更正",
+                                   by=world.inspector)
+        assert "only a bureau administrator may move it" in str(exc.value)
+        services.deadline_move(deadline=past, new_date=dt.date(2026, 5, 4), reason="更正",
+                               by=world.bureau_admin)
+        assert DeadlineMove.objects.get(deadline=past).revises_history
+
     @pytest.mark.parametrize("who", ["inspector", "auditor", "principal", "superuser"])
     def test_anyone_but_a_bureau_admin_is_refused_with_a_clear_message(self, world, scene,
                                                                        who):

@@ -124,6 +124,9 @@ class TestSessions:
             response = client.get(reverse("home"))
         assert response.status_code == 302
         assert response["Location"] == reverse("login") + "?expired=1"
+        # The marker is spent with it: a later signed-out visit is not called a timeout.
+        assert response.cookies["sp_signed_in"].value == ""
+        assert response.cookies["sp_signed_in"]["max-age"] == 0
 
     def test_an_idle_timeout_sends_the_user_to_sign_in_with_the_reason(self, client, world):
         start = dt.datetime(2026, 5, 13, 0, 0, tzinfo=dt.UTC)
