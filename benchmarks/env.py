@@ -77,6 +77,21 @@ def ensure_database(url: str) -> bool:
         conn.close()
 
 
+def start(url: str) -> bool:
+    """Create the bench database at `url` if missing, set Django up and keep Celery
+    in-process (quiet_celery). Returns True when the database was created; exits
+    the process with a message when PostgreSQL cannot be reached."""
+    try:
+        created = ensure_database(url)
+    except Exception as exc:  # noqa: BLE001 - any connection failure ends the run
+        sys.exit(f"benchmarks: cannot reach PostgreSQL at {url}: {exc}")
+    import django
+
+    django.setup()
+    quiet_celery()
+    return created
+
+
 def quiet_celery() -> None:
     """No broker traffic in-process: eager tasks and a no-op delivery kick."""
     from safety_portal.celery import app

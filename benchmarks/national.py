@@ -71,14 +71,7 @@ def main() -> int:
     child_env = env.configure()
     workdir = child_env["BENCH_WORKDIR"]
     url = child_env["DATABASE_URL"]
-    try:
-        created = env.ensure_database(url)
-    except Exception as exc:  # noqa: BLE001
-        sys.exit(f"benchmarks: cannot reach PostgreSQL at {url}: {exc}")
-    import django
-
-    django.setup()
-    env.quiet_celery()
+    created = env.start(url)
     from django.core.management import call_command
 
     from . import data, measure
