@@ -6,7 +6,7 @@ Discovered by schools.access on first use (core.discovery); see
 schools/access/rules.py for what a rule file may declare.
 """
 
-from .access import Perm, SchoolScope, admin_rule
+from .access import Perm, PupilScope, SchoolScope, admin_rule
 from .models import SCHOOL_ROLES, Role
 
 
@@ -19,16 +19,42 @@ class SchoolsPerm(Perm):
     # Remove a person's TOTP device and recovery codes (a lost phone); never
     # the auditor's (schools.access.may_reset_credentials).
     RESET_SECOND_FACTOR = "schools.reset_second_factor"
+    # Pupils (issue 9). Child-level: reached through PupilScope, so a head
+    # teacher holds these only for the classes they lead this school year.
+    VIEW_PUPIL = "schools.view_pupil"
+    # A pupil's priority-group circumstances: the school's named people, behind
+    # a recent second factor.
+    VIEW_CIRCUMSTANCES = "schools.view_circumstances"
+    RECORD_CIRCUMSTANCE = "schools.record_circumstance"
+    # Import, edit and export the roster; sees the 学籍号 unmasked.
+    MANAGE_ROSTER = "schools.manage_roster"
+    # "Who looked at this record" on a pupil's page.
+    VIEW_PUPIL_ACCESS_LOG = "schools.view_pupil_access_log"
+    # Counts of pupils by school and priority group, never a name (bureau).
+    VIEW_PUPIL_COUNTS = "schools.view_pupil_counts"
 
 
 # Whoever holds this at a school sees the school and what hangs off it; a school
 # they do not see is a 404 to them.
 SCHOOL_VISIBILITY = SchoolsPerm.VIEW_SCHOOL
+# Whoever holds this sees a pupil (and the child-level records about them);
+# staff and every bureau role hold it nowhere.
+PUPIL_VISIBILITY = SchoolsPerm.VIEW_PUPIL
+# The head teacher reaches a pupil only through the classes they lead this
+# school year (Membership.classes, SchoolClass.school_year).
+CLASS_BOUND_ROLES = {Role.HEAD_TEACHER}
+
+_NAMED_PEOPLE = {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR}
 
 SCHOOL_RULES = {
     SchoolsPerm.VIEW_SCHOOL: SCHOOL_ROLES,
     SchoolsPerm.VIEW_SCHOOL_PEOPLE: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
     SchoolsPerm.MANAGE_TASK_FORCE: {Role.PRINCIPAL},
+    SchoolsPerm.VIEW_PUPIL: _NAMED_PEOPLE,
+    SchoolsPerm.VIEW_CIRCUMSTANCES: _NAMED_PEOPLE,
+    SchoolsPerm.RECORD_CIRCUMSTANCE: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
+    SchoolsPerm.MANAGE_ROSTER: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
+    SchoolsPerm.VIEW_PUPIL_ACCESS_LOG: {Role.PRINCIPAL},
 }
 BUREAU_RULES = {
     # The auditor belongs to the bureau but sees no school.
@@ -36,6 +62,7 @@ BUREAU_RULES = {
     SchoolsPerm.VIEW_SCHOOL_PEOPLE: {Role.BUREAU_ADMIN, Role.INSPECTOR},
     SchoolsPerm.MANAGE_TASK_FORCE: {Role.BUREAU_ADMIN},
     SchoolsPerm.RESET_SECOND_FACTOR: {Role.BUREAU_ADMIN},
+    SchoolsPerm.VIEW_PUPIL_COUNTS: {Role.BUREAU_ADMIN, Role.INSPECTOR},
 }
 GLOBAL_RULES = {
     SchoolsPerm.VIEW_DISTRICT: {Role.BUREAU_ADMIN, Role.INSPECTOR},
@@ -45,6 +72,9 @@ SUPERUSER_PERMS = {SchoolsPerm.USE_ADMIN}
 
 RECORD_SCOPES = {
     "schools.school": SchoolScope(""),
+    "schools.pupil": PupilScope(""),
+    "schools.circumstance": PupilScope("pupil"),
+    "schools.guardian": PupilScope("pupil"),
 }
 
 _BA, _IN = Role.BUREAU_ADMIN, Role.INSPECTOR

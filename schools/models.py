@@ -214,11 +214,23 @@ class School(TimeStampedModel):
         ]
 
 
+def _current_school_year() -> int:
+    from .school_year import current_school_year
+
+    return current_school_year()
+
+
 class SchoolClass(models.Model):
-    """A class (班级): grade and class number within a school."""
+    """A class (班级) of one school year: grade and class number within a school.
+    Next year's 四年级2班 is another row, so a pupil's enrolment history and a
+    head teacher's classes keep their year (schools.school_year)."""
 
     school = models.ForeignKey(
         School, on_delete=models.CASCADE, related_name="classes", verbose_name=_("school")
+    )
+    school_year = models.PositiveSmallIntegerField(
+        _("school year"), default=_current_school_year,
+        help_text=_("The calendar year the school year starts in: 2026 is 2026–2027."),
     )
     grade = models.PositiveSmallIntegerField(
         _("grade"), help_text=_("1-12; kindergarten years are 1-3 (小班, 中班, 大班).")
@@ -228,9 +240,10 @@ class SchoolClass(models.Model):
     class Meta:
         verbose_name = _("class")
         verbose_name_plural = _("classes")
-        ordering = ["school", "grade", "number"]
+        ordering = ["school", "-school_year", "grade", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "grade", "number"], name="class_unique"),
+            models.UniqueConstraint(fields=["school", "school_year", "grade", "number"],
+                                    name="class_unique_per_year"),
             models.CheckConstraint(
                 condition=Q(grade__gte=1, grade__lte=12), name="class_grade_1_12"
             ),
@@ -239,6 +252,11 @@ class SchoolClass(models.Model):
 
     def __str__(self) -> str:
         return _("Grade %(grade)s Class %(number)s") % {"grade": self.grade, "number": self.number}
+
+    @property
+    def short_name(self) -> str:
+        """"3年级2班" style (translated), the way rosters write a class."""
+        return str(self)
 
 
 class Role(models.TextChoices):
@@ -360,3 +378,18 @@ class TaskForceMember(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.duty})" if self.duty else str(self.user)
+
+
+# Pupils, guardians, enrolments and circumstances live in their own module; they
+# are models of this app.
+from .pupil_models import (  # noqa: E402,F401
+    Circumstance,
+    DifficultyType,
+    Enrolment,
+    Gender,
+    Guardian,
+    GuardianRelationship,
+    PriorityGroup,
+    Pupil,
+    PupilStatus,
+)

@@ -18,6 +18,7 @@ from .engine import Perm  # noqa: F401 - the base every app's permissions extend
 from .rules import (  # noqa: F401 - what rule files declare with
     BureauScope,
     OwnerScope,
+    PupilScope,
     SchoolScope,
     admin_rule,
 )

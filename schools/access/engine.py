@@ -33,8 +33,9 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from ipware import get_client_ip
 
-from ..models import Membership, Role, School
-from .rules import BureauScope, OwnerScope, Perm, SchoolScope, rulebook
+from ..models import Membership, Pupil, Role, School, SchoolClass
+from ..school_year import current_school_year
+from .rules import BureauScope, OwnerScope, Perm, PupilScope, SchoolScope, rulebook
 from .signals import access_denied, access_granted
 
 if TYPE_CHECKING:
@@ -44,9 +45,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Perm", "admin_allows", "admin_bureau_ids", "admin_model_labels", "allows", "bureaus_for",
-    "can", "can_in_bureau", "client_ip", "deny", "forget", "get_for_user", "has_perm",
-    "is_active_user", "perm", "require_perm", "school_roles_of",
-    "schools_for", "visible_school_ids_q",
+    "can", "can_for_pupil", "can_in_bureau", "client_ip", "deny", "forget", "get_for_user",
+    "has_perm", "is_active_user", "led_class_ids", "perm", "pupils_visible_q", "require_perm",
+    "school_roles_of", "schools_for", "visible_school_ids_q",
 ]
 
 logger = logging.getLogger("safety_portal.access")
@@ -58,6 +59,9 @@ class Grants:
 
     school_roles: dict[int, set[Role]] = field(default_factory=lambda: defaultdict(set))
     bureau_roles: dict[int, set[Role]] = field(default_factory=lambda: defaultdict(set))
+    # {school id: ids of the classes led there this school year by a
+    # class-bound role}; loaded on first need (one query), None until then.
+    led_classes: dict[int, frozenset[int]] | None = None
 
     @property
     def all_bureau_roles(self) -> set[Role]:
@@ -175,6 +179,87 @@ def school_roles_of(user) -> dict[int, frozenset[Role]]:
     return {s: frozenset(roles) for s, roles in grants(user).school_roles.items() if roles}
 
 
+def led_class_ids(user) -> dict[int, frozenset[int]]:
+    """{school id: ids of the classes `user` leads there in the current school
+    year} through an active membership in a class-bound role (the head
+    teacher, CLASS_BOUND_ROLES). One query, then cached with the grants. {}
+    when signed out."""
+    if not is_active_user(user):
+        return {}
+    g = grants(user)
+    if g.led_classes is None:
+        book = rulebook()
+        led: dict[int, set[int]] = defaultdict(set)
+        if book.class_bound and any(roles & book.class_bound
+                                    for roles in g.school_roles.values()):
+            rows = SchoolClass.objects.filter(
+                school_year=current_school_year(),
+                head_teacher_memberships__user=user,
+                head_teacher_memberships__is_active=True,
+                head_teacher_memberships__role__in=sorted(book.class_bound),
+            ).values_list("school_id", "id")
+            for school_id, class_id in rows:
+                if book.class_bound & g.school_roles.get(school_id, set()):
+                    led[school_id].add(class_id)
+        g.led_classes = {s: frozenset(ids) for s, ids in led.items()}
+    return g.led_classes
+
+
+def _pupil_perm(perm: Perm | None) -> Perm:
+    book = rulebook()
+    if perm is None:
+        if book.pupil_visibility is None:
+            raise ImproperlyConfigured("no access_rules module declares PUPIL_VISIBILITY")
+        return book.pupil_visibility
+    return perm
+
+
+def pupils_visible_q(user, perm: Perm | None = None) -> Q:
+    """The filter on Pupil behind `Pupil.objects.visible_to(user)`: the pupils
+    of every school where the user holds `perm` (default PUPIL_VISIBILITY,
+    "schools.view_pupil") by a role that is not class-bound, those in the
+    classes they lead this school year where they hold it only by a
+    class-bound role (the head teacher), and those of every bureau where a
+    bureau role holds it (no bureau rule does today: bureau pages count).
+    Rule: issue 9 item 4."""
+    if not is_active_user(user):
+        return Q(pk__in=[])
+    perm = _pupil_perm(perm)
+    book = rulebook()
+    allowed = book.school.get(perm, _NONE)
+    whole, by_class = [], []
+    for school_id, roles in grants(user).school_roles.items():
+        held = roles & allowed
+        if held - book.class_bound:
+            whole.append(school_id)
+        elif held:
+            by_class.extend(led_class_ids(user).get(school_id, ()))
+    q = Q(pk__in=[])
+    if whole:
+        q |= Q(school_id__in=sorted(whole))
+    if by_class:
+        q |= Q(current_class_id__in=sorted(by_class))
+    bureaus = bureaus_for(user, perm)
+    if bureaus:
+        q |= Q(bureau_id__in=bureaus)
+    return q
+
+
+def can_for_pupil(user, perm: Perm, pupil: Pupil) -> bool:
+    """May `user` exercise `perm` (a child-level permission) on `pupil`? The
+    same reach as pupils_visible_q, for one pupil, with no query beyond the
+    grants and the led classes."""
+    if not is_active_user(user):
+        return False
+    book = rulebook()
+    held = grants(user).school_roles.get(pupil.school_id, _NONE) & book.school.get(perm, _NONE)
+    if held - book.class_bound:
+        return True
+    if held and pupil.current_class_id in led_class_ids(user).get(pupil.school_id, ()):
+        return True
+    return can_in_bureau(user, perm, pupil.bureau_id)
+
+
 def visible_school_ids_q(user) -> Q:
     """The filter behind School.objects.visible_to(user): the schools where the
     user holds the rulebook's SCHOOL_VISIBILITY perm."""
@@ -207,6 +292,12 @@ def _scoped(queryset: QuerySet, user, scope) -> QuerySet:
         return queryset.select_related(head) if head else queryset
     if isinstance(scope, OwnerScope):
         return queryset.filter(**{scope.path: user})
+    if isinstance(scope, PupilScope):
+        q = pupils_visible_q(user)
+        if not scope.path:
+            return queryset.filter(q)
+        return queryset.filter(**{f"{scope.path}__in": Pupil.objects.filter(q)}).select_related(
+            scope.path)
     raise TypeError(f"not a scope: {scope!r}")
 
 
@@ -218,6 +309,8 @@ def _holds(user, perm: Perm, record: Model, scope) -> bool:
     if isinstance(scope, OwnerScope):
         return (is_active_user(user) and scope.owner_id_of(record) == user.pk
                 and has_perm(user, perm))
+    if isinstance(scope, PupilScope):
+        return can_for_pupil(user, perm, scope.pupil_of(record))
     raise TypeError(f"not a scope: {scope!r}")
 
 
@@ -259,15 +352,26 @@ def get_for_user(request: HttpRequest, queryset, perm: Perm, *, sensitive: bool 
         # No school: a 404 must not tell whose the record is.
         deny(request, perm, target, status=404, target_type=label, target_code=looked_up)
     if not _holds(request.user, perm, record, scope):
-        school = scope.school_of(record) if isinstance(scope, SchoolScope) else None
+        if isinstance(scope, SchoolScope):
+            school = scope.school_of(record)
+        elif isinstance(scope, PupilScope):
+            school = scope.pupil_of(record).school
+        else:
+            school = None
         deny(request, perm, target, status=403, target_type=label, target_code=looked_up,
              school_id=getattr(school, "pk", None))
     if sensitive:
         code = getattr(record, "code", None)
         if code is None:
             raise TypeError(f"{label} has no public code; a sensitive record needs one")
+        school_id = None
+        if isinstance(scope, SchoolScope):
+            school_id = scope.school_of(record).pk
+        elif isinstance(scope, PupilScope):
+            school_id = scope.pupil_of(record).school_id
         access_granted.send(sender=None, request=request, user=request.user, perm=str(perm),
-                            target_type=label, target_code=str(code), action=action)
+                            target_type=label, target_code=str(code), action=action,
+                            school_id=school_id)
     return record
 
 

@@ -14,6 +14,10 @@ Each installed app may have an ``access_rules`` module (found by
                           how a record says whose it is, for get_for_user/allows
 ``SCHOOL_VISIBILITY``     the perm that makes a school (and what hangs off it)
                           visible; declared by exactly one file (schools')
+``PUPIL_VISIBILITY``      the perm that makes a pupil (and the child-level
+                          records about them, PupilScope) visible; one file
+``CLASS_BOUND_ROLES``     school roles that reach a pupil only through the
+                          classes they lead this school year (the head teacher)
 
 Rule files name other apps' models by label string only, so nothing here imports
 a domain. The rulebook is built on first use (apps must be ready) and checked
@@ -99,7 +103,24 @@ class OwnerScope:
         return getattr(_walk(record, head) if head else record, f"{last}_id")
 
 
-Scope = SchoolScope | BureauScope | OwnerScope
+@dataclass(frozen=True)
+class PupilScope:
+    """The record is about one child, reached by `path` ("" for the pupil
+    itself, "pupil" for a record with a pupil foreign key). Visible when the
+    pupil is (PUPIL_VISIBILITY: the school's named people, a head teacher for
+    the classes they lead this school year, no bureau role unless a rule says
+    so); a perm is held when the same reach holds it (`can_for_pupil`). This
+    is the protocol of child-level records (referrals, screening results,
+    circumstances): a domain's rule file names its model here and schools
+    imports none of them."""
+
+    path: str
+
+    def pupil_of(self, record):
+        return _walk(record, self.path) if self.path else record
+
+
+Scope = SchoolScope | BureauScope | OwnerScope | PupilScope
 
 
 @dataclass
@@ -114,6 +135,8 @@ class Rulebook:
     admin_models: dict[str, dict[str, RoleSet]] = field(default_factory=dict)
     scopes: dict[str, Scope] = field(default_factory=dict)
     school_visibility: Perm | None = None
+    pupil_visibility: Perm | None = None
+    class_bound: frozenset = frozenset()
 
     def scope_for(self, label: str) -> Scope:
         try:
@@ -173,6 +196,12 @@ def build(modules: list[ModuleType]) -> Rulebook:
             if book.school_visibility is not None:
                 raise ImproperlyConfigured("SCHOOL_VISIBILITY is declared twice")
             book.school_visibility = visibility
+        pupil_visibility = getattr(module, "PUPIL_VISIBILITY", None)
+        if pupil_visibility is not None:
+            if book.pupil_visibility is not None:
+                raise ImproperlyConfigured("PUPIL_VISIBILITY is declared twice")
+            book.pupil_visibility = pupil_visibility
+        book.class_bound = book.class_bound | frozenset(getattr(module, "CLASS_BOUND_ROLES", ()))
     if book.school_visibility is None:
         raise ImproperlyConfigured("no access_rules module declares SCHOOL_VISIBILITY")
     return book
