@@ -97,3 +97,42 @@ class RosterFileError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+# The columns of our template, in order, with the header each carries (Chinese:
+# the template is for Chinese schools; the reader maps these and the common
+# 学籍系统 headings to FIELDS). The roster export writes the same columns, so
+# an exported roster can be edited and imported again.
+TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("student_number", "学籍号"),
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("date_of_birth", "出生日期"),
+    ("grade", "年级"),
+    ("class_number", "班级"),
+    ("status", "学籍状态"),
+    ("boarder", "是否住校"),
+    ("home_area", "家庭所在村（社区）"),
+    ("guardian1_name", "监护人1姓名"),
+    ("guardian1_relationship", "监护人1关系"),
+    ("guardian1_phone", "监护人1电话"),
+    ("guardian1_lives_with_child", "监护人1是否共同生活"),
+    ("guardian1_works_away", "监护人1是否外出务工"),
+    ("guardian1_works_away_place", "监护人1务工地点"),
+    ("guardian2_name", "监护人2姓名"),
+    ("guardian2_relationship", "监护人2关系"),
+    ("guardian2_phone", "监护人2电话"),
+    ("guardian2_lives_with_child", "监护人2是否共同生活"),
+    ("guardian2_works_away", "监护人2是否外出务工"),
+    ("guardian2_works_away_place", "监护人2务工地点"),
+)
+# How the template writes choices (drop-down lists), read back by the importer.
+STATUS_WORDS = {"enrolled": "在读", "transferred_out": "转出", "suspended": "休学",
+                "dropped_out": "辍学", "graduated": "毕业", "deceased": "死亡"}
+GENDER_WORDS = {"M": "男", "F": "女"}
+RELATIONSHIP_WORDS = {
+    "father": "父亲", "mother": "母亲", "grandfather": "祖父", "grandmother": "祖母",
+    "maternal_grandfather": "外祖父", "maternal_grandmother": "外祖母",
+    "sibling": "兄弟姐妹", "relative": "其他亲属", "other": "其他监护人",
+}
+YES_NO_WORDS = {True: "是", False: "否"}
