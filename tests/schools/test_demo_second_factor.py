@@ -63,7 +63,7 @@ def test_totp_code_refuses_without_debug(settings):
 
 def test_totp_code_says_when_there_is_no_device(settings):
     seed(settings, debug=True)
-    with pytest.raises(CommandError, match="no confirmed TOTP device"):
+    with pytest.raises(CommandError, match="has no TOTP device"):
         call_command("totp_code", "s01-safety", stdout=io.StringIO())
 
 
