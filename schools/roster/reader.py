@@ -447,13 +447,18 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
         scan = _header_rows(ws)
         any_cells = any_cells or any(any(row) for row in scan)
         header = _find_header(scan)
-        if header and (best is None or header.score > best[1].score):
-            best = (ws, header)
+        if header is None:
+            continue
+        # On a tie, a sheet not named like instructions (填表说明, 填写说明)
+        # wins: they often repeat the headings in an example.
+        rank = (header.score, "说明" not in ws.title)
+        if best is None or rank > best[2]:
+            best = (ws, header, rank)
     if best is None:
         if not any_cells:
             raise RosterFileError("empty", _empty_message())
         raise RosterFileError("no_header", _no_header_message())
-    ws, header = best
+    ws, header, _rank = best
     from openpyxl.utils import get_column_letter
 
     table = RosterTable(
