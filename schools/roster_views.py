@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.downloads import attachment
 
@@ -42,6 +42,7 @@ def _refused(request, school, message: str, status: int, upload=None):
                   {"school": school, "message": message, "upload": upload}, status=status)
 
 
+@require_safe
 @login_required
 def roster_template(request, pk: int):
     """The empty roster template (学生名册模板.xlsx); no child's data in it."""
@@ -56,16 +57,15 @@ def roster_template(request, pk: int):
 def roster_import(request, pk: int):
     school = _school(request, pk)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                upload = uploads.store_upload(
-                    school=school, by=request.user, uploaded=form.cleaned_data["file"],
-                    full_roster=form.cleaned_data["full_roster"])
-            except RosterFileError as exc:
-                form.add_error("file", exc.message)
-            else:
-                return redirect("schools:roster_preview", pk=school.pk, code=upload.code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = uploads.store_upload(
+                school=school, by=request.user, uploaded=form.cleaned_data["file"],
+                full_roster=form.cleaned_data["full_roster"])
+        except RosterFileError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("schools:roster_preview", pk=school.pk, code=upload.code)
     status = 400 if request.method == "POST" else 200
     return render(request, "schools/roster_import.html", {"school": school, "form": form},
                   status=status)
@@ -85,6 +85,7 @@ def _closed(request, school, upload):
     return None
 
 
+@require_safe
 @access.require_recent_second_factor
 def roster_preview(request, pk: int, code):
     school = _school(request, pk)
@@ -133,6 +134,7 @@ def roster_confirm(request, pk: int, code):
     return redirect("schools:roster_result", pk=school.pk, code=upload.code)
 
 
+@require_safe
 @access.require_recent_second_factor
 def roster_result(request, pk: int, code):
     school = _school(request, pk)

@@ -90,7 +90,7 @@ def parse_student_number(value) -> str:
     """The 学籍号 as stored (schools.student_numbers.normalise: NFKC, no spaces,
     upper case). Raises ParseError: missing, rounded by Excel (a float), wrong
     shape, or a G-number whose ID part has a wrong check digit."""
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (bool, dt.date, dt.datetime)):
         raise ParseError(_(
             "This is not a student number. Type the 学籍号 as text (e.g. G + the "
             "18-character ID number)."))

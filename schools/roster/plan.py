@@ -463,7 +463,7 @@ def plan_import(table: RosterTable, school: School, *, full_roster: bool, by=Non
         if r.student_number:
             by_number[r.student_number].append(r)
     column = table.columns.get("student_number", "")
-    for number, same in by_number.items():
+    for same in by_number.values():
         if len(same) > 1:
             for r in same:
                 others = ", ".join(str(o.row) for o in same if o is not r)
@@ -528,21 +528,21 @@ def _compare(r: RowPlan, pupil: Pupil | None, school: School, year: int, table: 
                                  field_label(fieldname), message))
         r.kind = REFUSED
 
-    if pupil is not None and pupil.school_id != school.pk:
-        if pupil.status == PupilStatus.ENROLLED:
-            if reveal_other_school:
-                message = _(
-                    "This pupil is enrolled (在读) at %(school)s. A move between schools is a "
-                    "transfer (转学): that school records the transfer out first.") % {
-                    "school": pupil.school.name}
-            else:
-                message = _(
-                    "This pupil is enrolled (在读) at another school of the bureau. A move "
-                    "between schools is a transfer (转学): ask the bureau to arrange it, then "
-                    "import again.")
-            r.errors.append(RowError(r.row, column, field_label("student_number"), message))
-            r.kind = REFUSED
-            return
+    if (pupil is not None and pupil.school_id != school.pk
+            and pupil.status == PupilStatus.ENROLLED):
+        if reveal_other_school:
+            message = _(
+                "This pupil is enrolled (在读) at %(school)s. A move between schools is a "
+                "transfer (转学): that school records the transfer out first.") % {
+                "school": pupil.school.name}
+        else:
+            message = _(
+                "This pupil is enrolled (在读) at another school of the bureau. A move "
+                "between schools is a transfer (转学): ask the bureau to arrange it, then "
+                "import again.")
+        r.errors.append(RowError(r.row, column, field_label("student_number"), message))
+        r.kind = REFUSED
+        return
     if pupil is None:
         needed = [f for f in ("gender", "date_of_birth") if f not in r.values]
         status = r.values.get("status", PupilStatus.ENROLLED)

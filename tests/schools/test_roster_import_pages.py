@@ -76,13 +76,16 @@ def test_the_template_downloads_as_an_xlsx(world, principal):
 def test_a_good_file_is_kept_and_previewed_without_writing_pupils(world, principal):
     response = upload(principal, world.school_a, csv(line(g_number())), full=True)
     up = RosterUpload.objects.get()
-    assert response.status_code == 302 and response["Location"] == preview_url(world.school_a, up)
+    assert response.status_code == 302
+    assert response["Location"] == preview_url(world.school_a, up)
     assert (up.status, up.full_roster, up.uploaded_by) == ("pending", True, world.principal)
-    assert "我的名册" not in up.file.name and default_storage.exists(up.file.name)
+    assert "我的名册" not in up.file.name
+    assert default_storage.exists(up.file.name)
     page = principal.get(preview_url(world.school_a, up))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "张小明" in html and 'data-testid="roster-confirm"' in html
+    assert "张小明" in html
+    assert 'data-testid="roster-confirm"' in html
     assert not Pupil.objects.exists()
     # Opening a preview of children is an audited read.
     assert AuditEvent.objects.filter(action="record.view", target_code=str(up.code)).exists()
@@ -93,7 +96,8 @@ def test_a_bad_file_shows_the_readers_message_with_400_and_keeps_the_form(world,
     response = upload(principal, world.school_a, bad, full=True)
     assert response.status_code == 400
     html = response.content.decode()
-    assert ".xlsx" in html and 'name="full_roster"' in html
+    assert ".xlsx" in html
+    assert 'name="full_roster"' in html
     assert re.search(r'name="full_roster"[^>]*checked', html)
     assert not RosterUpload.objects.exists()
 
@@ -109,11 +113,13 @@ def test_confirming_imports_and_shows_the_result(world, principal,
     assert response["Location"] == reverse("schools:roster_result",
                                            args=[world.school_a.pk, up.code])
     up.refresh_from_db()
-    assert up.status == "committed" and up.result["created"] == 1
+    assert up.status == "committed"
+    assert up.result["created"] == 1
     assert Pupil.objects.get().student_number == number
     assert not default_storage.exists(up.file.name)
     result = principal.get(response["Location"])
-    assert result.status_code == 200 and 'data-testid="result-created">1<' in \
+    assert result.status_code == 200
+    assert 'data-testid="result-created">1<' in \
         result.content.decode()
 
 
@@ -150,7 +156,8 @@ def test_a_committed_upload_cannot_be_confirmed_again(world, principal):
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
     assert confirm(principal, world.school_a, up, fingerprint=fingerprint).status_code == 302
     again = confirm(principal, world.school_a, up, fingerprint=fingerprint)
-    assert again.status_code == 409 and Pupil.objects.count() == 1
+    assert again.status_code == 409
+    assert Pupil.objects.count() == 1
 
 
 def test_an_expired_upload_cannot_be_confirmed(world, principal):
@@ -161,7 +168,8 @@ def test_an_expired_upload_cannot_be_confirmed(world, principal):
     RosterUpload.objects.filter(pk=up.pk).update(
         created_at=up.created_at - dt.timedelta(hours=25))
     response = confirm(principal, world.school_a, up, fingerprint=fingerprint)
-    assert response.status_code == 410 and "expired" in response.content.decode()
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
     assert principal.get(preview_url(world.school_a, up)).status_code == 410
     assert not Pupil.objects.exists()
 
@@ -173,7 +181,8 @@ def test_a_stale_preview_is_refused(world, principal):
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
     pupil(world.school_a, g_number())  # the roster changed after the preview
     response = confirm(principal, world.school_a, up, fingerprint=fingerprint)
-    assert response.status_code == 409 and "changed since this preview" in \
+    assert response.status_code == 409
+    assert "changed since this preview" in \
         response.content.decode()
     assert Pupil.objects.count() == 1
 
@@ -203,7 +212,8 @@ def test_pupils_missing_from_a_full_roster_leave_as_chosen_per_pupil(world, prin
     upload(principal, world.school_a, csv(line(g_number())), full=True)
     up = RosterUpload.objects.get()
     html = principal.get(preview_url(world.school_a, up)).content.decode()
-    assert f'name="leave-{sixth.code}"' in html and f'name="leave-{third.code}"' in html
+    assert f'name="leave-{sixth.code}"' in html
+    assert f'name="leave-{third.code}"' in html
     confirm(principal, world.school_a, up, **{f"leave-{sixth.code}": "keep",
                                               f"leave-{third.code}": "graduated"})
     sixth.refresh_from_db()
@@ -217,12 +227,14 @@ def test_the_preview_never_names_the_school_a_pupil_is_enrolled_at(world, princi
     upload(principal, world.school_a, csv(line(number)))
     up = RosterUpload.objects.get()
     html = principal.get(preview_url(world.school_a, up)).content.decode()
-    assert "转学" in html and world.school_b.name not in html
+    assert "转学" in html
+    assert world.school_b.name not in html
 
 
 def test_hidden_rows_are_included_only_when_ticked(world, principal):
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
@@ -235,7 +247,8 @@ def test_hidden_rows_are_included_only_when_ticked(world, principal):
     upload(principal, world.school_a, SimpleUploadedFile("r.xlsx", buffer.getvalue()))
     up = RosterUpload.objects.get()
     html = principal.get(preview_url(world.school_a, up)).content.decode()
-    assert 'data-testid="roster-hidden"' in html and "李四" in html
+    assert 'data-testid="roster-hidden"' in html
+    assert "李四" in html
     confirm(principal, world.school_a, up, include_hidden="on")
     assert Pupil.objects.count() == 2
     assert SchoolClass.objects.filter(school=world.school_a).count() == 1

@@ -39,18 +39,23 @@ def plan(world, rows, school=None, **kwargs):
 def test_new_pupils_and_their_classes_are_planned_and_nothing_is_written(world):
     p = plan(world, [row(g_number(), "张小明"), row(g_number(), "李小红", gender="女",
                                                      grade="四年级", cls="1班")])
-    assert p.ok and [r.row for r in p.new] == [2, 3]
+    assert p.ok
+    assert [r.row for r in p.new] == [2, 3]
     assert p.classes_to_create == [(3, 2), (4, 1)]
-    assert p.counts["new"] == 2 and p.counts["changed"] == 0
-    assert not Pupil.objects.exists() and not SchoolClass.objects.exists()
+    assert p.counts["new"] == 2
+    assert p.counts["changed"] == 0
+    assert not Pupil.objects.exists()
+    assert not SchoolClass.objects.exists()
 
 
 def test_each_bad_cell_is_an_error_with_row_column_field_and_how_to_fix(world):
     p = plan(world, [row(g_number()), row(g_number(), gender="未知", born="2013.03")])
     assert [(e.row, e.column, e.field) for e in p.errors] == [
         (3, "C", "Gender"), (3, "D", "Date of birth")]
-    assert "男" in p.errors[0].message and "day is missing" in p.errors[1].message
-    assert not p.ok and len(p.new) == 1
+    assert "男" in p.errors[0].message
+    assert "day is missing" in p.errors[1].message
+    assert not p.ok
+    assert len(p.new) == 1
 
 
 def test_the_readers_cell_problems_are_errors_too(world):
@@ -64,7 +69,8 @@ def test_the_same_student_number_twice_is_an_error_on_both_rows(world):
     number = g_number()
     p = plan(world, [row(number), row(g_number()), row(number, "王五")])
     assert [(e.row, e.column) for e in p.errors] == [(2, "A"), (4, "A")]
-    assert "row 4" in p.errors[0].message and "row 2" in p.errors[1].message
+    assert "row 4" in p.errors[0].message
+    assert "row 2" in p.errors[1].message
 
 
 def test_a_pupil_enrolled_at_another_school_of_the_bureau_needs_a_transfer(world):
@@ -82,14 +88,16 @@ def test_the_same_number_in_another_bureau_is_another_pupil(world):
     number = g_number()
     pupil(world.school_c, number)
     p = plan(world, [row(number)])
-    assert p.ok and len(p.new) == 1
+    assert p.ok
+    assert len(p.new) == 1
 
 
 def test_a_pupil_who_left_another_school_of_the_bureau_moves_here(world):
     number = g_number()
     pupil(world.school_b, number, status="transferred_out")
     p = plan(world, [row(number)])
-    assert p.ok and len(p.changed) == 1
+    assert p.ok
+    assert len(p.changed) == 1
     fields = {c.field: (c.old, c.new) for c in p.changed[0].changes}
     assert fields["school"] == ("Another school of the bureau", world.school_a.name)
     assert fields["status"][1] == "Enrolled"
@@ -103,7 +111,8 @@ def test_changes_are_listed_old_to_new_per_field(world):
     p = plan(world, [row(number, "张晓明", cls="2", boarder="住校", home_area="西村",
                          status="休学", guardian1_name="张大山", guardian1_phone="13900001111",
                          guardian2_name="李梅", guardian2_relationship="妈妈")])
-    assert p.ok and len(p.changed) == 1
+    assert p.ok
+    assert len(p.changed) == 1
     changes = {c.field: (c.old, c.new) for c in p.changed[0].changes}
     assert changes == {
         "name": ("张小明", "张晓明"), "boarder": ("No", "Yes"), "home_area": ("东村", "西村"),
@@ -130,7 +139,10 @@ def test_a_pupil_as_the_portal_holds_them_is_unchanged_and_blank_cells_keep_valu
     guardian(p1)
     p = plan(world, [row(number, boarder="", home_area=None, guardian1_name="张大山",
                          guardian1_relationship="爸爸")])
-    assert p.ok and p.unchanged == 1 and not p.changed and not p.new
+    assert p.ok
+    assert p.unchanged == 1
+    assert not p.changed
+    assert not p.new
 
 
 def test_a_full_roster_offers_the_pupils_it_no_longer_lists_as_leaving(world):
@@ -149,7 +161,8 @@ def test_a_full_roster_offers_the_pupils_it_no_longer_lists_as_leaving(world):
 
 def test_hidden_rows_are_listed_apart_and_their_errors_do_not_block(world):
     p = plan(world, table([row(g_number()), row(g_number(), gender="?")], hidden={3}))
-    assert p.ok and [r.row for r in p.new] == [2]
+    assert p.ok
+    assert [r.row for r in p.new] == [2]
     assert [r.row for r in p.hidden] == [3]
     assert [e.row for e in p.hidden_errors] == [3]
 
@@ -169,7 +182,8 @@ def test_the_id_number_cross_checks_and_is_never_kept(world):
     assert [(e.row, e.field) for e in p.errors] == [
         (3, "ID number"), (3, "ID number"), (4, "Date of birth")]
     dumped = json.dumps(p.as_json(), ensure_ascii=False)
-    assert other not in dumped and same not in dumped
+    assert other not in dumped
+    assert same not in dumped
     assert all("id_number" not in r.values for r in p.rows)
 
 
@@ -197,7 +211,8 @@ def test_planning_takes_a_fixed_number_of_queries(world, django_assert_max_num_q
     rows = [row(n, guardian1_name="张大山", guardian1_relationship="父亲") for n in numbers]
     with django_assert_max_num_queries(6):
         p = plan(world, rows, full_roster=True)
-    assert p.ok and len(p.new) == size - size // 2
+    assert p.ok
+    assert len(p.new) == size - size // 2
 
 
 def test_the_json_preview_shows_rows_and_masked_numbers_not_names(world):
@@ -205,9 +220,12 @@ def test_the_json_preview_shows_rows_and_masked_numbers_not_names(world):
     pupil(world.school_a, number, "张小明", cls=school_class(world.school_a))
     out = plan(world, [row(number, "张晓明"), row(g_number(), "李四")]).as_json()
     dumped = json.dumps(out, ensure_ascii=False)
-    assert "张晓明" not in dumped and "李四" not in dumped and number not in dumped
+    assert "张晓明" not in dumped
+    assert "李四" not in dumped
+    assert number not in dumped
     assert out["changed"][0]["changes"] == [{"field": "name", "label": "Name"}]
-    assert out["new"][0]["row"] == 3 and "*" in out["new"][0]["student_number"]
+    assert out["new"][0]["row"] == 3
+    assert "*" in out["new"][0]["student_number"]
 
 
 def test_guardians_are_matched_by_name_before_slot(world):
