@@ -258,3 +258,10 @@ def test_the_import_time_is_the_bureaus_day(world, principal):
     with time_machine.travel(dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)):
         upload(principal, world.school_a, csv(line(g_number())))
     assert RosterUpload.objects.get().file.name.startswith("rosters/2026/12/")
+
+
+def test_the_school_page_links_the_import_for_its_roster_managers_only(world, client):
+    url = reverse("schools:detail", args=[world.school_a.pk])
+    link = 'data-testid="roster-import-link"'
+    assert link in sign_in(client, world.safety_officer).get(url).content.decode()
+    assert link not in sign_in(client, world.head_teacher).get(url).content.decode()
