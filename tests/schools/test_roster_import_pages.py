@@ -265,3 +265,17 @@ def test_the_school_page_links_the_import_for_its_roster_managers_only(world, cl
     link = 'data-testid="roster-import-link"'
     assert link in sign_in(client, world.safety_officer).get(url).content.decode()
     assert link not in sign_in(client, world.head_teacher).get(url).content.decode()
+
+
+def test_uploads_older_than_a_day_are_abandoned_and_their_files_deleted(
+        world, principal, django_capture_on_commit_callbacks):
+    from schools.roster.uploads import abandon_expired
+
+    upload(principal, world.school_a, csv(line(g_number())))
+    up = RosterUpload.objects.get()
+    assert abandon_expired() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert abandon_expired(at=up.created_at + dt.timedelta(hours=24)) == 1
+    up.refresh_from_db()
+    assert up.status == "abandoned" and not default_storage.exists(up.file.name)
+    assert principal.get(preview_url(world.school_a, up)).status_code == 410
