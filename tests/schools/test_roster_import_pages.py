@@ -277,5 +277,6 @@ def test_uploads_older_than_a_day_are_abandoned_and_their_files_deleted(
     with django_capture_on_commit_callbacks(execute=True):
         assert abandon_expired(at=up.created_at + dt.timedelta(hours=24)) == 1
     up.refresh_from_db()
-    assert up.status == "abandoned" and not default_storage.exists(up.file.name)
+    assert up.status == "abandoned"
+    assert not default_storage.exists(up.file.name)
     assert principal.get(preview_url(world.school_a, up)).status_code == 410
