@@ -4,7 +4,8 @@ Codes are "<domain>.<verb>" strings in blocks by domain (zulip's numbered blocks
 as names): ``record.*`` reads of sensitive records, ``access.*`` refusals,
 ``role.*``/``password.*``/``device.*`` accounts, ``audit.*`` the trail itself,
 ``export.*`` files leaving the portal, ``robot.*`` a school's group robots,
-``task_force.*`` its task force and ``school.*`` its campaign period (all
+``task_force.*`` its task force, ``school.*`` its campaign period and
+``roster.*`` its pupil roster (all
 announced through core.signals' ``business_action``, as their apps may not
 import audit), and each domain's own (``report.*``,
 ``deadline.*``, ``bulletin.*`` in reporting/audit_actions.py).
@@ -167,6 +168,8 @@ TASK_FORCE_REMOVE = register("task_force.remove", _("Remove task force member"))
 TASK_FORCE_LEADER = register("task_force.leader", _("Change task force leader"))
 SCHOOL_JOIN = register("school.join", _("School joins the campaign"))
 SCHOOL_CLOSE = register("school.close", _("School closes or leaves the campaign"))
+# schools.roster.plan.commit_import: counts only (new/changed/left), never a name.
+ROSTER_IMPORT = register("roster.import", _("Import the pupil roster"))
 
 # What access_granted's action word ("view", "export", "print") is recorded as.
 RECORD_ACTIONS = {"view": RECORD_VIEW.code, "export": RECORD_EXPORT.code,

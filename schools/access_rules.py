@@ -75,6 +75,8 @@ RECORD_SCOPES = {
     "schools.pupil": PupilScope(""),
     "schools.circumstance": PupilScope("pupil"),
     "schools.guardian": PupilScope("pupil"),
+    # A roster file kept between an import's preview and its confirmation.
+    "schools.rosterupload": SchoolScope("school"),
 }
 
 _BA, _IN = Role.BUREAU_ADMIN, Role.INSPECTOR

@@ -393,3 +393,6 @@ from .pupil_models import (  # noqa: E402,F401
     Pupil,
     PupilStatus,
 )
+
+# Roster files kept between an import's preview and its confirmation.
+from .roster_models import RosterUpload, RosterUploadStatus  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 app_name = "schools"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
         views.task_force_remove,
         name="task_force_remove",
     ),
+    # Importing the pupil roster (issue 9 item 3).
+    path("<int:pk>/roster/template/", roster_views.roster_template, name="roster_template"),
+    path("<int:pk>/roster/import/", roster_views.roster_import, name="roster_import"),
+    path("<int:pk>/roster/import/<uuid:code>/", roster_views.roster_preview,
+         name="roster_preview"),
+    path("<int:pk>/roster/import/<uuid:code>/confirm/", roster_views.roster_confirm,
+         name="roster_confirm"),
+    path("<int:pk>/roster/import/<uuid:code>/done/", roster_views.roster_result,
+         name="roster_result"),
 ]

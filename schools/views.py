@@ -31,6 +31,7 @@ def school_detail(request, pk: int):
     user = request.user
     context["can_see_people"] = access.can(user, SchoolsPerm.VIEW_SCHOOL_PEOPLE, school)
     context["can_manage_task_force"] = access.can(user, SchoolsPerm.MANAGE_TASK_FORCE, school)
+    context["can_manage_roster"] = access.can(user, SchoolsPerm.MANAGE_ROSTER, school)
     # notifications' permission, named by code: schools imports no app above it.
     context["can_manage_group_robots"] = access.can(
         user, access.perm("notifications.manage_group_robot"), school)

@@ -15,6 +15,7 @@ redirect (a success, or the admin's "no such object" bounce).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from notifications.models import GroupRobot
 from reporting.models import Bulletin, ExportJob, ReportPhoto, ReportStatus
-from schools.models import Membership, Role, TaskForceMember
+from schools.models import Membership, Role, RosterUpload, TaskForceMember
 from tests.conftest import sign_in
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import MembershipFactory, SchoolClassFactory, UserFactory
@@ -61,6 +62,10 @@ class Row:
     kwargs: Callable | None = None  # (world, side) -> reverse() kwargs
     sides: tuple[str, ...] = (OWN,)
     last: bool = False  # POSTs that remove the sample object or sign out run last
+    # A child-level page behind require_recent_second_factor: every signed-in
+    # principal is asked with a session verified just now (tests.conftest.sign_in
+    # verified=True), so the row shows what the page's permission decides.
+    step_up: bool = False
 
 
 def by_side(**tables: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -82,6 +87,11 @@ def task_force_member(world, side):
     return {"pk": school.pk, "member_id": member.pk}
 
 
+def roster_upload(world, side):
+    school = school_of(world, side)
+    return {"pk": school.pk, "code": world.matrix_uploads[side].code}
+
+
 # ------------------------------------------------------------------ portal rows
 school_detail = by_side(
     own=signed_in("200", auditor="404"),
@@ -98,6 +108,30 @@ task_force_add_post = by_side(  # an empty form: 400 with the errors, nothing sa
     peer=signed_in("404", bureau_admin="400", inspector="403"),
     foreign=signed_in("404"),
 )
+# The roster import (schools.manage_roster: the school's principal and safety
+# officer; no bureau role; the auditor sees no school).
+ROSTER_MANAGERS = {PRINCIPAL: "200", SAFETY: "200"}
+roster_page = by_side(
+    own=signed_in("403", **ROSTER_MANAGERS, auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_upload_post = by_side(  # an empty form: 400 with the errors, nothing kept
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_confirm_post = by_side(  # no fingerprint: 400, nothing written
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_result_get = by_side(  # a pending upload: back to its preview
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+NO_POST = by_side(**dict.fromkeys((OWN, PEER, FOREIGN), everyone("405")))
 task_force_remove_post = by_side(
     own=signed_in("403", principal="redirect", bureau_admin="redirect", auditor="404"),
     peer=signed_in("404", bureau_admin="redirect", inspector="403"),
@@ -246,6 +280,16 @@ PORTAL_ROWS: dict[str, Row] = {
         post=task_force_remove_post, kwargs=task_force_member, sides=(OWN, PEER, FOREIGN),
         last=True,
     ),
+    "schools:roster_template": Row(get=roster_page, post=NO_POST, kwargs=school_pk,
+                                   sides=(OWN, PEER, FOREIGN)),
+    "schools:roster_import": Row(get=roster_page, post=roster_upload_post, kwargs=school_pk,
+                                 sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_preview": Row(get=roster_page, post=NO_POST, kwargs=roster_upload,
+                                  sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_confirm": Row(get=NO_POST, post=roster_confirm_post, kwargs=roster_upload,
+                                  sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_result": Row(get=roster_result_get, post=NO_POST, kwargs=roster_upload,
+                                 sides=(OWN, PEER, FOREIGN), step_up=True),
     "audit:event_list": Row(get=signed_in("403", auditor="200")),
     "audit:event_export": Row(get=signed_in("403", auditor="200"), post=everyone("405")),
     "reporting:school_reports": Row(get=school_reports, kwargs=school_pk,
@@ -351,6 +395,11 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:photo_remove": (NOT_ALLOWED, sides("403", "redirect")),
     "notifications:group_robots": (sides("403", "200"), sides("403", "400")),
     "notifications:group_robot_test": (NOT_ALLOWED, sides("403", "redirect")),
+    "schools:roster_template": (sides("403", "200"), NOT_ALLOWED),
+    "schools:roster_import": (sides("403", "200"), sides("403", "400")),
+    "schools:roster_preview": (sides("403", "200"), NOT_ALLOWED),
+    "schools:roster_confirm": (NOT_ALLOWED, sides("403", "400")),
+    "schools:roster_result": (sides("403", "redirect"), NOT_ALLOWED),
 }
 
 
@@ -535,6 +584,7 @@ class MatrixWorld:
     matrix_reports: dict = field(default_factory=dict)
     matrix_photos: dict = field(default_factory=dict)
     matrix_robots: dict = field(default_factory=dict)
+    matrix_uploads: dict = field(default_factory=dict)
     export_job: object = None
 
     def __getattr__(self, name):
@@ -618,6 +668,19 @@ def sample_jpeg() -> str:
     return default_storage.save("photos/matrix/sample.jpg", ContentFile(buffer.getvalue()))
 
 
+def sample_roster_upload(school) -> RosterUpload:
+    """A pending roster upload of `school` by its principal (a one-row CSV)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    data = "学籍号,姓名,性别,出生日期,年级,班级\nL20150001,张小明,男,2015-03-05,三年级,2\n".encode()
+    name = default_storage.save("rosters/matrix/sample.csv", ContentFile(data))
+    principal = Membership.objects.get(school=school, role=Role.PRINCIPAL).user
+    return RosterUpload.objects.create(
+        school=school, uploaded_by=principal, file=name, file_kind="csv",
+        sha256=hashlib.sha256(data).hexdigest())
+
+
 def acting_user(world, principal: str):
     if principal == ANON:
         return None
@@ -690,6 +753,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
         Bulletin.objects.create(deadline=deadline, title="通报", body="正文",
                                 figures={"expected": 1, "submitted": 0, "on_time": [],
                                          "late": [], "missing": ["x"], "on_time_rate": 0})
+        mworld.matrix_uploads[side] = sample_roster_upload(school)
         mworld.matrix_photos[side] = ReportPhoto.objects.create(
             report=mworld.matrix_reports[side], image=sample_jpeg(), thumbnail=sample_jpeg(),
             caption="样本", taken_on=dt.date(2026, 5, 1), width=1, height=1, sha256="0" * 64,
@@ -706,7 +770,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
     for _last, method, name, row, side in requests:
         client.logout()
         if user is not None:
-            sign_in(client, user)
+            sign_in(client, user, verified=True if row.step_up else None)
         url = url_for(name, row, mworld, side)
         response = client.get(url) if method == "GET" else client.post(url, {})
         table = row.get if method == "GET" or row.post is None else row.post
