@@ -59,3 +59,19 @@ class TaskForceMemberForm(forms.Form):
         # another school is an invalid choice, not a cross-school write (A3).
         self.fields["user"].queryset = candidates
         self.fields["user"].label_from_instance = lambda u: f"{u} ({u.username})"
+
+
+class PupilCountFilterForm(forms.Form):
+    """The filters of the priority-group counts page (schools.pupil_counts)."""
+
+    school_type = forms.ChoiceField(
+        label=_("School type"), required=False,
+        error_messages={"invalid_choice": _("There is no such school type; choose one "
+                                            "from the list.")})
+
+    def __init__(self, *args, **kwargs):
+        from .models import SchoolType
+
+        super().__init__(*args, **kwargs)
+        self.fields["school_type"].choices = [("", _("All types")), *SchoolType.choices]
+        self.fields["school_type"].widget.attrs["class"] = "form-select"
