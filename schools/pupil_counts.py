@@ -23,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.suppression import WITHHELD, Cell, small_mark, suppress_table
+from core.suppression import WITHHELD, Cell, small_mark, suppress_table, threshold_default
 
 from .models import School, SchoolType
 from .pupil_models import Circumstance, PriorityGroup, PupilStatus
@@ -126,7 +126,7 @@ def legend() -> str:
         "%(small)s: from 1 to %(limit)s pupils, not shown so that no child can be "
         "recognised. %(withheld)s: withheld so that a small number cannot be worked out "
         "from the total. Pupils on the roll now (enrolled), in a priority group today.") % {
-        "small": small_mark(), "limit": int(small_mark()[1:]) - 1, "withheld": WITHHELD}
+        "small": small_mark(), "limit": threshold_default() - 1, "withheld": WITHHELD}
 
 
 def write_workbook(table: CountTable, *, bureau_name: str, out: IO[bytes]) -> None:
