@@ -19,6 +19,9 @@ class SchoolsPerm(Perm):
     # Remove a person's TOTP device and recovery codes (a lost phone); never
     # the auditor's (schools.access.may_reset_credentials).
     RESET_SECOND_FACTOR = "schools.reset_second_factor"
+    # Give or take a role, or change an account, of the people of one's own
+    # bureau only (schools.access.may_manage_account; issue 9 item 7).
+    MANAGE_ACCOUNTS = "schools.manage_accounts"
     # Pupils (issue 9). Child-level: reached through PupilScope, so a head
     # teacher holds these only for the classes they lead this school year.
     VIEW_PUPIL = "schools.view_pupil"
@@ -62,6 +65,7 @@ BUREAU_RULES = {
     SchoolsPerm.VIEW_SCHOOL_PEOPLE: {Role.BUREAU_ADMIN, Role.INSPECTOR},
     SchoolsPerm.MANAGE_TASK_FORCE: {Role.BUREAU_ADMIN},
     SchoolsPerm.RESET_SECOND_FACTOR: {Role.BUREAU_ADMIN},
+    SchoolsPerm.MANAGE_ACCOUNTS: {Role.BUREAU_ADMIN},
     SchoolsPerm.VIEW_PUPIL_COUNTS: {Role.BUREAU_ADMIN, Role.INSPECTOR},
 }
 GLOBAL_RULES = {

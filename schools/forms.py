@@ -72,3 +72,19 @@ class RosterUploadForm(forms.Form):
         label=_("This is the full roster of the school"), required=False,
         help_text=_("Pupils enrolled now who are not in the file will be offered as "
                     "transferred out or graduated; nobody is deleted."))
+
+
+class PupilCountFilterForm(forms.Form):
+    """The filters of the priority-group counts page (schools.pupil_counts)."""
+
+    school_type = forms.ChoiceField(
+        label=_("School type"), required=False,
+        error_messages={"invalid_choice": _("There is no such school type; choose one "
+                                            "from the list.")})
+
+    def __init__(self, *args, **kwargs):
+        from .models import SchoolType
+
+        super().__init__(*args, **kwargs)
+        self.fields["school_type"].choices = [("", _("All types")), *SchoolType.choices]
+        self.fields["school_type"].widget.attrs["class"] = "form-select"

@@ -16,11 +16,19 @@ def _schools(user) -> str | None:
     return None
 
 
+def _pupil_counts(user) -> str | None:
+    # 重点群体统计: whoever holds the counts permission in some bureau.
+    if access.bureaus_for(user, SchoolsPerm.VIEW_PUPIL_COUNTS):
+        return reverse("schools:pupil_counts")
+    return None
+
+
 def _admin(user) -> str | None:
     return reverse("admin:index") if access.has_perm(user, SchoolsPerm.USE_ADMIN) else None
 
 
 NAV = [
     NavItem(40, _("Schools"), _schools, testid="nav-schools"),
+    NavItem(43, _("Priority-group counts"), _pupil_counts, testid="nav-pupil-counts"),
     NavItem(90, _("Administration"), _admin, testid="nav-admin"),
 ]

@@ -6,6 +6,9 @@ app_name = "schools"
 urlpatterns = [
     path("", views.school_list, name="list"),
     path("<int:pk>/", views.school_detail, name="detail"),
+    # 重点群体统计 (issue 9 item 8): counts only, for the bureau.
+    path("pupil-counts/", views.pupil_counts, name="pupil_counts"),
+    path("pupil-counts/excel/", views.pupil_counts_xlsx, name="pupil_counts_xlsx"),
     path("<int:pk>/task-force/add/", views.task_force_add, name="task_force_add"),
     path(
         "<int:pk>/task-force/<int:member_id>/remove/",

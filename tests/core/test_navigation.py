@@ -28,8 +28,10 @@ def test_staff_without_report_access_see_no_reports_link(world):
 
 
 def test_an_inspector_sees_the_dashboard_and_review_but_not_the_audit_log(world):
+    # 重点群体统计 (nav-pupil-counts): counts only, for the bureau admin and inspector.
     assert entries_of(world.inspector) == [
-        "nav-home", "nav-dashboard", "nav-review", "nav-schools", "nav-notices", "nav-admin"]
+        "nav-home", "nav-dashboard", "nav-review", "nav-schools", "nav-pupil-counts",
+        "nav-notices", "nav-admin"]
 
 
 def test_the_auditor_sees_the_audit_log_and_no_school_data(world):

@@ -271,6 +271,13 @@ PORTAL_ROWS: dict[str, Row] = {
     "set_language": Row(get=everyone("redirect")),
     "schools:list": Row(get=signed_in("200", auditor="403")),
     "schools:detail": Row(get=school_detail, kwargs=school_pk, sides=(OWN, PEER, FOREIGN)),
+    # 重点群体统计 (issue 9 item 8): counts for the bureau admin and the
+    # inspector only; the auditor and every school role are refused.
+    "schools:pupil_counts": Row(get=signed_in("403", bureau_admin="200", inspector="200"),
+                                post=everyone("405")),
+    "schools:pupil_counts_xlsx": Row(get=signed_in("403", bureau_admin="200",
+                                                   inspector="200"),
+                                     post=everyone("405")),
     "schools:task_force_add": Row(
         get=task_force_add_get, post=task_force_add_post, kwargs=school_pk,
         sides=(OWN, PEER, FOREIGN),
