@@ -392,4 +392,5 @@ from .pupil_models import (  # noqa: E402,F401
     PriorityGroup,
     Pupil,
     PupilStatus,
+    PupilStatusChange,
 )
