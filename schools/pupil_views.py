@@ -75,8 +75,10 @@ def pupil_detail_view(request, code):
         context["reads"] = reads[:READS_SHOWN]
         context["reads_more"] = len(reads) > READS_SHOWN
         context["reads_shown"] = READS_SHOWN
-    context["end_forms"] = {c.pk: CircumstanceEndForm(since=c.since, prefix=f"end{c.pk}")
-                            for c in context["circumstances_current"] or ()}
+    if context["can_record_circumstance"]:
+        # Each current circumstance carries its own small "end" form.
+        for c in context["circumstances_current"] or ():
+            c.end_form = CircumstanceEndForm(since=c.since, prefix=f"end{c.pk}")
     return render(request, "schools/pupil_detail.html", context)
 
 

@@ -218,3 +218,14 @@ def test_ending_needs_a_recent_second_factor(world, setup, client):
     assert response.status_code == 302
     c.refresh_from_db()
     assert c.until is None
+
+
+def test_the_page_offers_the_end_form_only_to_those_who_may_end(world, setup, client):
+    c = CircumstanceFactory(pupil=setup.pupil)
+    page = reverse("schools:pupil_detail", kwargs={"code": setup.pupil.code})
+    sign_in(client, world.head_teacher, verified=True)
+    assert end_url(c) in client.get(page).content.decode()
+    sign_in(client, world.counselor, verified=True)
+    body = client.get(page).content.decode()
+    assert end_url(c) not in body
+    assert add_url(setup.pupil) not in body

@@ -407,9 +407,15 @@ def build_pupil_page_samples(world, samples) -> None:
 
 
 def head_other_user(world):
+    """HEAD_OTHER: head teacher at A of the class beside the sample pupil's
+    (made by build_pupil_page_samples, which runs first)."""
+    from schools.models import SchoolClass
+    from schools.school_year import current_school_year
+
     user = UserFactory(username="head-other")
     membership = MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
-    membership.classes.add(world.admin_sample("pupil_page.other_class", OWN))
+    membership.classes.add(SchoolClass.objects.get(
+        school=world.school_a, grade=4, number=2, school_year=current_school_year()))
     return user
 
 
