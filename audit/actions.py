@@ -175,3 +175,24 @@ ROSTER_IMPORT = register("roster.import", _("Import the pupil roster"))
 # What access_granted's action word ("view", "export", "print") is recorded as.
 RECORD_ACTIONS = {"view": RECORD_VIEW.code, "export": RECORD_EXPORT.code,
                   "print": RECORD_PRINT.code}
+
+# A pupil's record (issue 9 items 2, 5, 8), announced by schools.pupil_services:
+# circumstances and guardians through core.signals.business_action, status
+# changes as transitions of schools' pupil-status workflow. Rows carry codes
+# only (the pupil's or the circumstance's UUID), never a name, a phone or a note.
+CIRCUMSTANCE_RECORD = register("circumstance.record", _("Record a pupil's circumstance"))
+CIRCUMSTANCE_END = register("circumstance.end", _("End a pupil's circumstance"))
+GUARDIAN_ADD = register("guardian.add", _("Add a pupil's guardian"))
+GUARDIAN_EDIT = register("guardian.edit", _("Edit a pupil's guardian"))
+PUPIL_STATUS_CODES = {
+    "enrol": register("pupil.enrol", _("Pupil back in school (在读)")),
+    "transfer_out": register("pupil.transfer_out", _("Pupil transferred out")),
+    "suspend": register("pupil.suspend", _("Pupil's schooling suspended")),
+    "drop_out": register("pupil.drop_out", _("Pupil dropped out")),
+    "graduate": register("pupil.graduate", _("Pupil graduated")),
+    "decease": register("pupil.decease", _("Pupil deceased")),
+}
+# Directly, not through register_transition (whose look-up would load every
+# app's audit_actions while this module is still being imported).
+for _transition, _action in PUPIL_STATUS_CODES.items():
+    _TRANSITIONS[("schools.pupil", _transition)] = _action.code

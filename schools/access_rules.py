@@ -31,6 +31,9 @@ class SchoolsPerm(Perm):
     RECORD_CIRCUMSTANCE = "schools.record_circumstance"
     # Import, edit and export the roster; sees the 学籍号 unmasked.
     MANAGE_ROSTER = "schools.manage_roster"
+    # Add and edit a pupil's guardians and choose the primary contact: the
+    # roster's managers and the pupil's own head teacher (class-bound).
+    EDIT_GUARDIANS = "schools.edit_guardians"
     # "Who looked at this record" on a pupil's page.
     VIEW_PUPIL_ACCESS_LOG = "schools.view_pupil_access_log"
     # Counts of pupils by school and priority group, never a name (bureau).
@@ -57,6 +60,7 @@ SCHOOL_RULES = {
     SchoolsPerm.VIEW_CIRCUMSTANCES: _NAMED_PEOPLE,
     SchoolsPerm.RECORD_CIRCUMSTANCE: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
     SchoolsPerm.MANAGE_ROSTER: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
+    SchoolsPerm.EDIT_GUARDIANS: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
     SchoolsPerm.VIEW_PUPIL_ACCESS_LOG: {Role.PRINCIPAL},
 }
 BUREAU_RULES = {

@@ -392,6 +392,7 @@ from .pupil_models import (  # noqa: E402,F401
     PriorityGroup,
     Pupil,
     PupilStatus,
+    PupilStatusChange,
 )
 
 # Roster files kept between an import's preview and its confirmation.

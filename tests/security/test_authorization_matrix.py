@@ -410,6 +410,118 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
 }
 
 
+# ------------------------------------------------------------------ a pupil's page
+# Issue 9 items 2, 5, 8. The sample pupil of each school (A own, B peer, C
+# foreign) is in a class of this school year; at A that class is led by
+# world.head_teacher. HEAD_OTHER is a head teacher at A who leads another
+# class: the pupil is a 404 to her. These pages are behind the step-up, so
+# their rows are run with a recent second factor (step_up=True); without one
+# every signed-in person is sent to verify (tests/schools/test_pupil_page.py).
+# Any row that does not name HEAD_OTHER expects for her what it expects for
+# the head teacher (see expected()).
+HEAD_OTHER = "head_other"
+
+
+def matrix_pupil(world, side):
+    return world.admin_sample("pupil_page.pupil", side)
+
+
+def pupil_code(world, side):
+    return {"code": matrix_pupil(world, side).code}
+
+
+def pupil_guardian(world, side):
+    pupil = matrix_pupil(world, side)
+    return {"code": pupil.code, "pk": pupil.guardians.order_by("pk").first().pk}
+
+
+def pupil_circumstance(world, side):
+    return {"code": world.admin_sample("pupil_page.circumstance", side).code}
+
+
+def build_pupil_page_samples(world, samples) -> None:
+    """A pupil with a guardian and a circumstance at each school; A's in a
+    class world.head_teacher leads, and the class HEAD_OTHER leads beside it."""
+    from schools.pupil_models import Circumstance
+    from schools.school_year import current_school_year
+    from tests.schools.pupil_factories import GuardianFactory, PupilFactory
+
+    year = current_school_year()
+    for side, school in ((OWN, world.school_a), (PEER, world.school_b),
+                         (FOREIGN, world.school_c)):
+        cls = SchoolClassFactory(school=school, grade=4, number=1, school_year=year)
+        pupil = PupilFactory(school=school, current_class=cls)
+        GuardianFactory(pupil=pupil, is_primary=True)
+        samples[("pupil_page.pupil", side)] = pupil
+        samples[("pupil_page.circumstance", side)] = Circumstance.objects.create(
+            pupil=pupil, group="left_behind", since=dt.date(2020, 1, 1))
+        if side == OWN:
+            Membership.objects.get(user=world.head_teacher, school=school).classes.add(cls)
+            samples[("pupil_page.other_class", side)] = SchoolClassFactory(
+                school=school, grade=4, number=2, school_year=year)
+
+
+def head_other_user(world):
+    """HEAD_OTHER: head teacher at A of the class beside the sample pupil's
+    (made by build_pupil_page_samples, which runs first)."""
+    from schools.models import SchoolClass
+    from schools.school_year import current_school_year
+
+    user = UserFactory(username="head-other")
+    membership = MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
+    membership.classes.add(SchoolClass.objects.get(
+        school=world.school_a, grade=4, number=2, school_year=current_school_year()))
+    return user
+
+
+_PUPIL_NOBODY = dict(peer=signed_in("404"), foreign=signed_in("404"))
+_NOT_ALLOWED_ANY = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
+pupil_detail_get = by_side(
+    own=signed_in("404", principal="200", safety_officer="200", counselor="200",
+                  head_teacher="200", head_other="404"), **_PUPIL_NOBODY)
+
+
+def pupil_write(outcome: str, *, head_teacher: str) -> dict[str, dict[str, str]]:
+    """A change made from the pupil's page: `outcome` for the principal and
+    the safety officer, `head_teacher` for the pupil's head teacher, 403 for
+    the counselor (she sees the pupil), 404 for everyone else."""
+    return by_side(own=signed_in("404", principal=outcome, safety_officer=outcome,
+                                 head_teacher=head_teacher, counselor="403",
+                                 head_other="404"), **_PUPIL_NOBODY)
+
+
+PUPIL_PAGE_ROWS: dict[str, Row] = {
+    "schools:pupil_detail": Row(get=pupil_detail_get, post=_NOT_ALLOWED_ANY, kwargs=pupil_code,
+                                sides=(OWN, PEER, FOREIGN), step_up=True),
+    # An empty form: 400 with the errors, nothing saved.
+    "schools:circumstance_add": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:circumstance_end": Row(
+        get=_NOT_ALLOWED_ANY, post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_circumstance, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:guardian_add": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:guardian_edit": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_guardian, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:pupil_status": Row(
+        get=pupil_write("200", head_teacher="403"), post=pupil_write("400", head_teacher="403"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+}
+PORTAL_ROWS.update(PUPIL_PAGE_ROWS)
+# Head teacher at A (of no class), principal at B: B's pupil is hers.
+TWO_SCHOOL_ROWS.update({
+    "schools:pupil_detail": (sides("404", "200"), NOT_ALLOWED),
+    "schools:circumstance_add": (sides("404", "200"), sides("404", "400")),
+    "schools:circumstance_end": (NOT_ALLOWED, sides("404", "400")),
+    "schools:guardian_add": (sides("404", "200"), sides("404", "400")),
+    "schools:guardian_edit": (sides("404", "200"), sides("404", "400")),
+    "schools:pupil_status": (sides("404", "200"), sides("404", "400")),
+})
+
+
 # ------------------------------------------------------------------ admin rows
 # Which actions each bureau role has on each model in the admin. Everyone else
 # (school staff, the auditor, signed-out users) is sent to the admin's sign-in.
@@ -697,6 +809,8 @@ def acting_user(world, principal: str):
         user.is_active = False
         user.save()
         return user
+    if principal == HEAD_OTHER:
+        return head_other_user(world)
     if principal == TWO_SCHOOLS:
         user = UserFactory(username="two-schools")
         MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
@@ -726,6 +840,11 @@ def classify(response) -> str:
 
 
 def expected(table, side: str, principal: str, name: str = "", method: str = "GET") -> str:
+    if principal == HEAD_OTHER:
+        # Another head teacher at A: what the head teacher gets, unless the
+        # row names her.
+        per_side = table[side] if isinstance(next(iter(table.values())), dict) else table
+        return per_side.get(HEAD_OTHER, per_side[HEAD])
     if principal == TWO_SCHOOLS:
         if name in TWO_SCHOOL_ROWS:
             return TWO_SCHOOL_ROWS[name][method == "POST"][side]
@@ -739,10 +858,11 @@ def expected(table, side: str, principal: str, name: str = "", method: str = "GE
     return table[principal]
 
 
-@pytest.mark.parametrize("principal", [*PRINCIPALS, TWO_SCHOOLS])
+@pytest.mark.parametrize("principal", [*PRINCIPALS, TWO_SCHOOLS, HEAD_OTHER])
 def test_authorization_matrix(world, client, principal, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
+    build_pupil_page_samples(world, mworld.samples)
     mworld.export_job = ExportJob.objects.create(
         kind="timeliness", campaign=CampaignFactory(bureau=world.bureau),
         requested_by=world.inspector, status="done", file=sample_jpeg())
