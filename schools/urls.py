@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pupil_list_views, views
 
 app_name = "schools"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
         views.task_force_remove,
         name="task_force_remove",
     ),
+    path("<int:pk>/pupils/", pupil_list_views.roster, name="roster"),
+    path("<int:pk>/pupils/export/", pupil_list_views.roster_export, name="roster_export"),
+    path("my-classes/", pupil_list_views.my_classes, name="my_classes"),
 ]
