@@ -38,6 +38,9 @@ class SchoolsPerm(Perm):
     VIEW_PUPIL_ACCESS_LOG = "schools.view_pupil_access_log"
     # Counts of pupils by school and priority group, never a name (bureau).
     VIEW_PUPIL_COUNTS = "schools.view_pupil_counts"
+    # 我的班级: the page of the classes one leads (a class-bound role), which
+    # shows an empty state to a head teacher who leads none this year.
+    VIEW_OWN_CLASSES = "schools.view_own_classes"
 
 
 # Whoever holds this at a school sees the school and what hangs off it; a school
@@ -62,6 +65,7 @@ SCHOOL_RULES = {
     SchoolsPerm.MANAGE_ROSTER: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
     SchoolsPerm.EDIT_GUARDIANS: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
     SchoolsPerm.VIEW_PUPIL_ACCESS_LOG: {Role.PRINCIPAL},
+    SchoolsPerm.VIEW_OWN_CLASSES: {Role.HEAD_TEACHER},
 }
 BUREAU_RULES = {
     # The auditor belongs to the bureau but sees no school.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pupil_views, roster_views, views
+from . import pupil_list_views, pupil_views, roster_views, views
 
 app_name = "schools"
 urlpatterns = [
@@ -34,4 +34,7 @@ urlpatterns = [
     path("pupils/<uuid:code>/guardians/<int:pk>/", pupil_views.guardian_edit,
          name="guardian_edit"),
     path("pupils/<uuid:code>/status/", pupil_views.pupil_status, name="pupil_status"),
+    path("<int:pk>/pupils/", pupil_list_views.roster, name="roster"),
+    path("<int:pk>/pupils/export/", pupil_list_views.roster_export, name="roster_export"),
+    path("my-classes/", pupil_list_views.my_classes, name="my_classes"),
 ]

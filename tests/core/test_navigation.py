@@ -18,9 +18,17 @@ def entries_of(user):
 
 def test_school_staff_see_their_reports_and_no_bureau_pages(world):
     assert entries_of(world.safety_officer) == [
-        "nav-home", "nav-reports", "nav-schools", "nav-notices"]
+        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-notices"]
     reports = next(link for link in nav_for(world.safety_officer) if link.testid == "nav-reports")
     assert reports.href == reverse("reporting:school_reports", args=[world.school_a.pk])
+
+
+def test_a_head_teacher_also_sees_their_classes(world):
+    assert entries_of(world.head_teacher) == [
+        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-my-classes",
+        "nav-notices"]
+    roster = next(link for link in nav_for(world.head_teacher) if link.testid == "nav-roster")
+    assert roster.href == reverse("schools:roster", args=[world.school_a.pk])
 
 
 def test_staff_without_report_access_see_no_reports_link(world):

@@ -138,6 +138,25 @@ task_force_remove_post = by_side(
     foreign=signed_in("404"),
 )
 
+# 学生名册: the school's named people (a head teacher: their own classes' pupils);
+# staff and the bureau see the school but no pupil (403), the auditor sees no
+# school (404). The export is the roster manager's (principal, safety officer),
+# who is first sent for a second factor (school staff have no device in the
+# matrix: the enrol page); everyone else is refused before being asked.
+roster_get = by_side(
+    own=signed_in("403", principal="200", safety_officer="200", head_teacher="200",
+                  counselor="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_export_get = by_side(
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+GET_ONLY = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
+
+
 def school_deadline(world, side):
     school = school_of(world, side)
     return {"pk": school.pk, "deadline_id": world.matrix_deadlines[side].pk}
@@ -297,6 +316,12 @@ PORTAL_ROWS: dict[str, Row] = {
                                   sides=(OWN, PEER, FOREIGN), step_up=True),
     "schools:roster_result": Row(get=roster_result_get, post=NO_POST, kwargs=roster_upload,
                                  sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster": Row(get=roster_get, post=GET_ONLY, kwargs=school_pk,
+                          sides=(OWN, PEER, FOREIGN)),
+    "schools:roster_export": Row(get=roster_export_get, post=GET_ONLY, kwargs=school_pk,
+                                 sides=(OWN, PEER, FOREIGN)),
+    # 我的班级: head teachers (an empty state when they lead no class this year).
+    "schools:my_classes": Row(get=signed_in("403", head_teacher="200"), post=everyone("405")),
     "audit:event_list": Row(get=signed_in("403", auditor="200")),
     "audit:event_export": Row(get=signed_in("403", auditor="200"), post=everyone("405")),
     "reporting:school_reports": Row(get=school_reports, kwargs=school_pk,
@@ -388,6 +413,8 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "schools:detail": (sides("200", "200"), sides("200", "200")),
     "schools:task_force_add": (sides("403", "200"), sides("403", "400")),
     "schools:task_force_remove": (NOT_ALLOWED, sides("403", "redirect")),
+    "schools:roster": (sides("200", "200"), NOT_ALLOWED),
+    "schools:roster_export": (sides("403", "redirect"), NOT_ALLOWED),
     "reporting:school_reports": (sides("200", "200"), sides("200", "200")),
     "reporting:report_edit": (sides("403", "200"), sides("403", "redirect")),
     "reporting:report_detail": (sides("200", "200"), sides("200", "200")),
@@ -409,6 +436,11 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "schools:roster_result": (sides("403", "redirect"), NOT_ALLOWED),
 }
 
+# Rows without a peer side where she is not "any school staff member": (GET, POST).
+TWO_SCHOOL_PLAIN_ROWS: dict[str, tuple[str, str]] = {
+    # A head teacher at A (leading no class): the page with its empty state.
+    "schools:my_classes": ("200", "405"),
+}
 
 # ------------------------------------------------------------------ a pupil's page
 # Issue 9 items 2, 5, 8. The sample pupil of each school (A own, B peer, C
@@ -848,6 +880,8 @@ def expected(table, side: str, principal: str, name: str = "", method: str = "GE
     if principal == TWO_SCHOOLS:
         if name in TWO_SCHOOL_ROWS:
             return TWO_SCHOOL_ROWS[name][method == "POST"][side]
+        if name in TWO_SCHOOL_PLAIN_ROWS:
+            return TWO_SCHOOL_PLAIN_ROWS[name][method == "POST"]
         # Not about a school of hers: what every school staff member gets (the
         # head teacher and the principal must agree, or the row needs her entry).
         as_head, as_principal = (expected(table, side, p) for p in (HEAD, PRINCIPAL))
