@@ -20,16 +20,17 @@ from django.conf import settings
 
 from core import clock
 
+from . import demo_roster
 from .models import (
     Bureau,
     Membership,
     Role,
     School,
-    SchoolClass,
     SchoolType,
     TaskForceMember,
     User,
 )
+from .school_year import current_school_year
 from .second_factor import demo_device
 from .services import task_force_add_member
 
@@ -116,6 +117,7 @@ class District:
     bureau: Bureau | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     created_users: int = 0
+    created_pupils: int = 0
 
 
 def demo_totp_key(username: str) -> str:
@@ -181,24 +183,22 @@ def _school(district: District, bureau: Bureau, number: int, school_type: str,
             "joined_on": dt.date(clock.today().year, 1, 1),
         },
     )
-    classes = []
-    for grade in GRADES[school_type]:
-        for class_number in (1, 2):
-            cls, _ = SchoolClass.objects.get_or_create(
-                school=school, grade=grade, number=class_number
-            )
-            classes.append(cls)
+    plan = demo_roster.plan_for(number, school_type, name)
+    classes = demo_roster.ensure_classes(school, GRADES[school_type], plan)
+    this_year = classes[current_school_year()]
     has_task_force = TaskForceMember.objects.filter(school=school).exists()
     for index, (suffix, role, duty) in enumerate(SCHOOL_ROLE_ACCOUNTS):
         user = _user(district, f"s{number:02d}-{suffix}", _name(number * 10 + index))
-        membership, created = Membership.objects.get_or_create(
+        membership, _ = Membership.objects.get_or_create(
             user=user, role=role, school=school
         )
-        if created and role == Role.HEAD_TEACHER:
-            first = 0 if suffix.endswith("a") else 1
-            membership.classes.set(classes[first::2][:3])
+        if role == Role.HEAD_TEACHER:
+            demo_roster.seed_head_teacher_classes(
+                membership, this_year, first=0 if suffix.endswith("a") else 1)
         if not has_task_force and duty is not None:
             task_force_add_member(
                 school=school, user=user, duty=duty, is_leader=role == Role.PRINCIPAL
             )
+    if school.is_open:
+        district.created_pupils += demo_roster.seed_school_roster(school, number, plan, classes)
     return school
