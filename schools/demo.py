@@ -15,6 +15,7 @@ School staff get none: they enrol when a page first asks (step-up).
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 
@@ -130,9 +131,12 @@ def _name(n: int) -> str:
     return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
 
 
-def seed_district(*, schools: int = len(SCHOOLS)) -> District:
-    """The demo bureau, its first `schools` schools with classes and staff in
-    every role, and the bureau's accounts."""
+def seed_district(*, schools: int = len(SCHOOLS), only: set[int] | None = None,
+                  pupils: bool = True) -> District:
+    """The demo bureau, its first `schools` schools (or the school numbers in
+    `only`, 1-based: tests pick a few types) with this and last school year's
+    classes, staff in every role and, with `pupils`, their roster
+    (schools.demo_roster), and the bureau's accounts."""
     district = District()
     bureau, _ = Bureau.objects.get_or_create(code=BUREAU_CODE, defaults={
         "name": BUREAU_NAME, "doc_code": BUREAU_DOC_CODE})
@@ -144,7 +148,9 @@ def seed_district(*, schools: int = len(SCHOOLS)) -> District:
             demo_device(user, demo_totp_key(username))
         district.logins.append((username, role.label, BUREAU_NAME))
     for number, (school_type, name) in enumerate(SCHOOLS[:schools], start=1):
-        _school(district, bureau, number, school_type, name)
+        if only is not None and number not in only:
+            continue
+        _school(district, bureau, number, school_type, name, pupils=pupils)
         if number <= 2:
             district.logins += [(f"s{number:02d}-{suffix}", role.label, name)
                                 for suffix, role, _ in SCHOOL_ROLE_ACCOUNTS]
@@ -168,7 +174,7 @@ def _user(district: District, username: str, full_name: str) -> User:
 
 
 def _school(district: District, bureau: Bureau, number: int, school_type: str,
-            name: str) -> School:
+            name: str, *, pupils: bool = True) -> School:
     school, _ = School.objects.get_or_create(
         code=f"S{number:03d}",
         defaults={
@@ -199,6 +205,24 @@ def _school(district: District, bureau: Bureau, number: int, school_type: str,
             task_force_add_member(
                 school=school, user=user, duty=duty, is_leader=role == Role.PRINCIPAL
             )
-    if school.is_open:
+    if pupils and school.is_open:
         district.created_pupils += demo_roster.seed_school_roster(school, number, plan, classes)
     return school
+
+
+# The school whose roster the sample file holds (示例区实验小学), and who to
+# sign in as to try it: its safety officer manages the roster.
+SAMPLE_SCHOOL = 1
+
+
+def write_sample_roster():
+    """Write var/demo/学生名册样例.xlsx (settings.VAR_DIR) for demo school
+    SAMPLE_SCHOOL, to try the roster importer on (schools.demo_roster.
+    write_sample_roster says what it changes). Returns its Path, or None when
+    that school has no pupils (not seeded)."""
+    school = School.objects.filter(code=f"S{SAMPLE_SCHOOL:03d}", bureau__code=BUREAU_CODE).first()
+    if school is None or not school.pupils.exists():
+        return None
+    path = Path(settings.VAR_DIR) / "demo" / demo_roster.SAMPLE_FILE_NAME
+    demo_roster.write_sample_roster(school, SAMPLE_SCHOOL, path)
+    return path

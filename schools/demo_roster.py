@@ -77,8 +77,9 @@ class RosterPlan:
 def plan_for(number: int, school_type: str, name: str) -> RosterPlan:
     """The roster plan of demo school `number` (1-based, schools.demo.SCHOOLS).
     Rural: a 镇 (town) or 村 (village) school, or one of the hill schools
-    (北山, 青石). Sizes: kindergarten ~300, primary ~700–1,250, junior
-    ~700–1,200, senior ~1,200, nine-year ~700–1,100, special ~100."""
+    (北山, 青石). Sizes: kindergarten ~300, primary ~700–1,200 (the village
+    school ~360), junior ~700–1,100, senior ~1,200, nine-year ~700–1,100,
+    special ~100."""
     rural = "镇" in name or "村" in name or name.startswith(("北山", "青石"))
     village = "村" in name
     if school_type == SchoolType.KINDERGARTEN:
@@ -86,7 +87,7 @@ def plan_for(number: int, school_type: str, name: str) -> RosterPlan:
     if school_type == SchoolType.PRIMARY:
         if village:
             return RosterPlan(classes=2, class_size=30, rural=True)
-        return RosterPlan(classes=3 if rural else 4 + number % 2, class_size=42, rural=rural)
+        return RosterPlan(classes=3 if rural else 4 + number % 2, class_size=40, rural=rural)
     if school_type == SchoolType.JUNIOR:
         return RosterPlan(classes=5 if rural else 8, class_size=46, rural=rural,
                           boarder_share=0.3 if rural else 0.05)
@@ -410,3 +411,156 @@ def seed_head_teacher_classes(membership: Membership, classes: list[SchoolClass]
     else:
         led = [c for c in classes if c.grade in grades[first * 3:first * 3 + 3]]
     membership.classes.add(*led)
+
+
+# ------------------------------------------------------------------ sample file
+
+SAMPLE_FILE_NAME = "学生名册样例.xlsx"
+_TEXT_FIELDS = {"student_number", "guardian1_phone", "guardian2_phone"}
+
+
+@dataclass
+class SampleChanges:
+    """What the sample roster changes against the school's pupils, for the
+    tests and the demo's own description: 学籍号 (normalised) of pupils who
+    moved class, whose first guardian's phone changed, who are new, who are
+    missing from the file; the Excel row numbers of the messy cells."""
+
+    moved: list[str]
+    phone_changed: list[str]
+    new: list[str]
+    missing: list[str]
+    full_width_row: int = 0
+    dotted_date_row: int = 0
+    bad_check_digit_row: int = 0
+
+
+def write_sample_roster(school: School, number: int, path) -> SampleChanges:
+    """Write `path` (.xlsx, schools.roster.table.TEMPLATE_COLUMNS as the
+    header row) with `school`'s pupils on a class list (在读 and 休学), as a
+    school would upload them a few weeks later: 3 pupils moved to another
+    class, one first guardian's phone changed, 5 new pupils, 2 pupils left out,
+    and what real files hold: one 学籍号 typed in full-width characters, one
+    date of birth written "2015.3.5", one new pupil whose 学籍号 has a wrong
+    check character (the preview's error row). 学籍号 and phone columns are
+    text ("@"). Deterministic; the file is replaced atomically. Returns the
+    changes made."""
+    import os
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from .roster.table import (
+        GENDER_WORDS,
+        RELATIONSHIP_WORDS,
+        STATUS_WORDS,
+        TEMPLATE_COLUMNS,
+        YES_NO_WORDS,
+    )
+
+    rng = random.Random(f"safety-portal-demo-sample:{school.code}")  # noqa: S311 (demo data)
+    pupils = list(Pupil.objects.filter(school=school, current_class__isnull=False)
+                  .select_related("current_class").prefetch_related("guardians")
+                  .order_by("current_class__grade", "current_class__number", "name", "id"))
+    rows = []
+    for p in pupils:
+        row = {"student_number": p.student_number, "name": p.name,
+               "gender": GENDER_WORDS[p.gender], "date_of_birth": p.date_of_birth,
+               "grade": grade_word(school.school_type, p.current_class.grade),
+               "class_number": p.current_class.number, "status": STATUS_WORDS[p.status],
+               "boarder": YES_NO_WORDS[p.boarder], "home_area": p.home_area}
+        for slot, g in enumerate(list(p.guardians.all())[:2], start=1):
+            row |= {f"guardian{slot}_name": g.name,
+                    f"guardian{slot}_relationship": RELATIONSHIP_WORDS[g.relationship],
+                    f"guardian{slot}_phone": g.phone,
+                    f"guardian{slot}_lives_with_child": YES_NO_WORDS[g.lives_with_child],
+                    f"guardian{slot}_works_away": YES_NO_WORDS[g.works_away],
+                    f"guardian{slot}_works_away_place": g.works_away_place}
+        rows.append(row)
+    classes_of = {}
+    for p in pupils:
+        classes_of.setdefault(p.current_class.grade, set()).add(p.current_class.number)
+    picks = rng.sample(range(len(rows)), 8)
+    moved = [rows[i] for i in picks[:3]]
+    for row, p in ((rows[i], pupils[i]) for i in picks[:3]):
+        others = sorted(classes_of[p.current_class.grade] - {p.current_class.number})
+        row["class_number"] = rng.choice(others) if others else row["class_number"]
+    phone_row = rows[picks[3]]
+    phone_row["guardian1_phone"] = _phone(rng)
+    full_width, dotted = rows[picks[4]], rows[picks[5]]
+    gone = set(picks[6:8])  # two pupils left out of the file
+    missing = [rows[i] for i in sorted(gone)]
+    kept = [r for i, r in enumerate(rows) if i not in gone]
+    # New pupils (转入 or late registration): grade 1 of class 1, at the end.
+    taken = {p.student_number for p in Pupil.objects.filter(bureau_id=school.bureau_id)}
+    numbers = StudentNumbers(fake_region(number), rng)
+    first = min(classes_of) if classes_of else 1
+    year = current_school_year()
+    new = []
+    for _ in range(6):
+        male = rng.random() < 0.5
+        born = _birth_date(rng, year, age_on_entry(school.school_type, first))
+        student_number = numbers.issue(born, male)
+        while student_number in taken:
+            student_number = numbers.issue(born, male)
+        surname = _surname(rng)
+        father, mother = surname + rng.choice(PARENT_MALE), _surname(rng) + rng.choice(
+            PARENT_FEMALE)
+        new.append({"student_number": student_number,
+                    "name": _child_name(rng, surname, male),
+                    "gender": GENDER_WORDS["M" if male else "F"], "date_of_birth": born,
+                    "grade": grade_word(school.school_type, first), "class_number": 1,
+                    "status": STATUS_WORDS["enrolled"], "boarder": YES_NO_WORDS[False],
+                    "home_area": kept[0]["home_area"] if kept else "",
+                    "guardian1_name": mother, "guardian1_relationship": "母亲",
+                    "guardian1_phone": _phone(rng), "guardian1_lives_with_child": "是",
+                    "guardian1_works_away": "否", "guardian2_name": father,
+                    "guardian2_relationship": "父亲", "guardian2_phone": _phone(rng),
+                    "guardian2_lives_with_child": "是", "guardian2_works_away": "否"})
+    bad = new[-1]
+    wrong = "0" if bad["student_number"][-1] != "0" else "1"
+    bad["student_number"] = bad["student_number"][:-1] + wrong
+    changes = SampleChanges(
+        moved=[r["student_number"] for r in moved],
+        phone_changed=[phone_row["student_number"]],
+        new=[r["student_number"] for r in new[:5]],
+        missing=[r["student_number"] for r in missing])
+    # Messy cells.
+    full_width["student_number"] = _full_width(full_width["student_number"])
+    born = dotted["date_of_birth"]
+    dotted["date_of_birth"] = f"{born.year}.{born.month}.{born.day}"
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "学生名册"
+    ws.append([header for _, header in TEMPLATE_COLUMNS])
+    fields = [f for f, _ in TEMPLATE_COLUMNS]
+    all_rows = kept + new
+    for excel_row, row in enumerate(all_rows, start=2):
+        for column, f in enumerate(fields, start=1):
+            cell = ws.cell(row=excel_row, column=column, value=row.get(f))
+            if f in _TEXT_FIELDS:
+                cell.number_format = "@"
+            elif f == "date_of_birth" and isinstance(row.get(f), dt.date):
+                cell.number_format = "yyyy-mm-dd"
+        if row is full_width:
+            changes.full_width_row = excel_row
+        elif row is dotted:
+            changes.dotted_date_row = excel_row
+        elif row is bad:
+            changes.bad_check_digit_row = excel_row
+    for column, f in enumerate(fields, start=1):
+        letter = ws.cell(row=1, column=column).column_letter
+        ws.column_dimensions[letter].width = 22 if f in _TEXT_FIELDS else 12
+    ws.freeze_panes = "A2"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    wb.save(partial)
+    os.replace(partial, path)
+    return changes
+
+
+def _full_width(text: str) -> str:
+    """"G99…" → "Ｇ９９…" (what a school's IME types)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
