@@ -19,7 +19,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from notifications.models import Notice
-from reporting import bulletins
+from reporting import bulletin_views, bulletins
 from reporting.models import Bulletin, DocumentSerial, ReportStatus
 from schools.models import Role
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
@@ -475,6 +475,10 @@ class TestPdf:
 
     def test_markup_typed_in_the_wording_is_printed_as_text_and_nothing_is_fetched(
             self, world, deadline, login, monkeypatch):
+        need_pdf_tools()
+        # Through the portal's own import, which puts Pillow's process-wide
+        # LOAD_TRUNCATED_IMAGES back after weasyprint's import turns it on.
+        bulletin_views._weasyprint()
         import weasyprint.urls
 
         fetched = []

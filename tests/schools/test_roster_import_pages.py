@@ -127,7 +127,7 @@ def test_a_file_with_errors_lists_them_first_and_cannot_be_confirmed(world, prin
     upload(principal, world.school_a, csv(line(g_number()), line(g_number(), gender="?")))
     up = RosterUpload.objects.get()
     html = principal.get(preview_url(world.school_a, up)).content.decode()
-    assert "Fix these rows in your file and upload it again" in html
+    assert "请在文件中改正这些行后重新上传" in html
     assert 'data-testid="roster-confirm"' not in html
     assert "<td>3</td><td>3</td>" in html  # row 3, CSV column 3
     response = confirm(principal, world.school_a, up, fingerprint="0" * 64)
@@ -141,11 +141,11 @@ def test_someone_else_cannot_confirm_anothers_upload(world, client, principal):
     page = principal.get(preview_url(world.school_a, up)).content.decode()
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
     other = sign_in(client, world.safety_officer, verified=True)
-    assert "Only the person who uploaded" in other.get(
+    assert "只有上传此文件的人才能确认导入" in other.get(
         preview_url(world.school_a, up)).content.decode()
     response = confirm(other, world.school_a, up, fingerprint=fingerprint)
     assert response.status_code == 403
-    assert "Only the person who uploaded" in response.content.decode()
+    assert "只有上传此文件的人才能确认导入" in response.content.decode()
     assert not Pupil.objects.exists()
 
 
@@ -169,7 +169,7 @@ def test_an_expired_upload_cannot_be_confirmed(world, principal):
         created_at=up.created_at - dt.timedelta(hours=25))
     response = confirm(principal, world.school_a, up, fingerprint=fingerprint)
     assert response.status_code == 410
-    assert "expired" in response.content.decode()
+    assert "已超过 24 小时，已失效" in response.content.decode()
     assert principal.get(preview_url(world.school_a, up)).status_code == 410
     assert not Pupil.objects.exists()
 
@@ -182,7 +182,7 @@ def test_a_stale_preview_is_refused(world, principal):
     pupil(world.school_a, g_number())  # the roster changed after the preview
     response = confirm(principal, world.school_a, up, fingerprint=fingerprint)
     assert response.status_code == 409
-    assert "changed since this preview" in \
+    assert "预览之后名册已有变化" in \
         response.content.decode()
     assert Pupil.objects.count() == 1
 

@@ -4,12 +4,21 @@ cannot be right is refused with a message that says how to fix it."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schools.roster import parse
 from schools.roster.parse import ParseError
 from schools.student_numbers import id_check_character
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The parsers' messages are matched in English here (the Chinese ones are
+    checked by the page tests and the catalogue tests)."""
+    with translation.override("en"):
+        yield
 
 TODAY = dt.date(2026, 12, 1)
 
