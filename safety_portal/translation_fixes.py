@@ -73,6 +73,7 @@ FIELD_LABELS = [
     gettext_noop("Bureau"),
     gettext_noop("Class number"),
     gettext_noop("Code"),
+    gettext_noop("School year"),
     gettext_noop("Date joined"),
     gettext_noop("Document issuer code"),
     gettext_noop("Due date"),
