@@ -81,7 +81,7 @@ def main() -> None:
     print(json.dumps({
         "seconds": t3 - t0, "read_s": t1 - t0, "plan_s": t2 - t1, "commit_s": t3 - t2,
         "rows": table.row_count, "plan": _counts(plan),
-        "outcome": outcome if isinstance(outcome, (int, dict)) else _counts(outcome),
+        "outcome": outcome.as_dict() if hasattr(outcome, "as_dict") else _counts(outcome),
         "base_kb": base_kb, "peak_kb_self": vm_hwm_kb(), "bytes": len(data),
     }, default=str), flush=True)
 
