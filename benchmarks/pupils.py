@@ -149,19 +149,63 @@ def _pupils(bureau_id: int, year: int, school_ids: list[int], snos, per_school: 
             return 0
         t = time.perf_counter()
         _session_for_loading(c)
+        big = len(todo) * per_school >= BIG_LOAD
         with transaction.atomic():
             # The rows are generated from joins with the rows they reference:
             # skip the per-row foreign-key triggers (superuser; transaction only).
             c.execute("SET LOCAL session_replication_role = replica")
+            dropped = _drop_indexes(c) if big else []
             n = insert_pupils(c, bureau_id, year, [pk for pk, _ in todo],
                               [sno for _, sno in todo], per_school, regular=regular)
             log(f"  {n} pupils in {time.perf_counter() - t:.1f} s")
             ids = [pk for pk, _ in todo]
             insert_dependants(c, bureau_id, year, ids)
+            if dropped:
+                t2 = time.perf_counter()
+                for _name, definition in dropped:
+                    c.execute(definition)
+                log(f"  {len(dropped)} unique constraints and indexes made again in "
+                    f"{time.perf_counter() - t2:.1f} s")
             c.execute("SET LOCAL session_replication_role = DEFAULT")
         log(f"{n} pupils in {len(todo)} schools, with enrolments, guardians and "
             f"circumstances (SQL) in {time.perf_counter() - t:.1f} s")
     return n
+
+
+# From this many pupils on, the load drops the tables' plain indexes and builds
+# them again afterwards (one sort each instead of a million random insertions).
+BIG_LOAD = 100_000
+LOADED_TABLES = ["schools_pupil", "schools_enrolment", "schools_guardian", "schools_circumstance"]
+
+
+def _drop_indexes(c) -> list[tuple[str, str]]:
+    """Drop the unique constraints and the plain indexes of LOADED_TABLES (the
+    primary keys stay: other tables' foreign keys hang on them); return (name,
+    statement) to make them again in the same transaction, which checks the
+    loaded rows against them (a duplicate 学籍号 fails the load)."""
+    c.execute("""
+        SELECT k.conname, format('ALTER TABLE %%I ADD CONSTRAINT %%I %%s', t.relname,
+                                 k.conname, pg_get_constraintdef(k.oid))
+        FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+        WHERE k.contype = 'u' AND t.relname = ANY(%s)
+        ORDER BY t.relname, k.conname
+    """, [LOADED_TABLES])
+    constraints = c.fetchall()
+    c.execute("""
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)
+        ORDER BY i.tablename, i.indexname
+    """, [LOADED_TABLES])
+    indexes = c.fetchall()
+    c.execute("""SELECT k.conname, t.relname FROM pg_constraint k
+                 JOIN pg_class t ON t.oid = k.conrelid
+                 WHERE k.contype = 'u' AND t.relname = ANY(%s)""", [LOADED_TABLES])
+    for name, table in c.fetchall():
+        c.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        c.execute(f'DROP INDEX "{name}"')
+    return constraints + indexes
 
 
 def insert_pupils(c, bureau_id: int, year: int, school_ids: list[int], snos: list[int],

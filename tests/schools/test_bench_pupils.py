@@ -163,3 +163,23 @@ def test_the_roster_file_has_the_template_header_every_pupil_and_exactly_its_cha
         moved += cells["class_number"] != pupil.current_class.number
         phoned += cells["guardian1_phone"] != pupil.guardians.get().phone
     assert (moved, phoned) == (10, 10)
+
+
+def index_definitions():
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                  [pupils.LOADED_TABLES])
+        return sorted(row[0] for row in c.fetchall())
+
+
+def test_a_big_load_makes_the_indexes_and_unique_constraints_again_as_they_were(monkeypatch):
+    before = index_definitions()
+    monkeypatch.setattr(pupils, "BIG_LOAD", 1)  # what 1,000,000 pupils do
+
+    pb = pupils.build(300, PER_SCHOOL)
+
+    assert index_definitions() == before
+    assert Pupil.objects.filter(bureau=pb.bureau).count() == 300
+    assert Guardian.objects.filter(pupil__bureau=pb.bureau, is_primary=True).count() == 300
