@@ -402,7 +402,8 @@ What is measured:
 
 * **roster** (issue 9 item 10; `--skip-roster` to leave it out, `--only
   roster` to measure these keys alone and keep the other keys' figures of the
-  previous run). `benchmarks/pupils.py` builds (once, set-based SQL, reused)
+  previous run). `benchmarks/pupils.py` builds (once, set-based SQL with the
+  indexes made after the load: ~3 min for the million on this machine; reused)
   two bureaus, `BENCH-P1000` (one school) and `BENCH-P1000000` (1,000 schools),
   1,000 pupils a school in grades 1–6 of this school year (~42 a class): a
   学籍号 of "G" + a valid ID number, this year's enrolment, one primary
