@@ -420,8 +420,8 @@ What is measured:
     with a new phone for their first guardian); `read_roster` + `plan_import`
     (the preview) + `commit_import` by the school's principal in a child
     process (`python -m benchmarks.import_child`, `BENCH_PROFILE=1` prints a
-    cProfile); seconds, and the child's peak RSS (VmHWM, whole process with
-    Django) as for the export.
+    cProfile); the median seconds of 3 such runs, and the highest of their
+    peak RSS (VmHWM, whole process with Django) as for the export.
   * `pupil_list_queries_*` / `pupil_list_ms_*`: the roster page
     (`schools:roster`) for the principal of a 1,000-pupil school, with 1,000
     and with 1,000,000 pupils in the bureau; queries of one request and the

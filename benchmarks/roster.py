@@ -98,7 +98,23 @@ def pupil_counts(pb: pupils.PupilBureau) -> dict:
     return page(stepped_up(pb.inspector), counts_url(pb))
 
 
-def roster_import(pb: pupils.PupilBureau, sizes: Sizes, workdir: str) -> dict:
+IMPORT_RUNS = 3
+
+
+def roster_import(pb: pupils.PupilBureau, sizes: Sizes, workdir: str,
+                  runs: int = IMPORT_RUNS) -> dict:
+    """`runs` imports (`import_once`): the run of the median seconds, with
+    the highest peak RSS of all runs and every run's seconds."""
+    results = [import_once(pb, sizes, workdir) for _ in range(runs)]
+    for r in results:
+        log(f"import run: {r['seconds']:.2f} s (read {r['read_s']:.2f}, plan {r['plan_s']:.2f}, "
+            f"commit {r['commit_s']:.2f}), peak {r['peak_mb']:.1f} MB")
+    median = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+    return {**median, "peak_mb": max(r["peak_mb"] for r in results),
+            "all_seconds": [round(r["seconds"], 2) for r in results]}
+
+
+def import_once(pb: pupils.PupilBureau, sizes: Sizes, workdir: str) -> dict:
     """Reset the import school to its baseline, write the roster file with
     `sizes.import_changes` changes and import it in a child process
     (benchmarks.import_child): read + plan + commit seconds and the child's
@@ -156,8 +172,9 @@ def run(sizes: Sizes, workdir: str, attempt) -> dict:
     if r:
         results["roster_import_s_3000"] = round(r["seconds"], 2)
         results["roster_import_peak_mb_3000"] = round(r["peak_mb"], 1)
-        log(f"import: {r['rows']} rows in {r['seconds']:.2f} s (read {r['read_s']:.2f}, "
-            f"plan {r['plan_s']:.2f}, commit {r['commit_s']:.2f}); child peak RSS "
+        log(f"import: {r['rows']} rows, median of {r['all_seconds']} s: {r['seconds']:.2f} s "
+            f"(read {r['read_s']:.2f}, "
+            f"plan {r['plan_s']:.2f}, commit {r['commit_s']:.2f}); highest child peak RSS "
             f"{r['peak_mb']:.1f} MB (after django.setup {r['base_mb']:.1f} MB); "
             f"plan {r['plan']}; outcome {r['outcome']}")
     for slot, key in SLOTS:
@@ -195,9 +212,11 @@ def table_rows(r: dict, sizes: Sizes, fmt, verdict) -> list[tuple]:
     small, large, per = sizes.small, sizes.large, sizes.per_school
     return [
         ("roster_import_s_3000", f"{sizes.import_rows}-row .xlsx, {sizes.import_changes} "
-         f"changes, into a school of the {large}-pupil bureau: read + plan + commit",
+         f"changes, into a school of the {large}-pupil bureau: read + plan + commit, median "
+         f"of {IMPORT_RUNS}",
          fmt(imp_s, " s"), "< 15 s", verdict(imp_s < 15 if imp_s is not None else None)),
-        ("roster_import_peak_mb_3000", "child peak RSS", fmt(imp_mb, " MB"), "< 200 MB",
+        ("roster_import_peak_mb_3000", "child peak RSS, highest of the runs", fmt(imp_mb, " MB"),
+         "< 200 MB",
          verdict(imp_mb < 200 if imp_mb is not None else None)),
         ("pupil_list_queries_1000", f"roster page, principal, {small} pupils in the bureau "
          f"({per} in the school)", fmt(r["pupil_list_queries_1000"]), "equal at both sizes",
