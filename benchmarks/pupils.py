@@ -336,14 +336,17 @@ def analyze() -> None:
 def reset_import_school(pb: PupilBureau) -> int:
     """Put the import school back to its baseline (what `build` made): its
     pupils and everything hanging on them are deleted through the ORM (so
-    records the importer adds go too) and generated again. Returns the pupils
-    generated."""
-    from schools.models import Pupil
+    records the importer adds go too), and the classes an import created, and
+    the pupils generated again. Returns the pupils generated."""
+    from schools.models import Pupil, SchoolClass
 
     school = pb.import_school
     year = current_school_year()
     with transaction.atomic():
         Pupil.objects.filter(school=school).delete()
+        # Classes an import made (a quick run's file moves pupils to a class 2).
+        SchoolClass.objects.filter(school=school).exclude(
+            school_year=year, number__lte=classes_per_grade(pb.import_rows)).delete()
         with connection.cursor() as c:
             n = insert_pupils(c, pb.bureau.pk, year, [school.pk], [IMPORT_SNO],
                               pb.import_rows, regular=False)

@@ -131,12 +131,16 @@ def test_reset_puts_the_import_school_back_to_its_baseline(bureau):
     Pupil.objects.filter(pk=pupil.pk).update(current_class=other)
     Guardian.objects.filter(pupil=pupil).update(phone="13900000000")
     Pupil.objects.filter(school=school).exclude(pk=pupil.pk).first().delete()
+    SchoolClass.objects.create(school=school, school_year=current_school_year(), grade=1,
+                               number=9)
+    classes = SchoolClass.objects.filter(school=school).count()
     assert snapshot(school) != before
 
     assert pupils.reset_import_school(bureau) == 300
 
     assert snapshot(school) == before
     assert Enrolment.objects.filter(pupil__school=school).count() == 300
+    assert SchoolClass.objects.filter(school=school).count() == classes - 1
 
 
 def test_the_roster_file_has_the_template_header_every_pupil_and_exactly_its_changes(bureau):
