@@ -446,6 +446,41 @@ overdue scan above at 500,000; < 60 s), `overdue_rescan_new_notices_500000`
 
 ## Findings (2-core machine, PostgreSQL 15)
 
+* 1 Dec 2026, roster keys (issue 9 item 10; `--only roster`, load average
+  8–10 on the 2 cores from other engineers' runs):
+  * `roster_import_s_3000`: 17.3 s (runs 17.3, 17.3 and 20.5 s; target
+    < 15 s: not met); peak 142.6 MB (passes; 81.5 MB of it is Django before
+    the import). Read 6.5 s, plan (the preview) 4.9 s, commit 5.9 s. A
+    cProfile run says: `commit_import` makes the whole plan again under the
+    school's lock to compare fingerprints, so the 3,000 rows are parsed and
+    compared twice (about 4.5 of the commit's 5.9 s; its own writes, three
+    `bulk_update`s, ~0.7 s). Within a plan: parsing the 63,000 cells
+    (`clean`/`is_blank`/`given` called 126,000 times) ~45 %, the GB 11643
+    check of every 学籍号 in `normalise` ~15 %, and `_compare` reaching
+    the prefetched guardians through a related manager, which builds a
+    queryset per pupil (12,200 `get_queryset` calls) ~20 %. Reading is
+    openpyxl's full (not read-only) load, ~65 % of the read; the file is
+    written by openpyxl write-only (inline strings); the same rows with
+    shared strings, as Excel and WPS save them, read ~30 % faster (8.6 →
+    5.9 s in one comparison). Not changed here (the importer is
+    issue 9 item 3's): re-checking only the database part of the fingerprint
+    in the commit and reusing the parsed rows would take ~4.5 s off.
+  * `bureau_priority_counts_ms_1000000`: 3,558 ms against 97.7 ms at 1,000
+    pupils (36×; target < 3×: not met). Each view runs two aggregates over
+    the whole bureau: enrolled pupils per school (school LEFT JOIN pupil:
+    a sequential scan of the 1,004,000 pupils and a hash aggregate, 1.8 s)
+    and current circumstances per school × group (`COUNT(DISTINCT pupil)`
+    over 196,000 circumstances joined to the pupils, its sort spilling to
+    disk, 1.4 s). As with the dashboard before `DeadlineTally`, this wants
+    the counts kept per school × group (moved by whatever records or ends a
+    circumstance or changes a status; recounted by a nightly check) rather
+    than an index: a million-row aggregate does not fit in 3 × 100 ms here.
+  * `pupil_list_*`: 15 queries at both sizes; 223.7 ms at 1,000,000 against
+    358.2 ms at 1,000 (the page reads the school's pupils only, through
+    `pupil_roster_idx`; the first size measured pays the colder caches).
+  * Building the million (`benchmarks/pupils.py`) took 524 s with the
+    indexes in place and 191 s with the load's unique constraints and plain
+    indexes made again afterwards.
 * 1 Dec 2026, photos: `photo_cpu_s_12mp` was 0.44 s: a full-size decode
   (0.09 s) and a Lanczos resample of all 12 MP (0.27 s). `draft()` was given a
   square 2048 box; Pillow's draft keeps the image at least the box's size in

@@ -49,10 +49,9 @@ def main() -> None:
 
     django.setup()
     env.quiet_celery()
+    from schools.models import School, User
     from schools.roster.plan import commit_import, plan_import
     from schools.roster.reader import read_roster
-
-    from schools.models import School, User
 
     school = School.objects.get(pk=school_pk)
     user = User.objects.get(pk=user_pk)
