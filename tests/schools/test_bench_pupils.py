@@ -187,3 +187,17 @@ def test_a_big_load_makes_the_indexes_and_unique_constraints_again_as_they_were(
     assert index_definitions() == before
     assert Pupil.objects.filter(bureau=pb.bureau).count() == 300
     assert Guardian.objects.filter(pupil__bureau=pb.bureau, is_primary=True).count() == 300
+
+
+def test_the_importer_finds_in_the_roster_file_exactly_its_changes_and_no_error(bureau):
+    from schools.roster.plan import plan_import
+    from schools.roster.reader import read_roster
+
+    rf = roster_file.build(bureau.import_school, 20, pupils.classes_per_grade(300))
+
+    plan = plan_import(read_roster(rf.data, rf.filename), bureau.import_school,
+                       full_roster=True, by=bureau.importer)
+
+    counts = plan.counts
+    assert (counts["errors"], counts["new"], counts["missing"]) == (0, 0, 0)
+    assert (counts["changed"], counts["unchanged"]) == (20, 280)
