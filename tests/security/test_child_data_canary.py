@@ -1,0 +1,348 @@
+"""A child's data never leaves through a side channel (security.md G5, G4;
+issue 9 item 5).
+
+A pupil whose name, 学籍号 (with the ID-card number inside it), guardian's name
+and phone and circumstance note are canaries (tests/security/canary.py) goes
+through what the portal does with a child's record — opened, refused,
+changed — while every sink is captured: log records of every logger at DEBUG,
+e-mails (the outbox, and the bytes a real SMTP server receives), Celery task
+payloads, the web server's request lines, the outbox, follow-up and audit
+tables. Not one canary may turn up in any of them.
+
+The harness proves first that each sink is really captured (a canary planted
+through each sink's real path is found), so a green run here means something.
+
+G4: N opens of a child's record are exactly N "record.view" rows (who, when,
+which record by type and code, from where, outcome), and every refusal an
+"access.denied" row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import pytest
+import time_machine
+from celery import shared_task
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from core.publish import fire_and_forget
+from notifications.models import Notice
+from notifications.services import deliver_due
+from schools import access
+from schools.models import Circumstance, Guardian, Pupil, Role, SchoolClass
+from schools.student_numbers import birth_date_in_id, is_valid_id_number, normalise
+from tests.conftest import shanghai
+from tests.security.canary import (
+    CANARIES,
+    GUARDIAN_NAME,
+    GUARDIAN_PHONE,
+    ID_IN_NUMBER,
+    ID_NUMBER,
+    NOTE,
+    PUPIL_NAME,
+    STUDENT_NUMBER,
+    SinkCapture,
+    canaries_in,
+)
+from tests.services.conftest import redis_url  # noqa: F401 - the real-Redis fixture
+
+# The school year 2026–2027 (its classes lead a head teacher to their pupils).
+IN_2026_27 = shanghai("2026-11-30 10:00")
+CLIENT_IP = "10.20.30.40"
+
+
+@pytest.fixture(autouse=True)
+def _in_the_school_year():
+    with time_machine.travel(IN_2026_27, tick=False):
+        yield
+
+
+@pytest.fixture
+def sinks(db):
+    """Every sink captured from here to the end of the test (SinkCapture)."""
+    capture = SinkCapture()
+    capture.start()
+    try:
+        yield capture
+    finally:
+        capture.stop()
+
+
+@pytest.fixture
+def smtp_sinks(sinks, smtp_inbox):
+    """`sinks`, with e-mail going to a real SMTP server whose received bytes
+    are a sink too."""
+    sinks.smtp_inbox = smtp_inbox
+    return sinks
+
+
+@shared_task(name="tests.security.canary_echo", ignore_result=True)
+def canary_echo(*args, **kwargs) -> None:
+    """A task that does nothing: the self-tests send canaries through it."""
+
+
+# ------------------------------------------------------------------ the pupil
+
+
+@pytest.fixture
+def classes(world):
+    return {n: SchoolClass.objects.create(school=world.school_a, school_year=2026, grade=3,
+                                          number=n) for n in (1, 2)}
+
+
+def make_canary_pupil(world, school_class) -> Pupil:
+    """The canary pupil in `school_class` of school A, with a primary guardian
+    and a current circumstance, made through the ORM."""
+    pupil = Pupil.objects.create(
+        bureau=world.bureau, school=world.school_a, current_class=school_class,
+        student_number=normalise(STUDENT_NUMBER.value), name=PUPIL_NAME.value, gender="F",
+        date_of_birth=birth_date_in_id(ID_NUMBER), home_area="示例村")
+    Guardian.objects.create(pupil=pupil, name=GUARDIAN_NAME.value, relationship="mother",
+                            phone=GUARDIAN_PHONE.value, works_away=True,
+                            works_away_place="外省", is_primary=True)
+    Circumstance.objects.create(pupil=pupil, group="left_behind",
+                                since=dt.date(2026, 9, 1), note=NOTE.value,
+                                recorded_by=world.principal)
+    return pupil
+
+
+@pytest.fixture
+def canary_pupil(world, classes) -> Pupil:
+    return make_canary_pupil(world, classes[1])
+
+
+def lead(user, *school_classes) -> None:
+    user.memberships.get(role=Role.HEAD_TEACHER).classes.set(school_classes)
+    access.forget(user)
+
+
+def request_by(user, path: str = "/schools/pupils/"):
+    request = RequestFactory().get(path, REMOTE_ADDR=CLIENT_IP)
+    request.user = user
+    request.session = {}
+    return request
+
+
+def test_the_canaries_are_what_they_claim_to_be():
+    # A valid GB 11643 number, so the 学籍号 passes normalise as a real one would.
+    assert is_valid_id_number(ID_NUMBER)
+    assert normalise(STUDENT_NUMBER.value) == STUDENT_NUMBER.value
+    assert ID_IN_NUMBER.value in STUDENT_NUMBER.value
+    assert len({c.value for c in CANARIES}) == len(CANARIES)
+
+
+# ------------------------------------------------------------------ the harness
+
+
+class TestEachSinkIsCaptured:
+    """A canary sent through each sink's real path is found: the scenarios
+    below can fail."""
+
+    @pytest.mark.parametrize("logger_name", [
+        "", "safety_portal.schools", "safety_portal.access", "django.request",
+        "django.template", "celery.app.trace", "axes.watch_login"])
+    def test_a_debug_record_of_any_logger(self, sinks, logger_name):
+        logging.getLogger(logger_name).debug("opened %s", PUPIL_NAME.value)
+        assert [h.canary for h in sinks.hits() if h.sink == "log records"] == [PUPIL_NAME]
+
+    def test_an_exception_logged_with_its_traceback(self, sinks):
+        try:
+            raise ValueError(f"bad row {STUDENT_NUMBER.value}")
+        except ValueError:
+            logging.getLogger("safety_portal.schools").exception("import failed")
+        assert {h.canary for h in sinks.hits()} >= {STUDENT_NUMBER, ID_IN_NUMBER}
+
+    def test_a_value_given_as_extra(self, sinks):
+        logging.getLogger("safety_portal").info("saved", extra={"who": GUARDIAN_PHONE.value})
+        assert [h.canary for h in sinks.hits()] == [GUARDIAN_PHONE]
+
+    def test_the_capture_leaves_the_logging_configuration_as_it_was(self):
+        portal = logging.getLogger("safety_portal")
+        before = (portal.level, list(portal.handlers), logging.getLogger().level)
+        capture = SinkCapture()
+        capture.start()
+        assert portal.level == logging.DEBUG
+        capture.stop()
+        assert (portal.level, list(portal.handlers), logging.getLogger().level) == before
+
+    def test_an_email_in_the_outbox_its_headers_body_and_attachments(self, sinks):
+        self.send_mail()
+        assert {h.canary for h in sinks.hits() if h.sink == "e-mails (outbox)"} == {
+            PUPIL_NAME, NOTE, GUARDIAN_NAME}
+
+    def test_an_email_received_by_a_real_smtp_server(self, smtp_sinks):
+        self.send_mail()
+        assert mail.outbox == []  # it went over SMTP
+        assert {h.canary for h in smtp_sinks.hits()
+                if h.sink == "e-mails (received by SMTP)"} == {PUPIL_NAME, NOTE, GUARDIAN_NAME}
+
+    @staticmethod
+    def send_mail():
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active["A1"] = GUARDIAN_NAME.value
+        import io
+
+        xlsx = io.BytesIO()
+        book.save(xlsx)
+        message = mail.EmailMessage(subject=f"关于{PUPIL_NAME.value}", body="见附件",
+                                    to=["principal@school.example.cn"])
+        # Base64 on the wire: only a decoding capture finds them.
+        message.attach("note.txt", NOTE.value * 40, "text/plain")
+        message.attach("roster.xlsx", xlsx.getvalue(),
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        message.send()
+
+    def test_the_arguments_of_a_task_run_eagerly(self, sinks):
+        canary_echo.delay(PUPIL_NAME.value, note=NOTE.value)
+        fire_and_forget(canary_echo, phone=GUARDIAN_PHONE.value)
+        assert {h.canary for h in sinks.hits() if h.sink == "Celery task payloads"} == {
+            PUPIL_NAME, NOTE, GUARDIAN_PHONE}
+
+    def test_the_arguments_of_a_task_published_to_the_broker(self, sinks, redis_url,  # noqa: F811
+                                                              settings):
+        import redis
+
+        from safety_portal.celery import app
+
+        queue = f"canary-{uuid.uuid4().hex[:8]}"
+        app.conf.task_always_eager = False
+        try:
+            assert fire_and_forget(canary_echo, STUDENT_NUMBER.value, queue=queue)
+        finally:
+            app.conf.task_always_eager = True
+            redis.Redis.from_url(app.conf.broker_url).delete(queue)
+        published = [t for t in sinks.tasks if t.startswith("published")]
+        assert len(published) == 1
+        assert STUDENT_NUMBER in {h.canary for h in sinks.hits()}
+
+    def test_a_request_line_with_its_query_string(self, sinks, client):
+        client.get("/", {"q": PUPIL_NAME.value}, HTTP_REFERER=f"/x/?phone={GUARDIAN_PHONE.value}")
+        assert {h.canary for h in sinks.hits()
+                if h.sink.startswith("web server access log")} == {PUPIL_NAME, GUARDIAN_PHONE}
+
+    def test_the_outbox_and_audit_tables_text_and_json_columns(self, sinks, world):
+        Notice.objects.create(key="canary:1", kind="overdue", recipient=world.principal,
+                              context={"school_name": PUPIL_NAME.value},
+                              last_error=GUARDIAN_PHONE.value)
+        audit_record(user=world.principal, action="record.view", target=NOTE.value,
+                     extra={"filters": {"q": GUARDIAN_NAME.value}})
+        found = {(h.sink, h.canary) for h in sinks.hits()}
+        assert found == {
+            ("table notifications_notice", PUPIL_NAME),
+            ("table notifications_notice", GUARDIAN_PHONE),
+            ("table audit_auditevent", NOTE),
+            ("table audit_auditevent", GUARDIAN_NAME),
+        }
+
+    def test_assert_clean_fails_naming_the_sink_and_the_canary(self, sinks):
+        sinks.assert_clean()
+        logging.getLogger("safety_portal.schools").warning("note: %s", NOTE.value)
+        with pytest.raises(AssertionError, match="circumstance note in log records"):
+            sinks.assert_clean()
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def deliver_everything() -> None:
+    """Send whatever the scenario queued in the outbox, so its e-mails are read."""
+    deliver_due(batch=500)
+
+
+class TestTheChildsDataStaysInItsRecord:
+    def test_creating_opening_and_refusing_a_pupil_through_the_access_layer(
+            self, world, classes, sinks, django_capture_on_commit_callbacks):
+        view = access.perm("schools.view_pupil")
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil = make_canary_pupil(world, classes[1])
+            guardian = pupil.guardians.get()
+            circumstance = pupil.circumstances.get()
+            lead(world.head_teacher, classes[2])
+            # Opened (view, export, print) by those who may.
+            for user in (world.principal, world.safety_officer, world.counselor):
+                for action in ("view", "export", "print"):
+                    access.get_for_user(request_by(user), Pupil.objects, view, sensitive=True,
+                                        action=action, code=pupil.code)
+            access.get_for_user(request_by(world.counselor), Circumstance.objects,
+                                access.perm("schools.view_circumstances"), sensitive=True,
+                                code=circumstance.code)
+            access.get_for_user(request_by(world.principal), Guardian.objects, view,
+                                pk=guardian.pk)
+            # Refused: a head teacher of another class, staff, bureau roles, another
+            # school (404); the counselor without the roster's permission (403).
+            for user in (world.head_teacher, world.staff, world.inspector,
+                         world.bureau_admin, world.peer_principal, world.foreign_principal):
+                with pytest.raises(Http404):
+                    access.get_for_user(request_by(user), Pupil.objects, view, sensitive=True,
+                                        code=pupil.code)
+            with pytest.raises(PermissionDenied):
+                access.get_for_user(request_by(world.counselor), Pupil.objects,
+                                    access.perm("schools.manage_roster"), code=pupil.code)
+            for user in (world.head_teacher, world.inspector):
+                assert not access.can_for_pupil(user, view, pupil)
+            deliver_everything()
+        assert AuditEvent.objects.filter(action__startswith="record.").count() == 10
+        assert AuditEvent.objects.filter(action="access.denied").count() == 7
+        assert sum("access denied" in line for line in sinks.logs) == 7  # the logs were live
+        sinks.assert_clean()
+
+    def test_what_the_records_call_themselves(self, canary_pupil):
+        # __str__ and repr end up in log lines, admin messages, exception texts
+        # and task reprs.
+        records = [canary_pupil, *canary_pupil.guardians.all(),
+                   *canary_pupil.circumstances.all()]
+        for record in records:
+            for text in (str(record), repr(record)):
+                assert canaries_in(text) == [], text
+
+    def test_a_failed_sign_in_typing_the_childs_name(self, world, client, sinks):
+        # A name typed into the wrong box is still a child's name.
+        response = client.post("/accounts/login/", {"username": PUPIL_NAME.value,
+                                                    "password": NOTE.value})
+        assert response.status_code == 200
+        assert any("login failure" in line for line in sinks.logs)
+        sinks.assert_clean()
+
+
+# ------------------------------------------------------------------ G4
+
+
+class TestEachOpenIsOneAuditRow:
+    N = 4
+
+    def test_n_opens_are_n_view_rows_naming_who_when_which_and_from_where(
+            self, world, canary_pupil):
+        moments = [IN_2026_27 + dt.timedelta(minutes=m) for m in range(self.N)]
+        for moment in moments:
+            with time_machine.travel(moment, tick=False):
+                access.get_for_user(request_by(world.counselor), Pupil.objects,
+                                    access.perm("schools.view_pupil"), sensitive=True,
+                                    code=canary_pupil.code)
+        rows = list(AuditEvent.objects.filter(action="record.view").order_by("at"))
+        assert [(r.user, r.username, r.at, r.target_type, r.target_code, r.school_id, r.ip,
+                 r.outcome) for r in rows] == [
+            (world.counselor, "a-counselor", moment, "schools.pupil", str(canary_pupil.code),
+             world.school_a.pk, CLIENT_IP, "allowed") for moment in moments]
+
+    def test_each_refusal_is_one_denied_row(self, world, classes, canary_pupil):
+        lead(world.head_teacher, classes[2])
+        for _ in range(self.N):
+            with pytest.raises(Http404):
+                access.get_for_user(request_by(world.head_teacher), Pupil.objects,
+                                    access.perm("schools.view_pupil"), sensitive=True,
+                                    code=canary_pupil.code)
+        rows = AuditEvent.objects.filter(action="access.denied")
+        assert rows.count() == self.N
+        assert {(r.user, r.outcome, r.status, r.ip, r.target_type, r.school_id) for r in rows} == {
+            (world.head_teacher, "denied", 404, CLIENT_IP, "schools.pupil", None)}
+        assert not AuditEvent.objects.filter(action="record.view").exists()
