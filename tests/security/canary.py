@@ -3,8 +3,9 @@
 A *canary* is a distinctive value planted in a pupil's record (name, 学籍号 and
 the ID-card number inside it, a guardian's name and phone, a circumstance's
 note). A *sink* is a channel that leaves the record's own tables: log records,
-e-mails, Celery task payloads, the web server's access log (request lines),
-the notifications outbox, follow-ups and the audit trail.
+e-mails, Celery task payloads and return values, the web server's access log
+(each request as gunicorn writes it in the deployed format), the notifications
+outbox, follow-ups and the audit trail.
 
 `SinkCapture` collects every sink into one text per sink while a scenario runs;
 `hits()` lists each canary found in each sink, in the forms a value takes on
@@ -16,15 +17,19 @@ so a sink that stopped being captured fails there, not silently here.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import html
 import io
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, quote_plus
 
 from django.apps import apps
@@ -47,13 +52,15 @@ class Canary:
 
     def forms(self) -> set[str]:
         """The value as it may appear in a sink, lower-cased (hits are found in
-        the lower-cased text): as typed, JSON-escaped (\\u91d1…), and
-        percent-encoded (a URL path or query)."""
+        the lower-cased text): as typed, JSON-escaped (\\u91d1…),
+        percent-encoded (a URL path or query) and as a WSGI path holds it."""
         return {form.lower() for form in (
             self.value,
             json.dumps(self.value)[1:-1],
             quote(self.value, safe=""),
             quote_plus(self.value),
+            # A WSGI path (PATH_INFO) holds the UTF-8 bytes as Latin-1 characters.
+            self.value.encode("utf-8").decode("latin-1"),
         )}
 
 
@@ -172,6 +179,43 @@ def table_text(model) -> str:
 TABLE_APPS = ("notifications", "followups", "audit")
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def deployed_access_log_format() -> str:
+    """The access log format gunicorn runs with in the image: the Dockerfile
+    CMD's --access-logformat, else gunicorn's default (which writes the whole
+    request line, query string included, and the Referer)."""
+    from gunicorn.config import AccessLogFormat
+
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    cmd = next(json.loads(line.strip()[len("CMD"):]) for line in text.splitlines()
+               if line.strip().startswith("CMD"))
+    assert cmd[0] == "gunicorn", cmd
+    if "--access-logformat" in cmd:
+        return cmd[cmd.index("--access-logformat") + 1]
+    return AccessLogFormat.default
+
+
+def access_log_line(environ: dict) -> str:
+    """The line gunicorn's access log writes for a request with `environ`
+    (Django's test client's WSGI environ), in the deployed format, through
+    gunicorn's own atoms (gunicorn.glogging.Logger.atoms)."""
+    from gunicorn.glogging import Logger, SafeAtoms
+
+    environ = dict(environ)
+    # gunicorn's RAW_URI: the path and query as the client sent them.
+    query = environ.get("QUERY_STRING", "")
+    raw_path = quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/:@!$&'()*+,;=")
+    environ.setdefault("RAW_URI", raw_path + (f"?{query}" if query else ""))
+    headers = [(k[5:].replace("_", "-"), v) for k, v in environ.items()
+               if k.startswith("HTTP_")]
+    response = SimpleNamespace(status="200", sent=0, headers=[])
+    atoms = Logger.atoms(Logger.__new__(Logger), response, SimpleNamespace(headers=headers),
+                         environ, dt.timedelta(0))
+    return deployed_access_log_format() % SafeAtoms(atoms)
+
+
 @dataclass
 class SinkCapture:
     logs: list[str] = field(default_factory=list)
@@ -181,7 +225,7 @@ class SinkCapture:
 
     # ---------------------------------------------------------------- hooks
     def start(self) -> None:
-        from celery.signals import before_task_publish, task_prerun
+        from celery.signals import before_task_publish, task_postrun, task_prerun
 
         self._collector = _Collector(self.logs)
         self._levels: dict[logging.Logger, int] = {}
@@ -194,12 +238,14 @@ class SinkCapture:
         logging.disable(logging.NOTSET)
         before_task_publish.connect(self._on_publish, weak=False)
         task_prerun.connect(self._on_prerun, weak=False)
+        task_postrun.connect(self._on_postrun, weak=False)
         request_started.connect(self._on_request, weak=False)
 
     def stop(self) -> None:
-        from celery.signals import before_task_publish, task_prerun
+        from celery.signals import before_task_publish, task_postrun, task_prerun
 
         request_started.disconnect(self._on_request)
+        task_postrun.disconnect(self._on_postrun)
         task_prerun.disconnect(self._on_prerun)
         before_task_publish.disconnect(self._on_publish)
         logging.disable(self._disabled)
@@ -227,15 +273,13 @@ class SinkCapture:
         self.tasks.append(f"ran {getattr(task, 'name', sender)} " + json.dumps(
             {"args": args, "kwargs": kwargs}, default=repr, ensure_ascii=False))
 
+    def _on_postrun(self, sender=None, task=None, retval=None, **extra) -> None:
+        # The worker logs what a task returns ("succeeded in 0.01s: <retval>").
+        self.tasks.append(f"returned {getattr(task, 'name', sender)} {retval!r}")
+
     def _on_request(self, sender=None, environ=None, **kwargs) -> None:
-        # What the web server's access log writes: the request line, the
-        # query string included, and the page it came from (Referer).
-        if environ is None:
-            return
-        query = environ.get("QUERY_STRING", "")
-        line = f'{environ.get("REQUEST_METHOD")} {environ.get("PATH_INFO")}'
-        self.requests.append(f'{line}{"?" + query if query else ""} '
-                             f'"{environ.get("HTTP_REFERER", "-")}"')
+        if environ is not None:
+            self.requests.append(access_log_line(environ))
 
     # ---------------------------------------------------------------- reading
     def texts(self) -> dict[str, str]:
@@ -244,7 +288,7 @@ class SinkCapture:
         sinks = {
             "log records": "\n".join(self.logs),
             "Celery task payloads": "\n".join(self.tasks),
-            "web server access log (request lines)": "\n".join(self.requests),
+            "web server access log": "\n".join(self.requests),
             "e-mails (outbox)": "\n\n".join(
                 mime_text(message.message().as_bytes()) for message in
                 getattr(mail, "outbox", [])),
