@@ -31,6 +31,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -48,11 +49,13 @@ from tests.security.canary import (
     ID_IN_NUMBER,
     ID_NUMBER,
     NOTE,
+    PASSWORD,
     PUPIL_NAME,
     ROOT,
     STUDENT_NUMBER,
     SinkCapture,
     canaries_in,
+    record_numbers,
 )
 from tests.services.conftest import redis_url  # noqa: F401 - the real-Redis fixture
 
@@ -247,6 +250,16 @@ class TestEachSinkIsCaptured:
             ("table audit_auditevent", GUARDIAN_NAME),
         }
 
+    def test_the_numbers_of_every_record_at_once(self, sinks, canary_pupil):
+        numbers = record_numbers()
+        assert numbers[STUDENT_NUMBER.value] == "a pupil's 学籍号"
+        assert numbers[ID_NUMBER] == "the ID number inside a 学籍号"
+        assert numbers[GUARDIAN_PHONE.value] == "a guardian's phone"
+        sinks.assert_clean(numbers)
+        logging.getLogger("safety_portal").info("row %s", ID_NUMBER)
+        assert [h.canary.label for h in sinks.number_hits(numbers)] == [
+            "the ID number inside a 学籍号"]
+
     def test_assert_clean_fails_naming_the_sink_and_the_canary(self, sinks):
         sinks.assert_clean()
         logging.getLogger("safety_portal.schools").warning("note: %s", NOTE.value)
@@ -332,12 +345,17 @@ class TestTheChildsDataStaysInItsRecord:
             for text in (str(record), repr(record)):
                 assert canaries_in(text) == [], text
 
-    def test_a_failed_sign_in_typing_the_childs_name(self, world, client, sinks):
-        # A name typed into the wrong box is still a child's name.
-        response = client.post("/accounts/login/", {"username": PUPIL_NAME.value,
-                                                    "password": NOTE.value})
-        assert response.status_code == 200
+    def test_a_password_typed_at_sign_in_right_or_wrong(self, world, client, sinks):
+        world.principal.set_password(PASSWORD.value)
+        world.principal.save()
+        login = reverse("login")
+        wrong = client.post(login, {"username": "a-safety", "password": PASSWORD.value})
+        assert wrong.status_code == 200  # the form again
+        right = client.post(login, {"username": "a-principal", "password": PASSWORD.value})
+        assert right.status_code == 302
         assert any("login failure" in line for line in sinks.logs)
+        assert any(line.startswith("POST /accounts/login/") or "POST /accounts/login/" in line
+                   for line in sinks.requests)
         sinks.assert_clean()
 
 
