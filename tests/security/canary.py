@@ -136,7 +136,10 @@ class _Collector(logging.Handler):
         except Exception:  # noqa: BLE001 - a broken call still shows its parts
             message = f"{record.msg!r} % {record.args!r}"
         parts = [record.name, record.levelname, message]
-        if record.exc_info:
+        # A formatter writes exc_text when a filter has set it.
+        if record.exc_text:
+            parts.append(record.exc_text)
+        elif record.exc_info:
             parts.append(logging.Formatter().formatException(record.exc_info))
         if record.stack_info:
             parts.append(record.stack_info)
@@ -242,8 +245,15 @@ class SinkCapture:
         from celery.signals import before_task_publish, task_postrun, task_prerun
 
         self._collector = _Collector(self.logs)
+        loggers = self._loggers()
+        # What the configured handlers drop or rewrite is not written: the
+        # capture applies their filters too (pytest's own handlers aside).
+        for handler in {h for logger in loggers for h in logger.handlers
+                        if not type(h).__module__.startswith("_pytest")}:
+            for log_filter in handler.filters:
+                self._collector.addFilter(log_filter)
         self._levels: dict[logging.Logger, int] = {}
-        for logger in self._loggers():
+        for logger in loggers:
             self._levels[logger] = logger.level
             logger.setLevel(logging.DEBUG)
             if logger is logging.getLogger() or not logger.propagate:

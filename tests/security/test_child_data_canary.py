@@ -29,6 +29,7 @@ import time_machine
 from celery import shared_task
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.test import RequestFactory
 from django.urls import reverse
@@ -344,6 +345,31 @@ class TestTheChildsDataStaysInItsRecord:
         for record in records:
             for text in (str(record), repr(record)):
                 assert canaries_in(text) == [], text
+
+    def test_a_database_error_about_the_childs_record(self, world, sinks, canary_pupil):
+        # Two schools of the bureau importing the same new pupil at once: the
+        # later insert meets the unique 学籍号, and PostgreSQL's error quotes
+        # the row (a 500, whose traceback Django's request log writes).
+        if connection.vendor != "postgresql":
+            pytest.skip("PostgreSQL's errors quote the values (this suite runs on it in CI)")
+        with pytest.raises(IntegrityError) as refused, transaction.atomic():
+            Pupil.objects.create(bureau=world.bureau, school=world.school_b,
+                                 student_number=STUDENT_NUMBER.value, name=PUPIL_NAME.value,
+                                 gender="F", date_of_birth=canary_pupil.date_of_birth)
+        assert STUDENT_NUMBER.value in str(refused.value)  # what the database says
+        with pytest.raises(IntegrityError) as refused_row, transaction.atomic():
+            Circumstance.objects.create(pupil=canary_pupil, group="orphan", note=NOTE.value,
+                                        since=dt.date(2026, 9, 1), until=dt.date(2026, 8, 1))
+        assert NOTE.value in str(refused_row.value)  # "Failing row contains (…)"
+        for caught in (refused, refused_row):
+            logging.getLogger("django.request").error(
+                "Internal Server Error: %s", "/schools/1/roster/import/x/confirm/",
+                exc_info=(caught.type, caught.value, caught.tb))
+            logging.getLogger("safety_portal.schools").warning("not saved: %s", caught.value)
+        written = "\n".join(sinks.logs)
+        assert "pupil_student_number_per_bureau" in written  # the constraint is named
+        assert "circumstance_until_after_since" in written
+        sinks.assert_clean()
 
     def test_a_password_typed_at_sign_in_right_or_wrong(self, world, client, sinks):
         world.principal.set_password(PASSWORD.value)
