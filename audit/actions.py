@@ -4,7 +4,8 @@ Codes are "<domain>.<verb>" strings in blocks by domain (zulip's numbered blocks
 as names): ``record.*`` reads of sensitive records, ``access.*`` refusals,
 ``role.*``/``password.*``/``device.*`` accounts, ``audit.*`` the trail itself,
 ``export.*`` files leaving the portal, ``robot.*`` a school's group robots,
-``task_force.*`` its task force and ``school.*`` its campaign period (all
+``task_force.*`` its task force, ``school.*`` its campaign period and
+``roster.*`` its pupil roster (all
 announced through core.signals' ``business_action``, as their apps may not
 import audit), and each domain's own (``report.*``,
 ``deadline.*``, ``bulletin.*`` in reporting/audit_actions.py).
@@ -156,6 +157,7 @@ DEVICE_ENROL = register("device.enrol", _("Enrol second-factor device"))
 DEVICE_VERIFY_FAIL = register("device.verify_fail", _("Second-factor code refused"))
 DEVICE_RECOVERY_USE = register("device.recovery_use", _("Use a recovery code"))
 EXPORT_DOWNLOAD = register("export.download", _("Download export file"))
+EXPORT_PUPIL_COUNTS = register("export.pupil_counts", _("Export priority-group counts"))
 AUDIT_VIEW = register("audit.view", _("Read the audit log"))
 AUDIT_EXPORT = register("audit.export", _("Export the audit log"))
 AUDIT_PURGE = register("audit.purge", _("Purge expired audit rows"))
@@ -167,7 +169,30 @@ TASK_FORCE_REMOVE = register("task_force.remove", _("Remove task force member"))
 TASK_FORCE_LEADER = register("task_force.leader", _("Change task force leader"))
 SCHOOL_JOIN = register("school.join", _("School joins the campaign"))
 SCHOOL_CLOSE = register("school.close", _("School closes or leaves the campaign"))
+# schools.roster.plan.commit_import: counts only (new/changed/left), never a name.
+ROSTER_IMPORT = register("roster.import", _("Import the pupil roster"))
 
 # What access_granted's action word ("view", "export", "print") is recorded as.
 RECORD_ACTIONS = {"view": RECORD_VIEW.code, "export": RECORD_EXPORT.code,
                   "print": RECORD_PRINT.code}
+
+# A pupil's record (issue 9 items 2, 5, 8), announced by schools.pupil_services:
+# circumstances and guardians through core.signals.business_action, status
+# changes as transitions of schools' pupil-status workflow. Rows carry codes
+# only (the pupil's or the circumstance's UUID), never a name, a phone or a note.
+CIRCUMSTANCE_RECORD = register("circumstance.record", _("Record a pupil's circumstance"))
+CIRCUMSTANCE_END = register("circumstance.end", _("End a pupil's circumstance"))
+GUARDIAN_ADD = register("guardian.add", _("Add a pupil's guardian"))
+GUARDIAN_EDIT = register("guardian.edit", _("Edit a pupil's guardian"))
+PUPIL_STATUS_CODES = {
+    "enrol": register("pupil.enrol", _("Pupil back in school (在读)")),
+    "transfer_out": register("pupil.transfer_out", _("Pupil transferred out")),
+    "suspend": register("pupil.suspend", _("Pupil's schooling suspended")),
+    "drop_out": register("pupil.drop_out", _("Pupil dropped out")),
+    "graduate": register("pupil.graduate", _("Pupil graduated")),
+    "decease": register("pupil.decease", _("Pupil deceased")),
+}
+# Directly, not through register_transition (whose look-up would load every
+# app's audit_actions while this module is still being imported).
+for _transition, _action in PUPIL_STATUS_CODES.items():
+    _TRANSITIONS[("schools.pupil", _transition)] = _action.code

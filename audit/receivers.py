@@ -3,7 +3,8 @@
 - schools.access ``access_denied`` → "access.denied" (DENIED), the permission in
   extra, the refused reference in `target`, and the record's type, code (as
   looked up) and school when the access layer names them (a 404 names no
-  school); ``access_granted`` → "record.view" / "record.export" / "record.print".
+  school); ``access_granted`` → "record.view" / "record.export" / "record.print",
+  one row per code when it carries ``target_codes`` (written in bulk).
 - core.workflows ``transition_applied`` → one row per transition of any
   workflow, coded through audit.actions.for_transition, the record's old and new
   state in extra. A code nobody registered raises UnknownAction, inside the
@@ -29,7 +30,7 @@ from schools.signals import membership_changed, password_changed
 from . import actions
 from .middleware import RECORDED_FLAG
 from .models import AuditEvent
-from .services import audit_record
+from .services import audit_record, audit_record_many
 
 
 @receiver(access_denied, dispatch_uid="audit_access_denied")
@@ -47,7 +48,16 @@ def record_denial(sender, request, user, perm, target, status, target_type="",
 
 @receiver(access_granted, dispatch_uid="audit_access_granted")
 def record_sensitive_access(sender, request, user, perm, target_type, target_code, action,
-                            **kwargs):
+                            target_codes=None, **kwargs):
+    if target_codes is not None:
+        # Many records at once (schools.access.record_sensitive_reads): one
+        # row each, one insert.
+        audit_record_many(
+            request=request, user=user, action=actions.RECORD_ACTIONS[action],
+            target_type=target_type, target_codes=list(target_codes),
+            school_id=kwargs.get("school_id"), extra={"permission": str(perm)}, status=200,
+        )
+        return
     audit_record(
         request=request, user=user, action=actions.RECORD_ACTIONS[action],
         target_type=target_type, target_code=str(target_code),

@@ -48,11 +48,14 @@ def seed(bureau: Bureau) -> None:
             submitted_at = timezone.make_aware(dt.datetime.combine(
                 deadline.due_date + dt.timedelta(days=1 if late else -1), dt.time(10)))
             # Demo reports were submitted in the past: the services take the
-            # time as an argument, so nothing patches the clock.
-            reporting.report_submit(report=report, by=officer, at=submitted_at)
+            # time as an argument, so nothing patches the clock; and nobody is
+            # told about it now (no receipt or return notice for history).
+            reporting.report_submit(report=report, by=officer, at=submitted_at,
+                                    notify=False)
             reviewed_at = min(submitted_at + dt.timedelta(days=1), timezone.now())
             if (number + index) % 3 == 0:
                 reporting.report_approve(report=report, by=inspector, at=reviewed_at)
             elif (number + index) % 11 == 0:
                 reporting.report_return(report=report, by=inspector, at=reviewed_at,
-                                        reason="请补充本期活动照片和具体数据。")
+                                        reason="请补充本期活动照片和具体数据。",
+                                        notify=False)

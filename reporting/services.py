@@ -294,12 +294,14 @@ def report_missing_parts(report: ProgressReport) -> dict[str, str]:
 
 @transaction.atomic
 def report_submit(*, report: ProgressReport, by: User,
-                  at: dt.datetime | None = None) -> ProgressReport:
+                  at: dt.datetime | None = None, notify: bool = True) -> ProgressReport:
     """Submit a draft, or resubmit a returned report, at `at` (default now: the
     server's clock decides timeliness; a resubmission never changes the first
     submission time, a submission after a withdrawal sets it anew: see
     report_withdraw). The submitter gets a receipt (in the portal and by
-    e-mail), once per submission. Raises PermissionDenied, InvalidTransition (already
+    e-mail), once per submission; `notify=False` sends none, for history
+    written after the fact (the demo's past submissions: a receipt weeks after
+    the event tells nobody anything). Raises PermissionDenied, InvalidTransition (already
     submitted) or ValidationError naming each missing part."""
     current = workflows.REPORT.lock(report)
     name = "resubmit" if current.status == ReportStatus.RETURNED else "submit"
@@ -321,7 +323,8 @@ def report_submit(*, report: ProgressReport, by: User,
         followups.report_resubmitted(report, at=applied.at)
     else:
         followups.report_arrived(report, at=applied.at)
-    notices.report_received(report, applied.record, by)
+    if notify:
+        notices.report_received(report, applied.record, by)
     return report
 
 
@@ -370,15 +373,19 @@ def report_withdraw(*, report: ProgressReport, by: User,
 
 @transaction.atomic
 def report_return(*, report: ProgressReport, by: User, reason: str,
-                  at: dt.datetime | None = None) -> ProgressReport:
+                  at: dt.datetime | None = None, notify: bool = True) -> ProgressReport:
     """Send a submitted report back to the school, with the reason it must fix
-    (required). Raises PermissionDenied, InvalidTransition, ValidationError."""
+    (required); its principal and safety officer are told, unless
+    `notify=False` (history written after the fact, as report_submit). The
+    revision is owed either way (its follow-up opens). Raises
+    PermissionDenied, InvalidTransition, ValidationError."""
     applied = workflows.REPORT.apply(
         report, "return", by=by, reason=reason, at=at,
         changes=lambda locked, when: {"return_reason": (reason or "").strip()})
     report = applied.obj
     tallies.record_change(report, tallies.marks_of(applied.before))
-    notices.report_returned(report, applied.record)
+    if notify:
+        notices.report_returned(report, applied.record)
     followups.report_returned(report, at=applied.at)
     return report
 

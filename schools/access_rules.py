@@ -19,6 +19,9 @@ class SchoolsPerm(Perm):
     # Remove a person's TOTP device and recovery codes (a lost phone); never
     # the auditor's (schools.access.may_reset_credentials).
     RESET_SECOND_FACTOR = "schools.reset_second_factor"
+    # Give or take a role, or change an account, of the people of one's own
+    # bureau only (schools.access.may_manage_account; issue 9 item 7).
+    MANAGE_ACCOUNTS = "schools.manage_accounts"
     # Pupils (issue 9). Child-level: reached through PupilScope, so a head
     # teacher holds these only for the classes they lead this school year.
     VIEW_PUPIL = "schools.view_pupil"
@@ -28,10 +31,16 @@ class SchoolsPerm(Perm):
     RECORD_CIRCUMSTANCE = "schools.record_circumstance"
     # Import, edit and export the roster; sees the 学籍号 unmasked.
     MANAGE_ROSTER = "schools.manage_roster"
+    # Add and edit a pupil's guardians and choose the primary contact: the
+    # roster's managers and the pupil's own head teacher (class-bound).
+    EDIT_GUARDIANS = "schools.edit_guardians"
     # "Who looked at this record" on a pupil's page.
     VIEW_PUPIL_ACCESS_LOG = "schools.view_pupil_access_log"
     # Counts of pupils by school and priority group, never a name (bureau).
     VIEW_PUPIL_COUNTS = "schools.view_pupil_counts"
+    # 我的班级: the page of the classes one leads (a class-bound role), which
+    # shows an empty state to a head teacher who leads none this year.
+    VIEW_OWN_CLASSES = "schools.view_own_classes"
 
 
 # Whoever holds this at a school sees the school and what hangs off it; a school
@@ -54,7 +63,9 @@ SCHOOL_RULES = {
     SchoolsPerm.VIEW_CIRCUMSTANCES: _NAMED_PEOPLE,
     SchoolsPerm.RECORD_CIRCUMSTANCE: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
     SchoolsPerm.MANAGE_ROSTER: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
+    SchoolsPerm.EDIT_GUARDIANS: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER},
     SchoolsPerm.VIEW_PUPIL_ACCESS_LOG: {Role.PRINCIPAL},
+    SchoolsPerm.VIEW_OWN_CLASSES: {Role.HEAD_TEACHER},
 }
 BUREAU_RULES = {
     # The auditor belongs to the bureau but sees no school.
@@ -62,6 +73,7 @@ BUREAU_RULES = {
     SchoolsPerm.VIEW_SCHOOL_PEOPLE: {Role.BUREAU_ADMIN, Role.INSPECTOR},
     SchoolsPerm.MANAGE_TASK_FORCE: {Role.BUREAU_ADMIN},
     SchoolsPerm.RESET_SECOND_FACTOR: {Role.BUREAU_ADMIN},
+    SchoolsPerm.MANAGE_ACCOUNTS: {Role.BUREAU_ADMIN},
     SchoolsPerm.VIEW_PUPIL_COUNTS: {Role.BUREAU_ADMIN, Role.INSPECTOR},
 }
 GLOBAL_RULES = {
@@ -75,6 +87,8 @@ RECORD_SCOPES = {
     "schools.pupil": PupilScope(""),
     "schools.circumstance": PupilScope("pupil"),
     "schools.guardian": PupilScope("pupil"),
+    # A roster file kept between an import's preview and its confirmation.
+    "schools.rosterupload": SchoolScope("school"),
 }
 
 _BA, _IN = Role.BUREAU_ADMIN, Role.INSPECTOR

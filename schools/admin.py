@@ -71,6 +71,13 @@ class UserAdmin(ResetSecondFactorMixin, DjangoUserAdmin):
                                      request=request)
         return response
 
+    def has_change_permission(self, request, obj=None):
+        # Someone who also belongs to another bureau (or a superuser) is shown,
+        # not changed: neither bureau's admin alone manages them (issue 9 item 7).
+        if obj is not None and not access.may_manage_account(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         bureau_ids = access.admin_bureau_ids(request.user)
@@ -155,8 +162,12 @@ class MembershipAdminForm(forms.ModelForm):
         except (TypeError, ValueError):
             return None
 
+    # The person saving the form (MembershipAdmin.get_form sets it on the class).
+    acting_user = None
+
     def clean(self):
         cleaned = super().clean()
+        self._check_placement(cleaned)
         classes = cleaned.get("classes") or []
         school = cleaned.get("school")
         foreign = [c for c in classes if school is None or c.school_id != school.pk]
@@ -168,6 +179,24 @@ class MembershipAdminForm(forms.ModelForm):
                 "school.") % {"school": school, "classes": "、".join(
                     f"{c.school} {c}" for c in foreign)})
         return cleaned
+
+    def _check_placement(self, cleaned) -> None:
+        """A role only at the admin's own bureau and its schools, and only for
+        someone of no other bureau (schools.access.may_place_membership)."""
+        by, subject, role = self.acting_user, cleaned.get("user"), cleaned.get("role")
+        school, bureau = cleaned.get("school"), cleaned.get("bureau")
+        if by is None or subject is None or not role or (school is None and bureau is None):
+            return
+        if not access.may_grant_role(by, role):
+            self.add_error("role", _("Only the deployment gives this role."))
+        elif not access.may_manage_account(by, subject):
+            self.add_error("user", _(
+                "This person belongs to another bureau (or is a system administrator): "
+                "only that bureau's administrator gives them a role."))
+        elif not access.may_place_membership(by, subject, role=role, school=school,
+                                             bureau_id=bureau.pk if bureau else None):
+            self.add_error(None, _("A role can only be given at your own bureau or one of "
+                                   "its schools."))
 
 
 @admin.register(Membership)
@@ -206,10 +235,18 @@ class MembershipAdmin(BureauScopedAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.acting_user = request.user  # a class made for this request
+        return form
+
     # Every grant and revoke of a role is announced (and so audited).
     def save_model(self, request, obj, form, change):
         if not access.may_grant_role(request.user, obj.role):
             access.deny(request, "schools.grant_role", f"role:{obj.role}", status=403)
+        if not access.may_place_membership(request.user, obj.user, role=obj.role,
+                                           school=obj.school, bureau_id=obj.bureau_id):
+            access.deny(request, "schools.manage_accounts", f"user:{obj.user_id}", status=403)
         before = services.membership_state(obj) if change else None
         super().save_model(request, obj, form, change)
         services.membership_saved(membership=obj, before=before, by=request.user,

@@ -15,21 +15,23 @@ School staff get none: they enrol when a page first asks (step-up).
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 
 from core import clock
 
+from . import demo_roster
 from .models import (
     Bureau,
     Membership,
     Role,
     School,
-    SchoolClass,
     SchoolType,
     TaskForceMember,
     User,
 )
+from .school_year import current_school_year
 from .second_factor import demo_device
 from .services import task_force_add_member
 
@@ -116,6 +118,7 @@ class District:
     bureau: Bureau | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     created_users: int = 0
+    created_pupils: int = 0
 
 
 def demo_totp_key(username: str) -> str:
@@ -128,9 +131,12 @@ def _name(n: int) -> str:
     return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
 
 
-def seed_district(*, schools: int = len(SCHOOLS)) -> District:
-    """The demo bureau, its first `schools` schools with classes and staff in
-    every role, and the bureau's accounts."""
+def seed_district(*, schools: int = len(SCHOOLS), only: set[int] | None = None,
+                  pupils: bool = True) -> District:
+    """The demo bureau, its first `schools` schools (or the school numbers in
+    `only`, 1-based: tests pick a few types) with this and last school year's
+    classes, staff in every role and, with `pupils`, their roster
+    (schools.demo_roster), and the bureau's accounts."""
     district = District()
     bureau, _ = Bureau.objects.get_or_create(code=BUREAU_CODE, defaults={
         "name": BUREAU_NAME, "doc_code": BUREAU_DOC_CODE})
@@ -142,7 +148,9 @@ def seed_district(*, schools: int = len(SCHOOLS)) -> District:
             demo_device(user, demo_totp_key(username))
         district.logins.append((username, role.label, BUREAU_NAME))
     for number, (school_type, name) in enumerate(SCHOOLS[:schools], start=1):
-        _school(district, bureau, number, school_type, name)
+        if only is not None and number not in only:
+            continue
+        _school(district, bureau, number, school_type, name, pupils=pupils)
         if number <= 2:
             district.logins += [(f"s{number:02d}-{suffix}", role.label, name)
                                 for suffix, role, _ in SCHOOL_ROLE_ACCOUNTS]
@@ -166,7 +174,7 @@ def _user(district: District, username: str, full_name: str) -> User:
 
 
 def _school(district: District, bureau: Bureau, number: int, school_type: str,
-            name: str) -> School:
+            name: str, *, pupils: bool = True) -> School:
     school, _ = School.objects.get_or_create(
         code=f"S{number:03d}",
         defaults={
@@ -181,24 +189,40 @@ def _school(district: District, bureau: Bureau, number: int, school_type: str,
             "joined_on": dt.date(clock.today().year, 1, 1),
         },
     )
-    classes = []
-    for grade in GRADES[school_type]:
-        for class_number in (1, 2):
-            cls, _ = SchoolClass.objects.get_or_create(
-                school=school, grade=grade, number=class_number
-            )
-            classes.append(cls)
+    plan = demo_roster.plan_for(number, school_type, name)
+    classes = demo_roster.ensure_classes(school, GRADES[school_type], plan)
+    this_year = classes[current_school_year()]
     has_task_force = TaskForceMember.objects.filter(school=school).exists()
     for index, (suffix, role, duty) in enumerate(SCHOOL_ROLE_ACCOUNTS):
         user = _user(district, f"s{number:02d}-{suffix}", _name(number * 10 + index))
-        membership, created = Membership.objects.get_or_create(
+        membership, _ = Membership.objects.get_or_create(
             user=user, role=role, school=school
         )
-        if created and role == Role.HEAD_TEACHER:
-            first = 0 if suffix.endswith("a") else 1
-            membership.classes.set(classes[first::2][:3])
+        if role == Role.HEAD_TEACHER:
+            demo_roster.seed_head_teacher_classes(
+                membership, this_year, first=0 if suffix.endswith("a") else 1)
         if not has_task_force and duty is not None:
             task_force_add_member(
                 school=school, user=user, duty=duty, is_leader=role == Role.PRINCIPAL
             )
+    if pupils and school.is_open:
+        district.created_pupils += demo_roster.seed_school_roster(school, number, plan, classes)
     return school
+
+
+# The school whose roster the sample file holds (示例区实验小学), and who to
+# sign in as to try it: its safety officer manages the roster.
+SAMPLE_SCHOOL = 1
+
+
+def write_sample_roster():
+    """Write var/demo/学生名册样例.xlsx (settings.VAR_DIR) for demo school
+    SAMPLE_SCHOOL, to try the roster importer on (schools.demo_roster.
+    write_sample_roster says what it changes). Returns its Path, or None when
+    that school has no pupils (not seeded)."""
+    school = School.objects.filter(code=f"S{SAMPLE_SCHOOL:03d}", bureau__code=BUREAU_CODE).first()
+    if school is None or not school.pupils.exists():
+        return None
+    path = Path(settings.VAR_DIR) / "demo" / demo_roster.SAMPLE_FILE_NAME
+    demo_roster.write_sample_roster(school, SAMPLE_SCHOOL, path)
+    return path

@@ -59,3 +59,32 @@ class TaskForceMemberForm(forms.Form):
         # another school is an invalid choice, not a cross-school write (A3).
         self.fields["user"].queryset = candidates
         self.fields["user"].label_from_instance = lambda u: f"{u} ({u.username})"
+
+
+class RosterUploadForm(forms.Form):
+    """The roster file to import and whether it is the school's whole roll."""
+
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file, at most 10 MB: the template, "
+                    "or the roster exported from the 学籍系统."))
+    full_roster = forms.BooleanField(
+        label=_("This is the full roster of the school"), required=False,
+        help_text=_("Pupils enrolled now who are not in the file will be offered as "
+                    "transferred out or graduated; nobody is deleted."))
+
+
+class PupilCountFilterForm(forms.Form):
+    """The filters of the priority-group counts page (schools.pupil_counts)."""
+
+    school_type = forms.ChoiceField(
+        label=_("School type"), required=False,
+        error_messages={"invalid_choice": _("There is no such school type; choose one "
+                                            "from the list.")})
+
+    def __init__(self, *args, **kwargs):
+        from .models import SchoolType
+
+        super().__init__(*args, **kwargs)
+        self.fields["school_type"].choices = [("", _("All types")), *SchoolType.choices]
+        self.fields["school_type"].widget.attrs["class"] = "form-select"

@@ -392,4 +392,8 @@ from .pupil_models import (  # noqa: E402,F401
     PriorityGroup,
     Pupil,
     PupilStatus,
+    PupilStatusChange,
 )
+
+# Roster files kept between an import's preview and its confirmation.
+from .roster_models import RosterUpload, RosterUploadStatus  # noqa: E402,F401

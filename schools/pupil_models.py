@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, TransitionRecord
 
 
 class Gender(models.TextChoices):
@@ -246,3 +246,25 @@ class Circumstance(TimeStampedModel):
     def is_current(self, day=None) -> bool:
         day = day or clock.today()
         return self.since <= day and (self.until is None or self.until >= day)
+
+
+class PupilStatusChange(TransitionRecord):
+    """One change of a pupil's 学籍状态 (转出, 休学, 辍学, 毕业, 死亡, back to
+    在读), written by schools.pupil_services.pupil_change_status through the
+    workflow's apply(): who, when, from, to, the reason (never audited: the
+    audit row says only that one was given) and the day it took effect."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="status_changes",
+                              verbose_name=_("pupil"))
+    from_state = models.CharField(_("from"), max_length=20, choices=PupilStatus.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=PupilStatus.choices)
+    # Filled in by the service right after apply() (the workflow writes the
+    # common columns only); null only for a row caught between the two.
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("pupil status change")
+        verbose_name_plural = _("pupil status changes")
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id}: {self.from_state} -> {self.to_state}"

@@ -197,3 +197,13 @@ def password_set_by(*, user: User, by: User | None, request=None) -> None:
     """Announce (schools.signals.password_changed) that `by` set `user`'s
     password through a page: their own (a change) or another's (a reset)."""
     password_changed.send(sender=User, user=user, by=by, request=request)
+
+
+def pupil_counts_exported(*, bureau, school_type: str, by: User, request=None) -> None:
+    """Announce ("export.pupil_counts") that `by` downloaded the bureau's
+    priority-group counts (counts only, suppressed), with the school-type
+    filter ("" for all)."""
+    business_action.send(sender=None, code="export.pupil_counts", by=by, obj=bureau,
+                         request=request,
+                         extra={"filters": f"school_type={school_type}" if school_type else "",
+                                "kind": "pupil_counts"})

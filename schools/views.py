@@ -1,18 +1,23 @@
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from core import downloads
 from core.timelines import entries_for
 
 from . import access, selectors, services
+from . import pupil_counts as counts
 from .access_rules import SchoolsPerm
-from .forms import TaskForceMemberForm
-from .models import School, TaskForceMember
+from .forms import PupilCountFilterForm, TaskForceMemberForm
+from .models import Bureau, School, TaskForceMember
 
 
 @login_required
@@ -31,6 +36,7 @@ def school_detail(request, pk: int):
     user = request.user
     context["can_see_people"] = access.can(user, SchoolsPerm.VIEW_SCHOOL_PEOPLE, school)
     context["can_manage_task_force"] = access.can(user, SchoolsPerm.MANAGE_TASK_FORCE, school)
+    context["can_manage_roster"] = access.can(user, SchoolsPerm.MANAGE_ROSTER, school)
     # notifications' permission, named by code: schools imports no app above it.
     context["can_manage_group_robots"] = access.can(
         user, access.perm("notifications.manage_group_robot"), school)
@@ -106,3 +112,56 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.password_set_by(user=form.user, by=self.request.user, request=self.request)
         return response
+
+
+def _counts_bureau(request) -> Bureau:
+    """The bureau whose counts `request.user` asked for (?bureau=, else their
+    first) among those where they hold schools.view_pupil_counts; refused
+    (403, audited) when they hold it nowhere."""
+    bureau_ids = access.bureaus_for(request.user, SchoolsPerm.VIEW_PUPIL_COUNTS)
+    if not bureau_ids:
+        access.deny(request, SchoolsPerm.VIEW_PUPIL_COUNTS, "pupil_counts", status=403)
+    wanted = request.GET.get("bureau", "")
+    chosen = int(wanted) if wanted.isdigit() and int(wanted) in bureau_ids else bureau_ids[0]
+    return Bureau.objects.get(pk=chosen)
+
+
+@require_GET
+@login_required
+def pupil_counts(request):
+    """重点群体统计: enrolled pupils per school and priority group, today,
+    suppressed (schools.pupil_counts). Never a child's name or number."""
+    bureau = _counts_bureau(request)
+    form = PupilCountFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "schools/pupil_counts.html",
+                      {"bureau": bureau, "form": form, "table": None}, status=400)
+    school_type = form.cleaned_data.get("school_type", "") if form.is_bound else ""
+    table = counts.pupil_counts(bureau_id=bureau.pk, school_type=school_type)
+    return render(request, "schools/pupil_counts.html", {
+        "bureau": bureau, "form": form, "table": table, "school_type": school_type,
+        "legend": counts.legend()})
+
+
+@require_GET
+@login_required
+def pupil_counts_xlsx(request):
+    """The same table as an Excel file, with the same suppression."""
+    bureau = _counts_bureau(request)
+    form = PupilCountFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "schools/pupil_counts.html",
+                      {"bureau": bureau, "form": form, "table": None}, status=400)
+    school_type = form.cleaned_data.get("school_type", "") if form.is_bound else ""
+    table = counts.pupil_counts(bureau_id=bureau.pk, school_type=school_type)
+    out = io.BytesIO()
+    counts.write_workbook(table, bureau_name=bureau.name, out=out)
+    out.seek(0)
+    services.pupil_counts_exported(bureau=bureau, school_type=school_type, by=request.user,
+                                   request=request)
+    response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                              ".spreadsheetml.sheet")
+    day = f"{table.day:%Y%m%d}"
+    return downloads.attachment(
+        response, downloads.file_name(_("Priority-group counts"), bureau.name, day, ext="xlsx"),
+        fallback=f"priority_groups_{bureau.code}_{day}.xlsx")

@@ -393,6 +393,12 @@ EXPORT_MAX_ATTEMPTS = 3
 # purge refuses to run, and the database refuses to delete younger rows anyway.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
+# ---------------------------------------------------------------- bureau counts
+# A count of pupils from 1 to this minus one is shown to the bureau as "<5"
+# (core.suppression; architecture.md "Bureau pages show counts, never a
+# child"). Not configurable by environment: lowering it is a policy change.
+SMALL_CELL_THRESHOLD = 5
+
 # ---------------------------------------------------------------- admin and logging
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):

@@ -12,10 +12,13 @@ decorator and the device reset:
   decorator for child-level sensitive pages. The session's last successful code
   must be younger than `max_age` seconds, else the verify page (or the enrol
   page, for someone with no device yet) and back through `next`.
-- `may_reset_credentials(by, subject)` / `may_grant_role(by, role)`:
-  separation of duties. The bureau admin resets the devices (and passwords) of the people of
-  their own bureau and its schools, never the auditor's, and never grants the
-  auditor role (only a superuser, by deployment, does both).
+- `may_reset_credentials(by, subject)` / `may_grant_role(by, role)` /
+  `may_manage_account(by, subject)` / `may_place_membership(by, subject, ...)`:
+  separation of duties. The bureau admin resets the devices (and passwords) of
+  the people of their own bureau and its schools, never the auditor's, never
+  those of someone who also belongs to another bureau, never grants the
+  auditor role (only a superuser, by deployment, does), and gives roles only
+  at their own bureau and its schools, to people of no other bureau.
 
 The time of the last verification is kept in the session as epoch seconds
 (`VERIFIED_AT_SESSION_KEY`), next to django-otp's own device key.
@@ -44,7 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VERIFIED_AT_SESSION_KEY", "has_second_factor_device", "may_grant_role",
-    "may_reset_credentials", "mark_second_factor_verified", "require_recent_second_factor",
+    "may_manage_account", "may_place_membership", "may_reset_credentials",
+    "mark_second_factor_verified", "require_recent_second_factor",
     "second_factor_age", "second_factor_required", "second_factor_satisfied",
     "second_factor_url",
 ]
@@ -172,7 +176,49 @@ def may_reset_credentials(by, subject) -> bool:
     if RESERVED_ROLES & {Role(r) for r in held}:
         return False
     bureaus = bureaus_for(by, perm("schools.reset_second_factor"))
-    if not bureaus:
+    return bool(bureaus) and _belongs_only_to(subject, bureaus, placed=True)
+
+
+def _belongs_only_to(subject, bureaus: list[int], *, placed: bool) -> bool:
+    """Whether every membership of `subject` (active or not) is at one of
+    `bureaus` or their schools; with placed=True, and there is at least one.
+    Two queries at most."""
+    memberships = Membership.objects.filter(user=subject)
+    outside = memberships.exclude(Q(bureau_id__in=bureaus) | Q(school__bureau_id__in=bureaus))
+    if outside.exists():
         return False
-    return Membership.objects.filter(user=subject).filter(
-        Q(bureau_id__in=bureaus) | Q(school__bureau_id__in=bureaus)).exists()
+    return memberships.exists() if placed else True
+
+
+def may_manage_account(by, subject) -> bool:
+    """May `by` change `subject`'s account (its details, whether it is active)
+    or give them a role? A superuser: anyone. Otherwise `by` must hold
+    "schools.manage_accounts" in some bureau, `subject` must not be a
+    superuser, and every membership `subject` has (at a bureau or a school,
+    active or not) must be in the bureaus where `by` holds it — so a person
+    who also belongs to another bureau is that bureau's too, and neither admin
+    alone manages them. Someone with no membership yet (an account just made)
+    may be managed. Rule: security.md G6 (separation of duties); issue 9
+    item 7."""
+    if not is_active_user(by):
+        return False
+    if by.is_superuser:
+        return True
+    if subject is None or getattr(subject, "is_superuser", False):
+        return False
+    bureaus = bureaus_for(by, perm("schools.manage_accounts"))
+    return bool(bureaus) and _belongs_only_to(subject, bureaus, placed=False)
+
+
+def may_place_membership(by, subject, *, role: str, school=None, bureau_id=None) -> bool:
+    """May `by` give `subject` the role `role` at `school` (a School) or at
+    bureau `bureau_id`? `may_grant_role(by, role)`, `may_manage_account(by,
+    subject)`, and the place must be in a bureau where `by` holds
+    "schools.manage_accounts" (a superuser: anywhere). Rule: issue 9 item 7
+    (a bureau admin gives roles in their own bureau only)."""
+    if not may_grant_role(by, role) or not may_manage_account(by, subject):
+        return False
+    if by.is_superuser:
+        return True
+    place = school.bureau_id if school is not None else bureau_id
+    return place is not None and place in bureaus_for(by, perm("schools.manage_accounts"))

@@ -16,7 +16,11 @@ global perm, a page): receivers must accept them missing.
 pupil's circumstances) is opened, exported or printed, with sender=None and
 request, user, perm, target_type (the model label, e.g. "incidents.referral"),
 target_code (its public code) and action ("view", "export", "print"). audit
-turns it into an ALLOWED row (security.md G4).
+turns it into an ALLOWED row (security.md G4). `record_sensitive_reads` sends
+it once for many records of one type (a roster listed or exported) with the
+extra keyword target_codes (a list of str; target_code is then "" unless there
+is one): audit writes one row per code, in one insert. Receivers must accept
+target_codes missing.
 """
 
 from django.dispatch import Signal

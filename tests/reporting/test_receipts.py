@@ -88,6 +88,26 @@ class TestOnePerSubmission:
         services.report_approve(report=report, by=world.inspector)
         assert len(receipts()) == 2
 
+    def test_history_written_after_the_fact_tells_nobody(self, world, report):
+        """notify=False (the demo's back-dated submissions): the report is
+        submitted and returned as usual, with no receipt and no return notice;
+        the revision is still owed (its follow-up opens)."""
+        from followups.models import FollowUp
+
+        submitted_at = dt.datetime(2026, 5, 12, 10, 0, tzinfo=SHANGHAI)
+        with at(2026, 6, 1, 9, 0):
+            services.report_submit(report=report, by=world.safety_officer,
+                                   at=submitted_at, notify=False)
+            services.report_return(report=report, by=world.inspector, reason="补充",
+                                   at=submitted_at + dt.timedelta(days=1), notify=False)
+        report.refresh_from_db()
+        assert report.status == "returned"
+        assert report.first_submitted_at == submitted_at
+        assert Notice.objects.count() == 0
+        assert FollowUp.objects.filter(subject_code=str(report.code)).exists()
+        services.report_submit(report=report, by=world.safety_officer)
+        assert len(receipts()) == 1, "a submission made now has its receipt again"
+
     def test_a_receipt_not_yet_sent_is_not_sent_after_a_withdrawal(self, world, report):
         services.report_submit(report=report, by=world.safety_officer)
         services.report_withdraw(report=report, by=world.safety_officer)

@@ -63,5 +63,22 @@ def test_totp_code_refuses_without_debug(settings):
 
 def test_totp_code_says_when_there_is_no_device(settings):
     seed(settings, debug=True)
-    with pytest.raises(CommandError, match="no confirmed TOTP device"):
+    with pytest.raises(CommandError, match="has no TOTP device"):
         call_command("totp_code", "s01-safety", stdout=io.StringIO())
+
+
+def test_totp_code_prints_the_code_of_a_device_being_enrolled(settings, world):
+    """A school account enrols its own device (the demo enrols none for school
+    staff); the tester gets the code of the device the enrol page shows."""
+    settings.DEBUG = True
+    device = TOTPDevice.objects.create(user=world.principal, name="x", confirmed=False)
+    out = io.StringIO()
+    call_command("totp_code", world.principal.username, stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == totp_code(device)
+
+
+def test_totp_code_says_how_to_start_when_there_is_no_device(settings, world):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="enrol"):
+        call_command("totp_code", world.safety_officer.username, stdout=io.StringIO(),
+                     stderr=io.StringIO())

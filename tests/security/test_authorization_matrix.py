@@ -15,6 +15,7 @@ redirect (a success, or the admin's "no such object" bounce).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from notifications.models import GroupRobot
 from reporting.models import Bulletin, ExportJob, ReportPhoto, ReportStatus
-from schools.models import Membership, Role, TaskForceMember
+from schools.models import Membership, Role, RosterUpload, TaskForceMember
 from tests.conftest import sign_in
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import MembershipFactory, SchoolClassFactory, UserFactory
@@ -61,6 +62,10 @@ class Row:
     kwargs: Callable | None = None  # (world, side) -> reverse() kwargs
     sides: tuple[str, ...] = (OWN,)
     last: bool = False  # POSTs that remove the sample object or sign out run last
+    # A child-level page behind require_recent_second_factor: every signed-in
+    # principal is asked with a session verified just now (tests.conftest.sign_in
+    # verified=True), so the row shows what the page's permission decides.
+    step_up: bool = False
 
 
 def by_side(**tables: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -82,6 +87,11 @@ def task_force_member(world, side):
     return {"pk": school.pk, "member_id": member.pk}
 
 
+def roster_upload(world, side):
+    school = school_of(world, side)
+    return {"pk": school.pk, "code": world.matrix_uploads[side].code}
+
+
 # ------------------------------------------------------------------ portal rows
 school_detail = by_side(
     own=signed_in("200", auditor="404"),
@@ -98,11 +108,54 @@ task_force_add_post = by_side(  # an empty form: 400 with the errors, nothing sa
     peer=signed_in("404", bureau_admin="400", inspector="403"),
     foreign=signed_in("404"),
 )
+# The roster import (schools.manage_roster: the school's principal and safety
+# officer; no bureau role; the auditor sees no school).
+ROSTER_MANAGERS = {PRINCIPAL: "200", SAFETY: "200"}
+roster_page = by_side(
+    own=signed_in("403", **ROSTER_MANAGERS, auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_upload_post = by_side(  # an empty form: 400 with the errors, nothing kept
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_confirm_post = by_side(  # no fingerprint: 400, nothing written
+    own=signed_in("403", principal="400", safety_officer="400", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_result_get = by_side(  # a pending upload: back to its preview
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+NO_POST = by_side(**dict.fromkeys((OWN, PEER, FOREIGN), everyone("405")))
 task_force_remove_post = by_side(
     own=signed_in("403", principal="redirect", bureau_admin="redirect", auditor="404"),
     peer=signed_in("404", bureau_admin="redirect", inspector="403"),
     foreign=signed_in("404"),
 )
+
+# 学生名册: the school's named people (a head teacher: their own classes' pupils);
+# staff and the bureau see the school but no pupil (403), the auditor sees no
+# school (404). The export is the roster manager's (principal, safety officer),
+# who is first sent for a second factor (school staff have no device in the
+# matrix: the enrol page); everyone else is refused before being asked.
+roster_get = by_side(
+    own=signed_in("403", principal="200", safety_officer="200", head_teacher="200",
+                  counselor="200", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+roster_export_get = by_side(
+    own=signed_in("403", principal="redirect", safety_officer="redirect", auditor="404"),
+    peer=signed_in("404", bureau_admin="403", inspector="403"),
+    foreign=signed_in("404"),
+)
+GET_ONLY = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
+
 
 def school_deadline(world, side):
     school = school_of(world, side)
@@ -237,6 +290,13 @@ PORTAL_ROWS: dict[str, Row] = {
     "set_language": Row(get=everyone("redirect")),
     "schools:list": Row(get=signed_in("200", auditor="403")),
     "schools:detail": Row(get=school_detail, kwargs=school_pk, sides=(OWN, PEER, FOREIGN)),
+    # 重点群体统计 (issue 9 item 8): counts for the bureau admin and the
+    # inspector only; the auditor and every school role are refused.
+    "schools:pupil_counts": Row(get=signed_in("403", bureau_admin="200", inspector="200"),
+                                post=everyone("405")),
+    "schools:pupil_counts_xlsx": Row(get=signed_in("403", bureau_admin="200",
+                                                   inspector="200"),
+                                     post=everyone("405")),
     "schools:task_force_add": Row(
         get=task_force_add_get, post=task_force_add_post, kwargs=school_pk,
         sides=(OWN, PEER, FOREIGN),
@@ -246,6 +306,22 @@ PORTAL_ROWS: dict[str, Row] = {
         post=task_force_remove_post, kwargs=task_force_member, sides=(OWN, PEER, FOREIGN),
         last=True,
     ),
+    "schools:roster_template": Row(get=roster_page, post=NO_POST, kwargs=school_pk,
+                                   sides=(OWN, PEER, FOREIGN)),
+    "schools:roster_import": Row(get=roster_page, post=roster_upload_post, kwargs=school_pk,
+                                 sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_preview": Row(get=roster_page, post=NO_POST, kwargs=roster_upload,
+                                  sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_confirm": Row(get=NO_POST, post=roster_confirm_post, kwargs=roster_upload,
+                                  sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_result": Row(get=roster_result_get, post=NO_POST, kwargs=roster_upload,
+                                 sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster": Row(get=roster_get, post=GET_ONLY, kwargs=school_pk,
+                          sides=(OWN, PEER, FOREIGN)),
+    "schools:roster_export": Row(get=roster_export_get, post=GET_ONLY, kwargs=school_pk,
+                                 sides=(OWN, PEER, FOREIGN)),
+    # 我的班级: head teachers (an empty state when they lead no class this year).
+    "schools:my_classes": Row(get=signed_in("403", head_teacher="200"), post=everyone("405")),
     "audit:event_list": Row(get=signed_in("403", auditor="200")),
     "audit:event_export": Row(get=signed_in("403", auditor="200"), post=everyone("405")),
     "reporting:school_reports": Row(get=school_reports, kwargs=school_pk,
@@ -337,6 +413,8 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "schools:detail": (sides("200", "200"), sides("200", "200")),
     "schools:task_force_add": (sides("403", "200"), sides("403", "400")),
     "schools:task_force_remove": (NOT_ALLOWED, sides("403", "redirect")),
+    "schools:roster": (sides("200", "200"), NOT_ALLOWED),
+    "schools:roster_export": (sides("403", "redirect"), NOT_ALLOWED),
     "reporting:school_reports": (sides("200", "200"), sides("200", "200")),
     "reporting:report_edit": (sides("403", "200"), sides("403", "redirect")),
     "reporting:report_detail": (sides("200", "200"), sides("200", "200")),
@@ -351,7 +429,129 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "reporting:photo_remove": (NOT_ALLOWED, sides("403", "redirect")),
     "notifications:group_robots": (sides("403", "200"), sides("403", "400")),
     "notifications:group_robot_test": (NOT_ALLOWED, sides("403", "redirect")),
+    "schools:roster_template": (sides("403", "200"), NOT_ALLOWED),
+    "schools:roster_import": (sides("403", "200"), sides("403", "400")),
+    "schools:roster_preview": (sides("403", "200"), NOT_ALLOWED),
+    "schools:roster_confirm": (NOT_ALLOWED, sides("403", "400")),
+    "schools:roster_result": (sides("403", "redirect"), NOT_ALLOWED),
 }
+
+# Rows without a peer side where she is not "any school staff member": (GET, POST).
+TWO_SCHOOL_PLAIN_ROWS: dict[str, tuple[str, str]] = {
+    # A head teacher at A (leading no class): the page with its empty state.
+    "schools:my_classes": ("200", "405"),
+}
+
+# ------------------------------------------------------------------ a pupil's page
+# Issue 9 items 2, 5, 8. The sample pupil of each school (A own, B peer, C
+# foreign) is in a class of this school year; at A that class is led by
+# world.head_teacher. HEAD_OTHER is a head teacher at A who leads another
+# class: the pupil is a 404 to her. These pages are behind the step-up, so
+# their rows are run with a recent second factor (step_up=True); without one
+# every signed-in person is sent to verify (tests/schools/test_pupil_page.py).
+# Any row that does not name HEAD_OTHER expects for her what it expects for
+# the head teacher (see expected()).
+HEAD_OTHER = "head_other"
+
+
+def matrix_pupil(world, side):
+    return world.admin_sample("pupil_page.pupil", side)
+
+
+def pupil_code(world, side):
+    return {"code": matrix_pupil(world, side).code}
+
+
+def pupil_guardian(world, side):
+    pupil = matrix_pupil(world, side)
+    return {"code": pupil.code, "pk": pupil.guardians.order_by("pk").first().pk}
+
+
+def pupil_circumstance(world, side):
+    return {"code": world.admin_sample("pupil_page.circumstance", side).code}
+
+
+def build_pupil_page_samples(world, samples) -> None:
+    """A pupil with a guardian and a circumstance at each school; A's in a
+    class world.head_teacher leads, and the class HEAD_OTHER leads beside it."""
+    from schools.pupil_models import Circumstance
+    from schools.school_year import current_school_year
+    from tests.schools.pupil_factories import GuardianFactory, PupilFactory
+
+    year = current_school_year()
+    for side, school in ((OWN, world.school_a), (PEER, world.school_b),
+                         (FOREIGN, world.school_c)):
+        cls = SchoolClassFactory(school=school, grade=4, number=1, school_year=year)
+        pupil = PupilFactory(school=school, current_class=cls)
+        GuardianFactory(pupil=pupil, is_primary=True)
+        samples[("pupil_page.pupil", side)] = pupil
+        samples[("pupil_page.circumstance", side)] = Circumstance.objects.create(
+            pupil=pupil, group="left_behind", since=dt.date(2020, 1, 1))
+        if side == OWN:
+            Membership.objects.get(user=world.head_teacher, school=school).classes.add(cls)
+            samples[("pupil_page.other_class", side)] = SchoolClassFactory(
+                school=school, grade=4, number=2, school_year=year)
+
+
+def head_other_user(world):
+    """HEAD_OTHER: head teacher at A of the class beside the sample pupil's
+    (made by build_pupil_page_samples, which runs first)."""
+    from schools.models import SchoolClass
+    from schools.school_year import current_school_year
+
+    user = UserFactory(username="head-other")
+    membership = MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
+    membership.classes.add(SchoolClass.objects.get(
+        school=world.school_a, grade=4, number=2, school_year=current_school_year()))
+    return user
+
+
+_PUPIL_NOBODY = dict(peer=signed_in("404"), foreign=signed_in("404"))
+_NOT_ALLOWED_ANY = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
+pupil_detail_get = by_side(
+    own=signed_in("404", principal="200", safety_officer="200", counselor="200",
+                  head_teacher="200", head_other="404"), **_PUPIL_NOBODY)
+
+
+def pupil_write(outcome: str, *, head_teacher: str) -> dict[str, dict[str, str]]:
+    """A change made from the pupil's page: `outcome` for the principal and
+    the safety officer, `head_teacher` for the pupil's head teacher, 403 for
+    the counselor (she sees the pupil), 404 for everyone else."""
+    return by_side(own=signed_in("404", principal=outcome, safety_officer=outcome,
+                                 head_teacher=head_teacher, counselor="403",
+                                 head_other="404"), **_PUPIL_NOBODY)
+
+
+PUPIL_PAGE_ROWS: dict[str, Row] = {
+    "schools:pupil_detail": Row(get=pupil_detail_get, post=_NOT_ALLOWED_ANY, kwargs=pupil_code,
+                                sides=(OWN, PEER, FOREIGN), step_up=True),
+    # An empty form: 400 with the errors, nothing saved.
+    "schools:circumstance_add": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:circumstance_end": Row(
+        get=_NOT_ALLOWED_ANY, post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_circumstance, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:guardian_add": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:guardian_edit": Row(
+        get=pupil_write("200", head_teacher="200"), post=pupil_write("400", head_teacher="400"),
+        kwargs=pupil_guardian, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:pupil_status": Row(
+        get=pupil_write("200", head_teacher="403"), post=pupil_write("400", head_teacher="403"),
+        kwargs=pupil_code, sides=(OWN, PEER, FOREIGN), step_up=True),
+}
+PORTAL_ROWS.update(PUPIL_PAGE_ROWS)
+# Head teacher at A (of no class), principal at B: B's pupil is hers.
+TWO_SCHOOL_ROWS.update({
+    "schools:pupil_detail": (sides("404", "200"), NOT_ALLOWED),
+    "schools:circumstance_add": (sides("404", "200"), sides("404", "400")),
+    "schools:circumstance_end": (NOT_ALLOWED, sides("404", "400")),
+    "schools:guardian_add": (sides("404", "200"), sides("404", "400")),
+    "schools:guardian_edit": (sides("404", "200"), sides("404", "400")),
+    "schools:pupil_status": (sides("404", "200"), sides("404", "400")),
+})
 
 
 # ------------------------------------------------------------------ admin rows
@@ -535,6 +735,7 @@ class MatrixWorld:
     matrix_reports: dict = field(default_factory=dict)
     matrix_photos: dict = field(default_factory=dict)
     matrix_robots: dict = field(default_factory=dict)
+    matrix_uploads: dict = field(default_factory=dict)
     export_job: object = None
 
     def __getattr__(self, name):
@@ -618,6 +819,19 @@ def sample_jpeg() -> str:
     return default_storage.save("photos/matrix/sample.jpg", ContentFile(buffer.getvalue()))
 
 
+def sample_roster_upload(school) -> RosterUpload:
+    """A pending roster upload of `school` by its principal (a one-row CSV)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    data = "学籍号,姓名,性别,出生日期,年级,班级\nL20150001,张小明,男,2015-03-05,三年级,2\n".encode()
+    name = default_storage.save("rosters/matrix/sample.csv", ContentFile(data))
+    principal = Membership.objects.get(school=school, role=Role.PRINCIPAL).user
+    return RosterUpload.objects.create(
+        school=school, uploaded_by=principal, file=name, file_kind="csv",
+        sha256=hashlib.sha256(data).hexdigest())
+
+
 def acting_user(world, principal: str):
     if principal == ANON:
         return None
@@ -627,6 +841,8 @@ def acting_user(world, principal: str):
         user.is_active = False
         user.save()
         return user
+    if principal == HEAD_OTHER:
+        return head_other_user(world)
     if principal == TWO_SCHOOLS:
         user = UserFactory(username="two-schools")
         MembershipFactory(user=user, role=Role.HEAD_TEACHER, school=world.school_a)
@@ -656,9 +872,16 @@ def classify(response) -> str:
 
 
 def expected(table, side: str, principal: str, name: str = "", method: str = "GET") -> str:
+    if principal == HEAD_OTHER:
+        # Another head teacher at A: what the head teacher gets, unless the
+        # row names her.
+        per_side = table[side] if isinstance(next(iter(table.values())), dict) else table
+        return per_side.get(HEAD_OTHER, per_side[HEAD])
     if principal == TWO_SCHOOLS:
         if name in TWO_SCHOOL_ROWS:
             return TWO_SCHOOL_ROWS[name][method == "POST"][side]
+        if name in TWO_SCHOOL_PLAIN_ROWS:
+            return TWO_SCHOOL_PLAIN_ROWS[name][method == "POST"]
         # Not about a school of hers: what every school staff member gets (the
         # head teacher and the principal must agree, or the row needs her entry).
         as_head, as_principal = (expected(table, side, p) for p in (HEAD, PRINCIPAL))
@@ -669,10 +892,11 @@ def expected(table, side: str, principal: str, name: str = "", method: str = "GE
     return table[principal]
 
 
-@pytest.mark.parametrize("principal", [*PRINCIPALS, TWO_SCHOOLS])
+@pytest.mark.parametrize("principal", [*PRINCIPALS, TWO_SCHOOLS, HEAD_OTHER])
 def test_authorization_matrix(world, client, principal, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
+    build_pupil_page_samples(world, mworld.samples)
     mworld.export_job = ExportJob.objects.create(
         kind="timeliness", campaign=CampaignFactory(bureau=world.bureau),
         requested_by=world.inspector, status="done", file=sample_jpeg())
@@ -690,6 +914,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
         Bulletin.objects.create(deadline=deadline, title="通报", body="正文",
                                 figures={"expected": 1, "submitted": 0, "on_time": [],
                                          "late": [], "missing": ["x"], "on_time_rate": 0})
+        mworld.matrix_uploads[side] = sample_roster_upload(school)
         mworld.matrix_photos[side] = ReportPhoto.objects.create(
             report=mworld.matrix_reports[side], image=sample_jpeg(), thumbnail=sample_jpeg(),
             caption="样本", taken_on=dt.date(2026, 5, 1), width=1, height=1, sha256="0" * 64,
@@ -706,7 +931,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
     for _last, method, name, row, side in requests:
         client.logout()
         if user is not None:
-            sign_in(client, user)
+            sign_in(client, user, verified=True if row.step_up else None)
         url = url_for(name, row, mworld, side)
         response = client.get(url) if method == "GET" else client.post(url, {})
         table = row.get if method == "GET" or row.post is None else row.post

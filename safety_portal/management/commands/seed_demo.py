@@ -18,16 +18,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--schools", type=int, default=len(schools_demo.SCHOOLS),
                             help="How many of the demo schools to create (default: all 30).")
+        parser.add_argument("--without-pupils", action="store_true",
+                            help="Leave out the schools' rosters (pupils, guardians): "
+                                 "quicker, for tests of everything else.")
 
     @transaction.atomic
-    def handle(self, *args, schools: int, **options):
-        district = schools_demo.seed_district(schools=schools)
+    def handle(self, *args, schools: int, without_pupils: bool = False, **options):
+        district = schools_demo.seed_district(schools=schools, pupils=not without_pupils)
         for module in app_modules("demo"):
             if module is not schools_demo:
                 module.seed(district.bureau)
         self.stdout.write(self.style.SUCCESS(
             f"Demo district ready: {School.objects.filter(bureau=district.bureau).count()} "
-            f"schools, {district.created_users} new users."
+            f"schools, {district.created_users} new users, {district.created_pupils} new pupils."
         ))
         if settings.DEBUG:
             self.stdout.write(
@@ -41,3 +44,7 @@ class Command(BaseCommand):
                 "staff set up their own authenticator app when a protected page asks.")
         else:
             self.stdout.write("DEBUG is off: demo accounts have unusable passwords.")
+        sample = schools_demo.write_sample_roster()
+        if sample is not None:
+            self.stdout.write(f"\nSample roster file for s01 (示例区实验小学): {sample}")
+            self.stdout.write("  学校管理员在 学生名册 → 导入名册 上传此文件")
