@@ -233,6 +233,13 @@ def access_log_line(environ: dict) -> str:
 
 @dataclass
 class SinkCapture:
+    """Every sink, between start() and stop(): log records of the root and
+    the CAPTURED_PREFIXES loggers at DEBUG (through the configured handlers'
+    filters), task payloads (published, or run eagerly) and return values,
+    each request as the web server's access log writes it, what commands run
+    through call_command printed; texts() reads e-mails and TABLE_APPS' tables
+    when asked."""
+
     logs: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
