@@ -5,6 +5,9 @@ SCHEDULES = {
     "Clear expired sessions": ("schools.clear_expired_sessions",
                                {"minute": "30", "hour": "3"}),
     # https://crontab.guru/#45_3_*_*_0  Sundays at 03:45
+    # https://crontab.guru/#15_*_*_*_*  every hour at :15
+    "Abandon expired roster uploads": ("schools.abandon_expired_roster_uploads",
+                                       {"minute": "15"}),
     "Prune old sign-in logs": ("schools.prune_login_logs",
                                {"minute": "45", "hour": "3", "day_of_week": "0"}),
 }

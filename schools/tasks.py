@@ -16,3 +16,13 @@ def prune_login_logs() -> None:
     """Drop sign-in logs older than the retention period."""
     management.call_command("axes_reset_logs", age=SECURITY_LOG_RETENTION_DAYS)
     management.call_command("axes_reset_failure_logs", age=SECURITY_LOG_RETENTION_DAYS)
+
+
+@shared_task(name="schools.abandon_expired_roster_uploads")
+def abandon_expired_roster_uploads() -> int:
+    """Roster files uploaded for a preview that nobody confirmed within 24 hours
+    are abandoned and their files deleted: a roster names children, and is kept
+    no longer than the import needs. Returns how many (no names in the result)."""
+    from .roster.uploads import abandon_expired
+
+    return abandon_expired()

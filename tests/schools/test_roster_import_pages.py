@@ -280,3 +280,16 @@ def test_uploads_older_than_a_day_are_abandoned_and_their_files_deleted(
     assert up.status == "abandoned"
     assert not default_storage.exists(up.file.name)
     assert principal.get(preview_url(world.school_a, up)).status_code == 410
+
+
+def test_the_hourly_beat_task_abandons_expired_uploads(world, principal):
+    from schools.schedules import SCHEDULES
+    from schools.tasks import abandon_expired_roster_uploads
+
+    task, cron = SCHEDULES["Abandon expired roster uploads"]
+    assert (task, cron) == ("schools.abandon_expired_roster_uploads", {"minute": "15"})
+    upload(principal, world.school_a, csv(line(g_number())))
+    created = RosterUpload.objects.get().created_at
+    with time_machine.travel(created + dt.timedelta(hours=25)):
+        assert abandon_expired_roster_uploads.apply().get() == 1
+    assert RosterUpload.objects.get().status == "abandoned"
