@@ -32,6 +32,10 @@ EXPOSE 8000
 ENV WEB_CONCURRENCY=3
 # gunicorn's control socket defaults to $HOME/.gunicorn/, which the portal user
 # cannot write (/app belongs to root): it lives in /app/var/run instead.
+# The access log is gunicorn's default line without the query string and the
+# Referer: a roster searched by a child's name or 学籍号 (?q=) would put it in
+# every log line (security.md G5; tests/security/test_child_data_canary.py).
 CMD ["gunicorn", "safety_portal.wsgi:application", "--bind", "0.0.0.0:8000", \
      "--timeout", "60", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(l)s %(u)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s \"%(a)s\"", \
      "--control-socket", "/app/var/run/gunicorn.ctl"]

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 from kombu.transport import TRANSPORT_ALIASES
 
 # The embedded default's broker (`make run`, no Redis) is named by its URL,
@@ -24,6 +25,19 @@ def _make_embedded_broker_folder(sender: Celery, **kwargs) -> None:
     for url in (sender.conf.broker_url or "", sender.conf.result_backend or ""):
         if isinstance(url, str) and "sqlite:///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _withhold_database_detail(logger, **kwargs) -> None:
+    # The worker logs through handlers of its own (it takes over the root
+    # logger): they withhold a database error's DETAIL like the portal's
+    # console handler (safety_portal.log_filters.DatabaseErrorDetail, G5).
+    from .log_filters import DatabaseErrorDetail
+
+    for handler in logger.handlers:
+        if not any(isinstance(f, DatabaseErrorDetail) for f in handler.filters):
+            handler.addFilter(DatabaseErrorDetail())
 
 
 # Its caller reads the answer: the one task that stores a result.

@@ -89,3 +89,43 @@ def test_a_not_found_page_still_logs_its_line(rf, debug_on):
         log_response("Not Found: %s", request.path, response=HttpResponse(status=404),
                      request=request)
     assert len(lines(out)) == 1
+
+
+# A database error's DETAIL quotes the row it refused (security.md G5): the
+# console writes the error and the constraint's name, never the values.
+PG_UNIQUE = ('duplicate key value violates unique constraint "pupil_student_number_per_bureau"\n'
+             "DETAIL:  Key (bureau_id, student_number)=(1, G330102201503051234) already exists.\n")
+
+
+def test_a_database_errors_detail_is_withheld_from_the_traceback_and_the_message(rf):
+    from django.db import IntegrityError
+
+    request = rf.get("/schools/1/roster/import/x/confirm/")
+    try:
+        raise IntegrityError(PG_UNIQUE)
+    except IntegrityError as exc:
+        with console_output() as out:
+            log_response("Internal Server Error: %s", request.path,
+                         response=HttpResponse(status=500), request=request, exception=exc)
+            logging.getLogger("safety_portal.schools").warning("not saved: %s", exc)
+    assert "G330102201503051234" not in out.getvalue()
+    assert out.getvalue().count('unique constraint "pupil_student_number_per_bureau"') == 2
+    assert out.getvalue().count("DETAIL:  (withheld from the log") == 2
+    assert "Traceback" in out.getvalue()
+
+
+def test_the_celery_workers_handlers_withhold_it_too():
+    from celery.signals import after_setup_logger
+
+    logger = logging.getLogger("tests.worker-root")
+    buffer = io.StringIO()
+    logger.addHandler(logging.StreamHandler(buffer))
+    logger.propagate = False
+    try:
+        after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO,
+                                logfile=None, format="%(message)s", colorize=False)
+        logger.error("Task failed: %s", PG_UNIQUE)
+    finally:
+        logger.handlers.clear()
+    assert "G330102201503051234" not in buffer.getvalue()
+    assert "withheld" in buffer.getvalue()

@@ -414,8 +414,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     # An expected 403 is one line, not a traceback (safety_portal.log_filters).
-    "filters": {"expected_403": {"()": "safety_portal.log_filters.ExpectedForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"expected_403": {"()": "safety_portal.log_filters.ExpectedForbidden"},
+                # A database error's DETAIL quotes a row's values: never written (G5).
+                "database_detail": {"()": "safety_portal.log_filters.DatabaseErrorDetail"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["database_detail"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # Django's default configuration gives "django" a console handler of its
