@@ -190,6 +190,11 @@ class RosterPlan:
     missing: list[MissingPupil]
     classes_to_create: list[tuple[int, int]]  # (grade, number), visible rows
     fingerprint: str
+    # What the fingerprint was made of apart from the database's state, and the
+    # file's 学籍号: commit_import checks the state again under the lock
+    # without parsing the file a second time.
+    static_state: dict = field(default_factory=dict)
+    numbers: list[str] = field(default_factory=list)
 
     def _of(self, kind: str, hidden: bool = False) -> list[RowPlan]:
         return [r for r in self.rows if r.kind == kind and r.hidden == hidden]
@@ -499,24 +504,37 @@ def plan_import(table: RosterTable, school: School, *, full_roster: bool, by=Non
     to_create = sorted({r.class_key for r in rows if r.class_key and not r.hidden
                         and r.kind in (NEW, CHANGED) and r.class_key not in classes})
 
+    static = {
+        "file": file_sha256 or _table_digest(table), "school": school.pk,
+        "full": full_roster, "year": year, "today": today.isoformat(),
+    }
+    state = _database_state(school, numbers, [c.pk for c in classes.values()])
+    return RosterPlan(
+        school=school, table=table, full_roster=full_roster, today=today, school_year=year,
+        file_sha256=file_sha256 or "", reveal_other_school=reveal_other_school, rows=rows,
+        errors=errors, hidden_errors=hidden_errors, missing=missing,
+        classes_to_create=to_create, fingerprint=_fingerprint(static, state),
+        static_state=static, numbers=numbers)
+
+
+def _database_state(school: School, numbers: list[str], class_ids: list[int]) -> dict:
+    """What a plan's comparisons depend on in the database (two queries): the
+    school's pupils and those of the bureau with the file's 学籍号 (count and
+    last change), the school's guardians (the same), and this year's classes."""
     pupils = Pupil.objects.filter(Q(school=school) | Q(bureau_id=school.bureau_id,
                                                        student_number__in=numbers))
     marker = pupils.aggregate(n=Count("id"), last=Max("updated_at"))
     guardian_marker = Guardian.objects.filter(pupil__school=school).aggregate(
         n=Count("id"), last=Max("updated_at"))
-    state = {
-        "file": file_sha256 or _table_digest(table), "school": school.pk,
-        "full": full_roster, "year": year, "today": today.isoformat(),
+    return {
         "pupils": [marker["n"], str(marker["last"])],
         "guardians": [guardian_marker["n"], str(guardian_marker["last"])],
-        "classes": sorted(c.pk for c in classes.values()),
+        "classes": sorted(class_ids),
     }
-    fingerprint = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
-    return RosterPlan(
-        school=school, table=table, full_roster=full_roster, today=today, school_year=year,
-        file_sha256=file_sha256 or "", reveal_other_school=reveal_other_school, rows=rows,
-        errors=errors, hidden_errors=hidden_errors, missing=missing,
-        classes_to_create=to_create, fingerprint=fingerprint)
+
+
+def _fingerprint(static: dict, state: dict) -> str:
+    return hashlib.sha256(json.dumps({**static, **state}, sort_keys=True).encode()).hexdigest()
 
 
 def _compare(r: RowPlan, pupil: Pupil | None, school: School, year: int, table: RosterTable,
@@ -656,9 +674,9 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     changes with status_changed_on = the plan's day. `include_hidden` also
     takes the rows Excel hid. Raises RosterHasErrors when a row to be taken has
     an error, StalePlan when the school's roster changed since the plan was
-    made (the plan is made again under a lock on the school and the
-    fingerprints compared) or another school of the bureau took one of its
-    new 学籍号 meanwhile, ValueError for an unknown leave choice. Creates the
+    made (the database state behind its fingerprint is read again under a
+    lock on the school and compared; the file is not parsed again) or
+    another school of the bureau took one of its new 学籍号 meanwhile, ValueError for an unknown leave choice. Creates the
     missing classes of the plan's school year, the new pupils with their
     enrolment and guardians (the first primary), updates changed pupils by
     学籍号 (with their enrolment for the year) and guardians; never deletes.
@@ -666,11 +684,14 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     business_action "roster.import" with counts only."""
     leave = _validated_leave(leave)
     school = School.objects.select_for_update().get(pk=plan.school.pk)
-    fresh = plan_import(plan.table, school, full_roster=plan.full_roster, by=by,
-                        today=plan.today, file_sha256=plan.file_sha256 or None,
-                        reveal_other_school=plan.reveal_other_school)
-    if fresh.fingerprint != plan.fingerprint:
+    # Under the lock, the database is checked against the plan (three
+    # queries): unchanged, the plan's rows still hold and are not parsed again.
+    class_ids = SchoolClass.objects.filter(
+        school=school, school_year=plan.school_year).values_list("pk", flat=True)
+    state = _database_state(school, plan.numbers, list(class_ids))
+    if not plan.static_state or _fingerprint(plan.static_state, state) != plan.fingerprint:
         raise StalePlan
+    fresh = plan
     if fresh.errors or (include_hidden and fresh.hidden_errors):
         raise RosterHasErrors
     today, year, now = fresh.today, fresh.school_year, clock.now()
