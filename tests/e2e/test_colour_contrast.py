@@ -50,8 +50,10 @@ def district(transactional_db):
     return {"officer": officer, "inspector": inspector}
 
 
-def _sign_in(context, base_url: str, user) -> None:
-    client = sign_in(Client(), user)  # with the second factor a bureau account needs
+def _sign_in(context, base_url: str, user, **kwargs) -> None:
+    # With the second factor a bureau account needs (verified=True: for anyone,
+    # as after a step-up).
+    client = sign_in(Client(), user, **kwargs)
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
                           "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": base_url}])
@@ -84,3 +86,46 @@ def test_every_text_has_aa_contrast_on_the_pages_people_live_in(browser, live_se
         found[url_name] = _contrast_violations(page)
         context.close()
     assert found == {name: [] for name in found}
+
+
+@pytest.fixture
+def pupils(transactional_db):
+    """A class with a left-behind pupil (a guardian, a circumstance) and a
+    pupil who transferred out; the school's safety officer."""
+    from schools.pupil_models import PupilStatus
+    from schools.school_year import current_school_year
+    from tests.schools.factories import SchoolClassFactory
+    from tests.schools.pupil_list_factories import (
+        CircumstanceFactory,
+        GuardianFactory,
+        PupilFactory,
+    )
+
+    school = SchoolFactory(name="示例区实验小学")
+    school_class = SchoolClassFactory(school=school, school_year=current_school_year(),
+                                      grade=3, number=1)
+    pupil = PupilFactory(school=school, current_class=school_class, name="张测三",
+                         boarder=True)
+    GuardianFactory(pupil=pupil, is_primary=True, works_away=True)
+    CircumstanceFactory(pupil=pupil, note="父母在外务工")
+    PupilFactory(school=school, current_class=school_class, name="李测四",
+                 status=PupilStatus.TRANSFERRED_OUT)
+    officer = school_member(school, Role.SAFETY_OFFICER, username="s01-safety")
+    return {"school": school, "pupil": pupil, "officer": officer}
+
+
+@pytest.mark.parametrize("width", [PHONE, DESK])
+def test_the_roster_and_the_pupil_page_have_aa_contrast(browser, live_server, pupils, width):
+    found = {}
+    for path in (reverse("schools:roster", args=[pupils["school"].pk]) + "?status=all",
+                 reverse("schools:pupil_detail", kwargs={"code": pupils["pupil"].code})):
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      viewport={"width": width, "height": 900})
+        _sign_in(context, live_server.url, pupils["officer"], verified=True)
+        page = context.new_page()
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith(path), page.url
+        found[path] = _contrast_violations(page)
+        context.close()
+    assert found == {path: [] for path in found}

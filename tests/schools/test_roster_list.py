@@ -189,6 +189,14 @@ def test_each_name_links_to_the_pupils_page(world, login, school):
     assert f'href="{target}"' in login(world.principal).get(url(world)).content.decode()
 
 
+def test_the_roster_links_its_import_for_those_who_manage_it(world, login, school):
+    target = f'href="{reverse("schools:roster_import", args=[world.school_a.pk])}"'
+    for user in (world.principal, world.safety_officer):
+        assert target in login(user).get(url(world)).content.decode()
+    for user in (world.counselor, world.head_teacher):
+        assert target not in login(user).get(url(world)).content.decode()
+
+
 # ------------------------------------------------------------------ priority groups
 def test_the_group_filter_waits_for_a_recent_second_factor(world, login, school):
     CircumstanceFactory(pupil=school.zhang, group="left_behind")
