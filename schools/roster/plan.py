@@ -537,6 +537,27 @@ def _fingerprint(static: dict, state: dict) -> str:
     return hashlib.sha256(json.dumps({**static, **state}, sort_keys=True).encode()).hexdigest()
 
 
+def _implied_relationship(table: RosterTable, slot: int) -> str:
+    """The relationship of guardian `slot` when the file has no relationship
+    column for it: what the name's heading says (父亲姓名 → father, 母亲姓名 →
+    mother), else "other". Many schools' own 花名册 have only 家长姓名 and 电话
+    (the fixtures' 07 kind); their guardians are kept, and the relationship
+    can be corrected on the pupil's page."""
+    heading = table.headers.get(f"guardian{slot}_name", "")
+    if "父" in heading or "爸" in heading:
+        return GuardianRelationship.FATHER
+    if "母" in heading or "妈" in heading:
+        return GuardianRelationship.MOTHER
+    return GuardianRelationship.OTHER
+
+
+def _imply_relationship(g, table: RosterTable) -> None:
+    """A NEW guardian's relationship when the file has no relationship column
+    for its slot (an existing guardian keeps the one on record)."""
+    if "relationship" not in g.values and f"guardian{g.slot}_relationship" not in table.columns:
+        g.values["relationship"] = _implied_relationship(table, g.slot)
+
+
 def _compare(r: RowPlan, pupil: Pupil | None, school: School, year: int, table: RosterTable,
              status_column: bool, reveal_other_school: bool) -> None:
     column = table.columns.get("student_number", "")
@@ -570,6 +591,7 @@ def _compare(r: RowPlan, pupil: Pupil | None, school: School, year: int, table: 
             refuse("grade" if "grade" in table.columns or "class_name" not in table.columns
                    else "class_name", _("A new pupil needs a grade and a class: fill them in."))
         for g in r.guardians:
+            _imply_relationship(g, table)
             if "relationship" not in g.values:
                 refuse(f"guardian{g.slot}_relationship",
                        _("A new guardian needs the relationship to the pupil: fill it in."))
@@ -611,12 +633,12 @@ def _compare(r: RowPlan, pupil: Pupil | None, school: School, year: int, table: 
                 + ("" if current.school_year == year else f" ({current.school_year})"))
             r.changes.append(FieldChange("class", field_label("class"), old,
                                          class_label(r.class_key)))
-    _compare_guardians(r, list(pupil.guardians.all()))
+    _compare_guardians(r, list(pupil.guardians.all()), table)
     r.pupil_updates = updates
     r.kind = REFUSED if r.errors else (CHANGED if r.changes else UNCHANGED)
 
 
-def _compare_guardians(r: RowPlan, existing: list[Guardian]) -> None:
+def _compare_guardians(r: RowPlan, existing: list[Guardian], table: RosterTable) -> None:
     existing = sorted(existing, key=lambda g: (not g.is_primary, g.pk))
     used: set[int] = set()
     file_names = {g.values.get("name") for g in r.guardians}
@@ -634,6 +656,7 @@ def _compare_guardians(r: RowPlan, existing: list[Guardian]) -> None:
                 used.add(candidate.pk)
     for g in r.guardians:
         if g.existing is None:
+            _imply_relationship(g, table)
             if "relationship" not in g.values:
                 r.errors.append(RowError(r.row, "", field_label(
                     f"guardian{g.slot}_relationship"), _(
@@ -676,7 +699,8 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     an error, StalePlan when the school's roster changed since the plan was
     made (the database state behind its fingerprint is read again under a
     lock on the school and compared; the file is not parsed again) or
-    another school of the bureau took one of its new 学籍号 meanwhile, ValueError for an unknown leave choice. Creates the
+    another school of the bureau took one of its new 学籍号 meanwhile,
+    ValueError for an unknown leave choice. Creates the
     missing classes of the plan's school year, the new pupils with their
     enrolment and guardians (the first primary), updates changed pupils by
     学籍号 (with their enrolment for the year) and guardians; never deletes.

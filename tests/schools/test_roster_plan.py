@@ -241,3 +241,29 @@ def test_guardians_are_matched_by_name_before_slot(world):
 def test_dates_of_birth_in_the_future_are_refused(world):
     p = plan(world, [row(g_number(), born=dt.date(2027, 1, 1))])
     assert "future" in p.errors[0].message
+
+
+class TestARosterWithoutARelationshipColumn:
+    """Many schools' own 花名册 have 家长姓名 and 联系电话 but no 与学生关系 (the
+    fixtures' 07 kind): the guardian is kept, its relationship taken from the
+    heading (父亲姓名 → father) or recorded as another guardian; a relationship
+    column left empty on one row is still that row's error."""
+
+    def test_a_guardian_without_a_relationship_column_is_another_guardian(self, world):
+        p = plan(world, [row(g_number(), guardian1_name="张大山",
+                             guardian1_phone="13812345678")])
+        assert p.ok
+        assert p.new[0].guardians[0].values["relationship"] == "other"
+
+    def test_the_heading_father_or_mother_gives_the_relationship(self, world):
+        t = table([row(g_number(), guardian1_name="张大山", guardian2_name="李梅")])
+        t.headers["guardian1_name"] = "父亲姓名"
+        t.headers["guardian2_name"] = "母亲姓名"
+        p = plan(world, t)
+        assert [g.values["relationship"] for g in p.new[0].guardians] == ["father", "mother"]
+
+    def test_an_empty_relationship_cell_in_a_relationship_column_is_an_error(self, world):
+        p = plan(world, [row(g_number(), guardian1_name="张大山", guardian1_relationship="父亲"),
+                         row(g_number(), guardian1_name="李梅", guardian1_relationship=None)])
+        assert not p.ok
+        assert [e.row for e in p.errors] == [3]
