@@ -157,6 +157,21 @@ def test_a_first_valid_code_confirms_the_device_and_shows_ten_recovery_codes_onc
         world.inspector, "allowed", world.inspector.pk)
 
 
+def test_the_recovery_codes_page_says_continue_not_continue_filling_in(world, client, frozen):
+    """Its button took the report form's "Continue" (继续填写, "continue filling in"),
+    which read oddly after setting up a second factor; it has its own context now
+    (继续 in the catalogue, "Continue" until the catalogue has it)."""
+    signed_in_without_code(client, world.inspector)
+    client.get(f"{ENROL}?next=/reporting/dashboard/")
+    device = TOTPDevice.objects.get(user=world.inspector)
+    response = client.post(ENROL, {"code": totp_code(device), "next": "/reporting/dashboard/"})
+    page = client.get(response["Location"]).content.decode()
+    [label] = re.findall(
+        r'<a class="btn btn-primary" href="/reporting/dashboard/">([^<]*)</a>', page)
+    assert label != "继续填写"
+    assert label in ("继续", "Continue")
+
+
 def test_a_wrong_first_code_is_refused_in_chinese_audited_and_nothing_confirmed(
         world, client, frozen):
     signed_in_without_code(client, world.inspector)
