@@ -3,13 +3,12 @@ was typed; schools.pupil_services does the writing and re-checks the rules."""
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
 
+from . import phones
 from .pupil_models import DifficultyType, GuardianRelationship, PriorityGroup, PupilStatus
 from .student_numbers import clean_text
 
@@ -78,35 +77,13 @@ class CircumstanceEndForm(forms.Form):
         return until
 
 
-# A mainland mobile number (11 digits, 1[3-9]…), or a landline with its area
-# code: 010 and 02x take 8-digit numbers, the other area codes (0 + 3 digits)
-# 7 or 8; optionally an extension.
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^(0[12]\d|0[3-9]\d{2})(\d{7,8})(?:#(\d{1,6}))?$")
-
-
 def normalise_phone(value: str) -> str:
-    """"139 1234 5678" → "13912345678"; "(0571) 8800-1234" → "0571-88001234";
-    an extension after 转, ext or # kept as "#123". "" stays "". Raises
-    forms.ValidationError for anything else (a mobile number must have 11
-    digits starting 13–19; a landline needs its area code)."""
-    text = clean_text(value or "")
-    if not text:
-        return ""
-    text = re.sub(r"(转|ext\.?|x)", "#", text, flags=re.IGNORECASE)
-    compact = re.sub(r"[\s\-()（）]", "", text)
-    if compact.startswith("+86"):
-        compact = compact[3:]
-    if MOBILE_RE.match(compact):
-        return compact
-    match = LANDLINE_RE.match(compact)
-    # 010 and 02x (three-digit area codes) take 8-digit numbers only.
-    if match and not (len(match.group(1)) == 3 and len(match.group(2)) != 8):
-        area, number, ext = match.groups()
-        return f"{area}-{number}" + (f"#{ext}" if ext else "")
-    raise forms.ValidationError(
-        _("Give an 11-digit mobile number (e.g. 13912345678) or a landline with its area "
-          "code (e.g. 0571-88001234)."), code="phone")
+    """schools.phones.normalise_phone as a form field's cleaner: raises
+    forms.ValidationError (code "phone")."""
+    try:
+        return phones.normalise_phone(value)
+    except phones.InvalidPhone as exc:
+        raise forms.ValidationError(str(exc), code="phone") from None
 
 
 class GuardianForm(forms.Form):

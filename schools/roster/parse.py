@@ -25,7 +25,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from .. import student_numbers
+from .. import phones, student_numbers
 from ..pupil_models import Gender, GuardianRelationship, PupilStatus
 from . import table
 
@@ -373,26 +373,18 @@ def parse_yes_no(value) -> bool:
     raise ParseError(_("Write 是 or 否."))
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
-
-
 def parse_phone(value) -> str:
-    """A mainland mobile number (11 digits, 1[3-9]…) or a landline with its
-    area code (0 + 2–3 digits + 7–8 digits), digits only; "+86", spaces,
-    hyphens and brackets are dropped. Raises ParseError."""
+    """A guardian's phone as schools.phones.normalise_phone writes it (one rule
+    for the importer and the forms). Raises ParseError."""
     if isinstance(value, (bool, dt.date, dt.datetime)):
         raise ParseError(_("This is not a phone number."))
-    text = re.sub(r"[\s\-()\[\]]", "", clean(value))
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("86") and len(text) == 13:
-        text = text[2:]
-    if _MOBILE.match(text) or _LANDLINE.match(text):
-        return text
-    raise ParseError(_(
-        "Write an 11-digit mobile number (13812345678) or a landline with its area "
-        "code (0571-12345678)."))
+    try:
+        text = phones.normalise_phone(value)
+    except phones.InvalidPhone as exc:
+        raise ParseError(str(exc)) from None
+    if not text:
+        raise ParseError(_("This is not a phone number."))
+    return text
 
 
 _RELATIONSHIPS = {
