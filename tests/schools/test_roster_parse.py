@@ -4,7 +4,6 @@ cannot be right is refused with a message that says how to fix it."""
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,14 +12,6 @@ from schools.roster.parse import ParseError
 from schools.student_numbers import id_check_character
 
 TODAY = dt.date(2026, 12, 1)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """These tests match the English msgids of the messages; the project's
-    default language is Chinese, whose catalogue now translates them."""
-    with translation.override("en"):
-        yield
 
 
 def an_id(born="20130305", region="330102", seq="123"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,14 +20,6 @@ from schools.student_numbers import (
     mask,
     normalise,
 )
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """These tests match the English msgids of the messages; the project's
-    default language is Chinese, whose catalogue now translates them."""
-    with translation.override("en"):
-        yield
 
 
 def id_number(region="990101", born="20130315", seq="123") -> str:
