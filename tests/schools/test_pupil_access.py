@@ -114,6 +114,21 @@ class TestWhoSeesWhichPupils:
         for user in (world.staff, world.bureau_admin, world.inspector, world.auditor):
             assert visible(user) == set(), user.username
 
+    def test_only_the_head_teachers_own_membership_leads_classes(self, world, pupils, classes):
+        # Also staff at the school, with a class attached to that role by a slip
+        # in the admin: a class reaches a pupil only through the head teacher's
+        # membership (CLASS_BOUND_ROLES), never through another role's.
+        lead(world.head_teacher, classes["3-1"])
+        other_role = MembershipFactory(user=world.head_teacher, school=world.school_a,
+                                       role=Role.STAFF)
+        other_role.classes.set([classes["3-2"]])
+        access.forget(world.head_teacher)
+        assert visible(world.head_teacher) == names(pupils, "3-1")
+        assert access.led_class_ids(world.head_teacher) == {
+            world.school_a.pk: frozenset({classes["3-1"].pk})}
+        assert not access.can_for_pupil(world.head_teacher, access.perm("schools.view_pupil"),
+                                        pupils["3-2"])
+
     def test_a_deactivated_membership_or_user_sees_nothing(self, world, pupils):
         world.principal.memberships.update(is_active=False)
         access.forget(world.principal)

@@ -169,6 +169,24 @@ class TestPage:
         assert "/pupils/" not in body
         assert "10" in body  # school A's ten left-behind children
 
+    def test_a_bureau_parameter_naming_another_bureau_shows_ones_own(self, world, login):
+        # ?bureau= only chooses among the bureaus where one holds the permission;
+        # another bureau's id is ignored, on the page and in its export.
+        client = login(world.inspector)
+        other = world.school_c.bureau
+        assert other != world.bureau
+        response = client.get(reverse(URL), {"bureau": other.pk})
+        assert response.status_code == 200
+        assert response.context["bureau"] == world.bureau
+        shown = {r.school_id for r in response.context["table"].rows}
+        assert world.school_a.pk in shown
+        assert world.school_c.pk not in shown
+        export = client.get(reverse("schools:pupil_counts_xlsx"), {"bureau": other.pk})
+        sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+        names = {row[1] for row in sheet.iter_rows(values_only=True)}
+        assert world.school_a.name in names
+        assert world.school_c.name not in names
+
     def test_the_page_is_in_the_navigation_of_those_who_may_open_it(self, world, login):
         assert 'data-testid="nav-pupil-counts"' in login(world.inspector).get(
             reverse("home")).content.decode()

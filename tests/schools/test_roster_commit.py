@@ -166,6 +166,37 @@ def test_a_stale_plan_is_refused_and_writes_nothing(world):
     assert Pupil.objects.count() == 1
 
 
+def test_a_failure_half_way_through_writes_nothing(world, monkeypatch):
+    # All or nothing: the pupils and classes written before a failure (here the
+    # guardians' insert) are rolled back with it.
+    p = plan(world.school_a, [row(g_number(), guardian1_name="张大山",
+                                  guardian1_relationship="父亲")])
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Guardian.objects, "bulk_create", fails)
+    with pytest.raises(RuntimeError):
+        commit_import(p, by=world.principal)
+    assert not Pupil.objects.exists()
+    assert not SchoolClass.objects.exists()
+    assert not Enrolment.objects.exists()
+
+
+def test_a_guardian_changed_since_the_preview_makes_the_plan_stale(world):
+    number = g_number()
+    father = guardian(pupil(world.school_a, number, cls=school_class(world.school_a)))
+    p = plan(world.school_a, [row(number, guardian1_name="张大山",
+                                  guardian1_phone="13900000000")])
+    # Meanwhile the head teacher corrects the father's phone on the pupil's page.
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 5, tzinfo=dt.UTC), tick=False):
+        father.phone = "13700000000"
+        father.save()
+    with pytest.raises(StalePlan):
+        commit_import(p, by=world.principal)
+    father.refresh_from_db()
+    assert father.phone == "13700000000"
+
 def test_a_transfer_in_from_a_school_the_pupil_left(world):
     number = g_number()
     moved = pupil(world.school_b, number, status="transferred_out")

@@ -89,6 +89,26 @@ class TestIdNumbers:
         assert is_valid_id_number(number)
         assert birth_date_in_id(number) == dt.date(2013, 3, 15)
 
+    def test_the_published_example_of_the_standard_is_valid(self):
+        # GB 11643-1999's own example; a check character off by one is not.
+        assert is_valid_id_number("11010519491231002X")
+        assert not is_valid_id_number("110105194912310021")
+
+    def test_every_remainder_gets_the_check_character_of_the_standard(self):
+        # GB 11643-1999 / ISO 7064 MOD 11-2: the check character is
+        # (12 − Σ(digit × weight) mod 11) mod 11, written X for 10. Each of the
+        # eleven remainders is tried (the sequence digits vary the sum).
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        seen = set()
+        for seq in range(200):
+            first17 = f"11010520130315{seq:03d}"
+            remainder = sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11
+            value = (12 - remainder) % 11
+            expected = "X" if value == 10 else str(value)
+            assert id_check_character(first17) == expected, first17
+            seen.add(remainder)
+        assert seen == set(range(11))
+
     def test_an_impossible_birth_date_is_not_valid(self):
         assert not is_valid_id_number(id_number(born="20130230"))
 
