@@ -50,3 +50,13 @@ def test_the_language_switch_remembers_english(client):
 def test_chinese_is_the_default_whatever_the_browser_says_when_unsupported(client):
     response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr")
     assert response["Content-Language"] == "zh-hans"
+
+
+def test_a_word_with_two_meanings_keeps_both_translations():
+    """"Continue" is 继续填写 on a report and 继续 after the recovery codes (its
+    own msgctxt): merging one catalogue entry must not overwrite the other."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Continue") == "继续填写"
+        assert translation.pgettext("leave the recovery codes", "Continue") == "继续"
