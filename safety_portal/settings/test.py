@@ -31,3 +31,7 @@ LOGGING["loggers"]["safety_portal"]["level"] = "INFO"  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.plugin_app"]  # noqa: F405
 # The group robot tests post to a fake webhook server on 127.0.0.1.
 GROUP_ROBOT_ALLOW_LOOPBACK = True
+
+# Tests see the production phone rule; the demo's 100 numbers are tested with
+# an override (tests/schools/test_phones.py).
+DEMO_PHONE_PREFIX = ""
