@@ -54,6 +54,10 @@ MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this may have any ratio
+# openpyxl's normal mode holds every cell of every sheet in memory (~0.5 KB
+# each): refuse more cells than 50,000 pupils × 60 columns (a 学籍系统 export
+# has ~40) before it loads them.
+MAX_CELLS = 3_000_000
 HEADER_SCAN_ROWS = 20
 
 # Columns read as text: an identifier or phone number, never a quantity.
@@ -77,8 +81,18 @@ _FOOTER = re.compile(r"^(填表人|制表人|审核人|负责人|校长|合计|�
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"%PDF",
-           b"II*\x00", b"MM\x00*")
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF", b"II*\x00",
+           b"MM\x00*")
+
+
+def _is_image(data: bytes) -> bool:
+    """PNG, JPEG, GIF, PDF, TIFF, WebP, HEIC (a phone photo) or BMP by their
+    signatures (BMP only when its size field is the file's size: "BM" alone
+    could start a CSV)."""
+    return (data.startswith(_IMAGES)
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or data[4:8] == b"ftyp"
+            or (data[:2] == b"BM" and int.from_bytes(data[2:6], "little") == len(data)))
 
 
 def read_roster(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
@@ -108,7 +122,7 @@ def read_roster(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
         _raise_ole2(data)
     if head.startswith(_ZIP):
         return _read_xlsx(data, max_rows=max_rows)
-    if head.startswith(_IMAGES) or data[8:12] in (b"WEBP", b"ftyp") or data[4:8] == b"ftyp":
+    if _is_image(data):
         raise RosterFileError("image", _(
             "This file is a picture or a PDF, not a spreadsheet. Upload the roster as an "
             "Excel workbook (.xlsx): open the original roster in Excel or WPS and "
@@ -203,7 +217,13 @@ def _text_field_value(value: Any, field: str) -> tuple[Any, str | None]:
     of spaces and invisible characters and of a typed leading apostrophe."""
     if isinstance(value, bool):
         return value, None
-    if isinstance(value, int):  # an <v> without a decimal point: exact
+    if isinstance(value, int):
+        digits = str(abs(value))
+        # Written without a decimal point: exact, unless it is 16+ digits
+        # ending in the zeros Excel put in place of the digits it dropped
+        # (990101201303151000, as WPS writes a rounded number).
+        if len(digits) > 15 and set(digits[15:]) == {"0"}:
+            return None, _lost_digits_message()
         return str(value), None
     if isinstance(value, float):
         if abs(value) >= _LARGEST_EXACT:
@@ -350,8 +370,10 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
                 info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise bomb
     inflated = 0
+    cells = 0
     try:
         for info in members:
+            is_sheet = info.filename.startswith("xl/worksheets/")
             with archive.open(info) as member:
                 size = 0
                 while chunk := member.read(1024 * 1024):
@@ -359,6 +381,13 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
                     inflated += len(chunk)
                     if size > max(info.file_size, 0) or inflated > MAX_UNCOMPRESSED:
                         raise bomb
+                    if is_sheet:
+                        cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+                        if cells > MAX_CELLS:
+                            raise RosterFileError("too_large", _(
+                                "The workbook holds far more cells than a roster. Delete "
+                                "unused sheets, rows and columns (or copy the pupils into "
+                                "the template), and upload again."))
     except RosterFileError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
@@ -479,11 +508,13 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
         number = cells[0].row
         values: dict[str, Any] = {}
         problems: list[CellProblem] = []
+        from_merge = set()  # fields filled from a merged cell's top-left value
         for field, c in columns:
             cell = cells[c] if c < len(cells) else None
             value = cell.value if cell is not None else None
             if (number, c) in merged:
                 value = merged[(number, c)]
+                from_merge.add(field)
             letter = table.columns[field]
             if value is None and f"{letter}{number}" in no_value:
                 problems.append(CellProblem(number, letter, field, _formula_message()))
@@ -504,7 +535,8 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
                 value = _other_value(value)
             if not _is_blank(value):
                 values[field] = value
-        if not values and not problems:
+        if not (values.keys() - from_merge) and not problems:
+            # Blank, or only a merged 班级 running on below the last pupil.
             continue
         if _is_footer_or_repeat(values, header_texts):
             continue
@@ -555,7 +587,7 @@ def _merged_values(ws, header: _Header, *, first_row: int) -> dict[tuple[int, in
         top_left = ws.cell(rng.min_row, rng.min_col).value
         for r in range(max(rng.min_row, first_row), min(rng.max_row, last) + 1):
             for c in range(rng.min_col - 1, rng.max_col):
-                if c in wanted:
+                if c in wanted and (r, c + 1) != (rng.min_row, rng.min_col):
                     values[(r, c)] = top_left
     return values
 
@@ -682,7 +714,6 @@ def _read_csv(text: str, *, max_rows: int) -> RosterTable:
             table.problems.extend(problems)
     except csv.Error as exc:
         raise RosterFileError("corrupt", _(
-            "The CSV file could not be read (%(reason)s). Open it in Excel or WPS and use "
-            "Save As (另存为) → Excel workbook (.xlsx), then upload the new file.")
-            % {"reason": str(exc)}) from exc
+            "The CSV file could not be read. Open it in Excel or WPS and use Save As "
+            "(另存为) → Excel workbook (.xlsx), then upload the new file.")) from exc
     return table

@@ -368,21 +368,25 @@ def test_formulas_without_saved_values_are_problems_by_cell():
     assert table.rows[1].cells["name"] == "李测"
 
 
-def test_formulas_with_saved_values_read_as_their_values():
-    wb = roster_workbook([["G1234567", "王测"]])
-    data = workbook_bytes(wb)
-    # Rewrite B2 as a formula whose cached value Excel saved.
+def with_cell_xml(data: bytes, ref: str, xml: str) -> bytes:
+    """The workbook with cell `ref` of its first sheet rewritten as `xml`, as
+    Excel or WPS would have written it."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
             body = src.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
-                cached = '<c r="B2" t="str"><f>"王"&amp;"测"</f><v>王测</v></c>'
-                body = re.sub(rb'<c r="B2".*?</c>', cached.encode(), body)
-                assert b"<f>" in body
+                body, count = re.subn(rf'<c r="{ref}"[ >].*?</c>'.encode(), xml.encode(), body)
+                assert count == 1
             dst.writestr(item, body)
+    return out.getvalue()
 
-    table = read_roster(out.getvalue(), "x.xlsx")
+
+def test_formulas_with_saved_values_read_as_their_values():
+    data = workbook_bytes(roster_workbook([["G1234567", "王测"]]))
+    data = with_cell_xml(data, "B2", '<c r="B2" t="str"><f>"王"&amp;"测"</f><v>王测</v></c>')
+
+    table = read_roster(data, "x.xlsx")
 
     assert table.problems == []
     assert table.rows[0].cells["name"] == "王测"
@@ -547,3 +551,38 @@ def test_the_template_has_text_columns_drop_downs_and_instructions():
     sample = [row for row in notes.iter_rows() if row[0].value == "G990101201303153015"]
     assert len(sample) == 1
     assert all(c.font.i and c.font.color.rgb.endswith("808080") for c in sample[0])
+
+
+def test_a_merged_class_running_on_below_the_last_pupil_adds_no_rows():
+    wb = roster_workbook([["G1", "王测1", "男", None, "2"], ["G2", "王测2", "女", None, None]],
+                         header=("学籍号", "姓名", "性别", "出生日期", "班级"))
+    wb.active.merge_cells("E2:E9")
+
+    table = read_roster(workbook_bytes(wb), "x.xlsx")
+
+    assert [r.number for r in table.rows] == [2, 3]
+
+
+def test_an_id_number_written_as_an_integer_is_exact_unless_excel_zeroed_its_tail():
+    data = workbook_bytes(roster_workbook([["G1", "王测1", 1], ["G2", "王测2", 2]],
+                                          header=("学籍号", "姓名", "身份证号")))
+    data = with_cell_xml(data, "C2", '<c r="C2"><v>990101201303153015</v></c>')
+    data = with_cell_xml(data, "C3", '<c r="C3"><v>990101201303153000</v></c>')
+
+    table = read_roster(data, "x.xlsx")
+
+    assert table.rows[0].cells["id_number"] == "990101201303153015"
+    assert [(p.row, p.field) for p in table.problems] == [(3, "id_number")]
+
+
+def test_a_csv_whose_first_heading_starts_with_bm_is_not_taken_for_a_bitmap():
+    table = read_roster("BMI,学籍号,姓名\n19.5,G1234567,王测\n".encode(), "x.csv")
+
+    assert table.row_count == 1
+
+
+def test_a_workbook_with_far_more_cells_than_a_roster_is_refused_before_loading(monkeypatch):
+    monkeypatch.setattr("schools.roster.reader.MAX_CELLS", 100)
+    wb = roster_workbook([[f"G{i:07d}", f"王测{i}"] for i in range(60)])
+
+    assert refused(workbook_bytes(wb)).code == "too_large"
