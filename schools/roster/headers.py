@@ -9,9 +9,10 @@ A two-level heading arrives joined with "/" ("监护人信息/姓名", "第二�
 电话"): a guardian parent puts the child heading into that guardian's slot; any
 other parent ("学生基本信息/姓名") is a group label and the child decides.
 
-Guardian slots: 监护人 / 监护人1 / 第一监护人 / 家长 / 父亲 → slot 1; 监护人2 /
-第二监护人 / 母亲 → slot 2 (a roster with both 父亲姓名 and 母亲姓名 keeps them
-apart; which parent is which is for the relationship column to say).
+Guardian slots: 监护人 / 监护人1 / 第一监护人 / 家长 / 父亲 / the 学籍系统's 成员1
+→ slot 1; 监护人2 / 第二监护人 / 母亲 / 成员2 → slot 2 (a roster with both
+父亲姓名 and 母亲姓名 keeps them apart; which parent is which is for the
+relationship column to say).
 """
 
 from __future__ import annotations
@@ -75,9 +76,10 @@ _BARE_GUARDIAN: dict[str, tuple[str, ...]] = {
 # The guardian word at the start of a heading, and the slot it means.
 _GUARDIAN_PREFIX = re.compile(
     r"^(?:"
-    r"(?P<second>第二监护人|监护人2|监护人二|监护人\(2\)|第2监护人|家长2|家长二|母亲)"
+    r"(?P<second>第二监护人|监护人2|监护人二|监护人\(2\)|第2监护人|家长2|家长二|母亲"
+    r"|家庭成员或监护人2|家庭成员2|成员2)"
     r"|(?P<first>第一监护人|监护人1|监护人一|监护人\(1\)|第1监护人|主要监护人|监护人"
-    r"|家长1|家长一|家长|父亲)"
+    r"|家长1|家长一|家长|父亲|家庭成员或监护人1|家庭成员1|成员1)"
     r")(?:信息|情况)?")
 
 
