@@ -656,6 +656,16 @@ def _decode_text(data: bytes) -> str | None:
     return text
 
 
+_EXCEL_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.DOTALL)
+
+
+def _unwrap_excel_text(value: str) -> str:
+    """="0012" → 0012: systems that export CSV for Excel wrap long numbers in
+    a formula so Excel keeps them as text."""
+    match = _EXCEL_TEXT.match(value)
+    return match.group(1) if match else value
+
+
 def _sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
     sample = "\n".join(lines)
@@ -694,7 +704,7 @@ def _read_csv(text: str, *, max_rows: int) -> RosterTable:
             values: dict[str, Any] = {}
             problems: list[CellProblem] = []
             for field, c in header.columns.items():
-                value = raw[c] if c < len(raw) else ""
+                value = _unwrap_excel_text(raw[c] if c < len(raw) else "")
                 if field in TEXT_FIELDS:
                     value, message = _text_field_value(value, _text_kind(field))
                     if message:

@@ -335,6 +335,18 @@ def test_a_csv_is_decoded_and_its_delimiter_found(encoding, delimiter):
              "guardian1_phone": "10000000003"})]
 
 
+def test_a_csv_from_a_system_that_wraps_numbers_for_excel_and_names_it_xls():
+    # Many web systems "export to Excel" as tab-separated GBK text named .xls,
+    # writing ="…" around long numbers so Excel keeps them as text.
+    text = '学籍号\t姓名\t身份证号\r\n="G990101201303153015"\t王测3\t="990101201303153015"\r\n'
+
+    table = read_roster(text.encode("gbk"), "学生名单.xls")
+
+    assert table.file_kind == "csv"
+    assert table.rows[0].cells == {"student_number": "G990101201303153015", "name": "王测3",
+                                   "id_number": "990101201303153015"}
+
+
 def test_a_csv_has_the_same_row_limit():
     text = "学籍号,姓名\n" + "".join(f"G{i:08d},王测{i}\n" for i in range(6))
 
