@@ -54,10 +54,12 @@ MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this may have any ratio
-# openpyxl's normal mode holds every cell of every sheet in memory (~0.5 KB
-# each): refuse more cells than 50,000 pupils × 60 columns (a 学籍系统 export
-# has ~40) before it loads them.
-MAX_CELLS = 3_000_000
+# openpyxl's normal mode holds every cell of every sheet in memory, and one
+# object per cell of a merged range: refuse more cells, or merged ranges
+# covering more, than 50,000 pupils × 50 columns (a 学籍系统 export has ~40)
+# before it loads them.
+MAX_CELLS = 2_500_000
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 HEADER_SCAN_ROWS = 20
 
 # Columns read as text: an identifier or phone number, never a quantity.
@@ -371,23 +373,31 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
             raise bomb
     inflated = 0
     cells = 0
+    too_many_cells = RosterFileError("too_large", _(
+        "The workbook holds far more cells than a roster. Delete unused sheets, rows "
+        "and columns (or copy the pupils into the template), and upload again."))
     try:
         for info in members:
             is_sheet = info.filename.startswith("xl/worksheets/")
             with archive.open(info) as member:
                 size = 0
+                tail = b""
                 while chunk := member.read(1024 * 1024):
                     size += len(chunk)
                     inflated += len(chunk)
                     if size > max(info.file_size, 0) or inflated > MAX_UNCOMPRESSED:
                         raise bomb
                     if is_sheet:
+                        # Counted across chunk boundaries: the previous chunk's
+                        # tail is searched again, matches wholly inside it not.
+                        window = tail + chunk
                         cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+                        for match in _MERGE.finditer(window):
+                            if match.end() > len(tail):
+                                cells += _merge_area(match)
                         if cells > MAX_CELLS:
-                            raise RosterFileError("too_large", _(
-                                "The workbook holds far more cells than a roster. Delete "
-                                "unused sheets, rows and columns (or copy the pupils into "
-                                "the template), and upload again."))
+                            raise too_many_cells
+                        tail = chunk[-256:]
     except RosterFileError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
@@ -395,6 +405,20 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         # A damaged member, or an encrypted zip (RuntimeError from zipfile).
         raise RosterFileError("corrupt", _corrupt_message()) from exc
     return archive
+
+
+def _merge_area(match: re.Match) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    first_col, first_row, last_col, last_row = match.groups()
+    if last_col is None:
+        return 1
+    try:
+        width = column_index_from_string(last_col.decode()) - \
+            column_index_from_string(first_col.decode()) + 1
+    except ValueError:
+        return MAX_CELLS + 1
+    return abs(width) * (abs(int(last_row) - int(first_row)) + 1)
 
 
 def _sheet_paths(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]:
@@ -502,15 +526,16 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
     columns = sorted(header.columns.items(), key=lambda item: item[1])
     width = max(c for _f, c in columns) + 1
     header_texts = {f: headers.normalise_header(t) for f, t in header.texts.items()}
-    for cells in ws.iter_rows(min_row=header.row + 1, max_col=width):
-        if not cells:
-            continue
-        number = cells[0].row
+    # The rows that hold a cell, in order: ws.iter_rows would create an empty
+    # cell for every position up to the last one.
+    stored = ws._cells  # openpyxl's (row, column) → cell map, stable since 2.x
+    present = sorted({r for r, c in stored if r > header.row and c <= width})
+    for number in present:
         values: dict[str, Any] = {}
         problems: list[CellProblem] = []
         from_merge = set()  # fields filled from a merged cell's top-left value
         for field, c in columns:
-            cell = cells[c] if c < len(cells) else None
+            cell = stored.get((number, c + 1))
             value = cell.value if cell is not None else None
             if (number, c) in merged:
                 value = merged[(number, c)]

@@ -601,3 +601,27 @@ def test_a_workbook_with_far_more_cells_than_a_roster_is_refused_before_loading(
     wb = roster_workbook([[f"G{i:07d}", f"王测{i}"] for i in range(60)])
 
     assert refused(workbook_bytes(wb)).code == "too_large"
+
+
+def test_a_merged_range_covering_millions_of_cells_is_refused_before_loading():
+    data = workbook_bytes(roster_workbook([["G1234567", "王测"]]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                    b'<mergeCell ref="C2:AZ900000"/></mergeCells>')
+            dst.writestr(item, body)
+
+    assert refused(out.getvalue()).code == "too_large"
+
+
+def test_a_stray_cell_far_below_the_roster_adds_no_rows():
+    wb = roster_workbook([["G1234567", "王测"]])
+    wb.active["Z1000000"] = "备注"
+    wb.active["A999999"] = "  "
+
+    table = read_roster(workbook_bytes(wb), "x.xlsx")
+
+    assert [r.number for r in table.rows] == [2]
