@@ -509,6 +509,8 @@ def test_fifty_thousand_rows_are_read():
     ("第二监护人/姓名", "guardian2_name"), ("监护人2电话", "guardian2_phone"),
     ("学生基本信息/姓名", "name"), ("*学籍号（必填）：", "student_number"),
     ("出生日期\u200b", "date_of_birth"), ("学　籍　号", "student_number"),
+    ("联系人", "guardian1_name"), ("联系人电话", "guardian1_phone"),
+    ("户籍地址", "home_area"), ("是否住校生", "boarder"),
     ("成员1姓名", "guardian1_name"), ("成员2联系电话", "guardian2_phone"),
     ("成员1关系", "guardian1_relationship"), ("身份证件类型", None),
     ("监护人1身份证件类型", None),
