@@ -692,7 +692,7 @@ def _unwrap_excel_text(value: str) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+    lines = [line for line in text[:65536].splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
     sample = "\n".join(lines)
     counts = {d: sample.count(d) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
