@@ -438,7 +438,9 @@ def _sheet_paths(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")  # a saved, non-empty result
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v\b")
+_STRING_TYPE = re.compile(rb'\bt="str"')
 
 
 def _formulas_without_value(xml: bytes) -> set[str]:
@@ -449,7 +451,12 @@ def _formulas_without_value(xml: bytes) -> set[str]:
     missing = set()
     for match in _CELL.finditer(xml):
         body = match.group(3)
-        if body and _FORMULA.search(body) and not _VALUE.search(body):
+        if not body or not _FORMULA.search(body) or _VALUE.search(body):
+            continue
+        # An empty <v></v> is a saved empty text on a t="str" cell (Excel's
+        # =IF(…,"",…)); on any other cell it is no result (openpyxl writes
+        # formulas so).
+        if not (_STRING_TYPE.search(match.group(1)) and _EMPTY_VALUE.search(body)):
             ref = _REF.search(match.group(1))
             if ref:
                 missing.add(ref.group(1).decode())

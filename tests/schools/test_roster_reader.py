@@ -405,6 +405,16 @@ def test_formulas_with_saved_values_read_as_their_values():
     assert table.rows[0].cells["name"] == "王测"
 
 
+def test_a_formula_whose_saved_result_is_empty_is_an_empty_cell_not_a_problem():
+    data = workbook_bytes(roster_workbook([["G1234567", "王测", "男"]]))
+    data = with_cell_xml(data, "C2", '<c r="C2" t="str"><f>IF(A2="","","")</f><v></v></c>')
+
+    table = read_roster(data, "x.xlsx")
+
+    assert table.problems == []
+    assert table.rows[0].cells == {"student_number": "G1234567", "name": "王测"}
+
+
 def test_an_error_value_in_a_cell_is_a_problem():
     wb = roster_workbook([["G1234567", "#N/A"]])
     wb.active["B2"].data_type = "e"
