@@ -9,9 +9,10 @@ A two-level heading arrives joined with "/" ("监护人信息/姓名", "第二�
 电话"): a guardian parent puts the child heading into that guardian's slot; any
 other parent ("学生基本信息/姓名") is a group label and the child decides.
 
-Guardian slots: 监护人 / 监护人1 / 第一监护人 / 家长 / 父亲 → slot 1; 监护人2 /
-第二监护人 / 母亲 → slot 2 (a roster with both 父亲姓名 and 母亲姓名 keeps them
-apart; which parent is which is for the relationship column to say).
+Guardian slots: 监护人 / 监护人1 / 第一监护人 / 家长 / 父亲 / the 学籍系统's 成员1
+→ slot 1; 监护人2 / 第二监护人 / 母亲 / 成员2 → slot 2 (a roster with both
+父亲姓名 and 母亲姓名 keeps them apart; which parent is which is for the
+relationship column to say).
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ _PUPIL_ALIASES: dict[str, tuple[str, ...]] = {
                    "年级/班级"),
     "status": ("学籍状态", "在校状态", "学生状态", "在籍状态", "就读状态", "状态"),
     "boarder": ("是否住校", "住宿情况", "寄宿", "是否寄宿", "是否住宿", "住校",
-                "住宿", "是否寄宿生", "寄宿生", "住宿方式", "就读方式"),
+                "住宿", "是否寄宿生", "寄宿生", "是否住校生", "住校生", "住宿方式",
+                "就读方式"),
     "home_area": ("家庭所在村(社区)", "家庭所在村", "所在村(社区)", "所在村", "村(社区)",
                   "家庭住址", "现住址", "家庭地址", "住址", "居住地", "居住地址",
-                  "现居住地", "户籍所在地", "户口所在地", "户籍地"),
+                  "现居住地", "村组", "所在村组", "户籍所在地", "户口所在地", "户籍地",
+                  "户籍地址"),
 }
 # Guardian subfields, as the part of a heading after the guardian word
 # ("监护人1" + "联系电话"), best first. "" is the guardian's name ("监护人").
@@ -64,10 +67,11 @@ _GUARDIAN_PARTS: dict[str, tuple[str, ...]] = {
 }
 # Headings that mean a guardian field without naming a guardian: slot 1.
 _BARE_GUARDIAN: dict[str, tuple[str, ...]] = {
+    "name": ("联系人", "联系人姓名", "紧急联系人"),
     "relationship": ("与学生关系", "与学生的关系", "关系", "监护关系", "家长关系"),
     "phone": ("联系电话", "手机号码", "手机号", "家长电话", "家长手机", "家长联系电话",
               "家庭电话", "电话", "手机", "联系方式", "家长联系方式", "监护人电话",
-              "监护人手机"),
+              "监护人手机", "联系人电话", "联系人手机", "紧急联系电话"),
     "lives_with_child": ("是否共同生活", "是否与父母共同生活", "是否与监护人共同生活"),
     "works_away": ("是否外出务工", "父母是否外出务工", "家长是否外出务工", "外出务工"),
     "works_away_place": ("务工地点", "外出务工地点", "务工地"),
@@ -75,9 +79,10 @@ _BARE_GUARDIAN: dict[str, tuple[str, ...]] = {
 # The guardian word at the start of a heading, and the slot it means.
 _GUARDIAN_PREFIX = re.compile(
     r"^(?:"
-    r"(?P<second>第二监护人|监护人2|监护人二|监护人\(2\)|第2监护人|家长2|家长二|母亲)"
+    r"(?P<second>第二监护人|监护人2|监护人二|监护人\(2\)|第2监护人|家长2|家长二|母亲"
+    r"|家庭成员或监护人2|家庭成员2|成员2)"
     r"|(?P<first>第一监护人|监护人1|监护人一|监护人\(1\)|第1监护人|主要监护人|监护人"
-    r"|家长1|家长一|家长|父亲)"
+    r"|家长1|家长一|家长|父亲|家庭成员或监护人1|家庭成员1|成员1)"
     r")(?:信息|情况)?")
 
 

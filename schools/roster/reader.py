@@ -54,6 +54,12 @@ MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this may have any ratio
+# openpyxl's normal mode holds every cell of every sheet in memory, and one
+# object per cell of a merged range: refuse more cells, or merged ranges
+# covering more, than 50,000 pupils × 50 columns (a 学籍系统 export has ~40)
+# before it loads them.
+MAX_CELLS = 2_500_000
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 HEADER_SCAN_ROWS = 20
 
 # Columns read as text: an identifier or phone number, never a quantity.
@@ -77,8 +83,18 @@ _FOOTER = re.compile(r"^(填表人|制表人|审核人|负责人|校长|合计|�
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"%PDF",
-           b"II*\x00", b"MM\x00*")
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF", b"II*\x00",
+           b"MM\x00*")
+
+
+def _is_image(data: bytes) -> bool:
+    """PNG, JPEG, GIF, PDF, TIFF, WebP, HEIC (a phone photo) or BMP by their
+    signatures (BMP only when its size field is the file's size: "BM" alone
+    could start a CSV)."""
+    return (data.startswith(_IMAGES)
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or data[4:8] == b"ftyp"
+            or (data[:2] == b"BM" and int.from_bytes(data[2:6], "little") == len(data)))
 
 
 def read_roster(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
@@ -108,7 +124,7 @@ def read_roster(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
         _raise_ole2(data)
     if head.startswith(_ZIP):
         return _read_xlsx(data, max_rows=max_rows)
-    if head.startswith(_IMAGES) or data[8:12] in (b"WEBP", b"ftyp") or data[4:8] == b"ftyp":
+    if _is_image(data):
         raise RosterFileError("image", _(
             "This file is a picture or a PDF, not a spreadsheet. Upload the roster as an "
             "Excel workbook (.xlsx): open the original roster in Excel or WPS and "
@@ -203,7 +219,13 @@ def _text_field_value(value: Any, field: str) -> tuple[Any, str | None]:
     of spaces and invisible characters and of a typed leading apostrophe."""
     if isinstance(value, bool):
         return value, None
-    if isinstance(value, int):  # an <v> without a decimal point: exact
+    if isinstance(value, int):
+        digits = str(abs(value))
+        # Written without a decimal point: exact, unless it is 16+ digits
+        # ending in the zeros Excel put in place of the digits it dropped
+        # (990101201303151000, as WPS writes a rounded number).
+        if len(digits) > 15 and set(digits[15:]) == {"0"}:
+            return None, _lost_digits_message()
         return str(value), None
     if isinstance(value, float):
         if abs(value) >= _LARGEST_EXACT:
@@ -350,15 +372,32 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
                 info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise bomb
     inflated = 0
+    cells = 0
+    too_many_cells = RosterFileError("too_large", _(
+        "The workbook holds far more cells than a roster. Delete unused sheets, rows "
+        "and columns (or copy the pupils into the template), and upload again."))
     try:
         for info in members:
+            is_sheet = info.filename.startswith("xl/worksheets/")
             with archive.open(info) as member:
                 size = 0
+                tail = b""
                 while chunk := member.read(1024 * 1024):
                     size += len(chunk)
                     inflated += len(chunk)
                     if size > max(info.file_size, 0) or inflated > MAX_UNCOMPRESSED:
                         raise bomb
+                    if is_sheet:
+                        # Counted across chunk boundaries: the previous chunk's
+                        # tail is searched again, matches wholly inside it not.
+                        window = tail + chunk
+                        cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+                        for match in _MERGE.finditer(window):
+                            if match.end() > len(tail):
+                                cells += _merge_area(match)
+                        if cells > MAX_CELLS:
+                            raise too_many_cells
+                        tail = chunk[-256:]
     except RosterFileError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
@@ -366,6 +405,20 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         # A damaged member, or an encrypted zip (RuntimeError from zipfile).
         raise RosterFileError("corrupt", _corrupt_message()) from exc
     return archive
+
+
+def _merge_area(match: re.Match) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    first_col, first_row, last_col, last_row = match.groups()
+    if last_col is None:
+        return 1
+    try:
+        width = column_index_from_string(last_col.decode()) - \
+            column_index_from_string(first_col.decode()) + 1
+    except ValueError:
+        return MAX_CELLS + 1
+    return abs(width) * (abs(int(last_row) - int(first_row)) + 1)
 
 
 def _sheet_paths(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]:
@@ -385,7 +438,9 @@ def _sheet_paths(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")  # a saved, non-empty result
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v\b")
+_STRING_TYPE = re.compile(rb'\bt="str"')
 
 
 def _formulas_without_value(xml: bytes) -> set[str]:
@@ -396,7 +451,12 @@ def _formulas_without_value(xml: bytes) -> set[str]:
     missing = set()
     for match in _CELL.finditer(xml):
         body = match.group(3)
-        if body and _FORMULA.search(body) and not _VALUE.search(body):
+        if not body or not _FORMULA.search(body) or _VALUE.search(body):
+            continue
+        # An empty <v></v> is a saved empty text on a t="str" cell (Excel's
+        # =IF(…,"",…)); on any other cell it is no result (openpyxl writes
+        # formulas so).
+        if not (_STRING_TYPE.search(match.group(1)) and _EMPTY_VALUE.search(body)):
             ref = _REF.search(match.group(1))
             if ref:
                 missing.add(ref.group(1).decode())
@@ -473,17 +533,20 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
     columns = sorted(header.columns.items(), key=lambda item: item[1])
     width = max(c for _f, c in columns) + 1
     header_texts = {f: headers.normalise_header(t) for f, t in header.texts.items()}
-    for cells in ws.iter_rows(min_row=header.row + 1, max_col=width):
-        if not cells:
-            continue
-        number = cells[0].row
+    # The rows that hold a cell, in order: ws.iter_rows would create an empty
+    # cell for every position up to the last one.
+    stored = ws._cells  # openpyxl's (row, column) → cell map, stable since 2.x
+    present = sorted({r for r, c in stored if r > header.row and c <= width})
+    for number in present:
         values: dict[str, Any] = {}
         problems: list[CellProblem] = []
+        from_merge = set()  # fields filled from a merged cell's top-left value
         for field, c in columns:
-            cell = cells[c] if c < len(cells) else None
+            cell = stored.get((number, c + 1))
             value = cell.value if cell is not None else None
             if (number, c) in merged:
                 value = merged[(number, c)]
+                from_merge.add(field)
             letter = table.columns[field]
             if value is None and f"{letter}{number}" in no_value:
                 problems.append(CellProblem(number, letter, field, _formula_message()))
@@ -504,7 +567,8 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> RosterTable:
                 value = _other_value(value)
             if not _is_blank(value):
                 values[field] = value
-        if not values and not problems:
+        if not (values.keys() - from_merge) and not problems:
+            # Blank, or only a merged 班级 running on below the last pupil.
             continue
         if _is_footer_or_repeat(values, header_texts):
             continue
@@ -555,7 +619,7 @@ def _merged_values(ws, header: _Header, *, first_row: int) -> dict[tuple[int, in
         top_left = ws.cell(rng.min_row, rng.min_col).value
         for r in range(max(rng.min_row, first_row), min(rng.max_row, last) + 1):
             for c in range(rng.min_col - 1, rng.max_col):
-                if c in wanted:
+                if c in wanted and (r, c + 1) != (rng.min_row, rng.min_col):
                     values[(r, c)] = top_left
     return values
 
@@ -624,8 +688,18 @@ def _decode_text(data: bytes) -> str | None:
     return text
 
 
+_EXCEL_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.DOTALL)
+
+
+def _unwrap_excel_text(value: str) -> str:
+    """="0012" → 0012: systems that export CSV for Excel wrap long numbers in
+    a formula so Excel keeps them as text."""
+    match = _EXCEL_TEXT.match(value)
+    return match.group(1) if match else value
+
+
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+    lines = [line for line in text[:65536].splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
     sample = "\n".join(lines)
     counts = {d: sample.count(d) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
@@ -662,7 +736,7 @@ def _read_csv(text: str, *, max_rows: int) -> RosterTable:
             values: dict[str, Any] = {}
             problems: list[CellProblem] = []
             for field, c in header.columns.items():
-                value = raw[c] if c < len(raw) else ""
+                value = _unwrap_excel_text(raw[c] if c < len(raw) else "")
                 if field in TEXT_FIELDS:
                     value, message = _text_field_value(value, _text_kind(field))
                     if message:
@@ -682,7 +756,6 @@ def _read_csv(text: str, *, max_rows: int) -> RosterTable:
             table.problems.extend(problems)
     except csv.Error as exc:
         raise RosterFileError("corrupt", _(
-            "The CSV file could not be read (%(reason)s). Open it in Excel or WPS and use "
-            "Save As (另存为) → Excel workbook (.xlsx), then upload the new file.")
-            % {"reason": str(exc)}) from exc
+            "The CSV file could not be read. Open it in Excel or WPS and use Save As "
+            "(另存为) → Excel workbook (.xlsx), then upload the new file.")) from exc
     return table
