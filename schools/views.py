@@ -126,17 +126,27 @@ def _counts_bureau(request) -> Bureau:
     return Bureau.objects.get(pk=chosen)
 
 
+def _counts_filter(request):
+    """(bureau, filter form, school type or "", None) for the counts page and
+    its Excel; the last item is the 400 page instead when the filter is bad."""
+    bureau = _counts_bureau(request)
+    form = PupilCountFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bureau, form, "", render(request, "schools/pupil_counts.html",
+                                        {"bureau": bureau, "form": form, "table": None},
+                                        status=400)
+    school_type = form.cleaned_data.get("school_type", "") if form.is_bound else ""
+    return bureau, form, school_type, None
+
+
 @require_GET
 @login_required
 def pupil_counts(request):
     """重点群体统计: enrolled pupils per school and priority group, today,
     suppressed (schools.pupil_counts). Never a child's name or number."""
-    bureau = _counts_bureau(request)
-    form = PupilCountFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return render(request, "schools/pupil_counts.html",
-                      {"bureau": bureau, "form": form, "table": None}, status=400)
-    school_type = form.cleaned_data.get("school_type", "") if form.is_bound else ""
+    bureau, form, school_type, refused = _counts_filter(request)
+    if refused is not None:
+        return refused
     table = counts.pupil_counts(bureau_id=bureau.pk, school_type=school_type)
     return render(request, "schools/pupil_counts.html", {
         "bureau": bureau, "form": form, "table": table, "school_type": school_type,
@@ -147,12 +157,9 @@ def pupil_counts(request):
 @login_required
 def pupil_counts_xlsx(request):
     """The same table as an Excel file, with the same suppression."""
-    bureau = _counts_bureau(request)
-    form = PupilCountFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return render(request, "schools/pupil_counts.html",
-                      {"bureau": bureau, "form": form, "table": None}, status=400)
-    school_type = form.cleaned_data.get("school_type", "") if form.is_bound else ""
+    bureau, form, school_type, refused = _counts_filter(request)
+    if refused is not None:
+        return refused
     table = counts.pupil_counts(bureau_id=bureau.pk, school_type=school_type)
     out = io.BytesIO()
     counts.write_workbook(table, bureau_name=bureau.name, out=out)
