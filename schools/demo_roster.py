@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from .models import Membership, Role, School, SchoolClass, SchoolType, User
+from .pupil_counts import mark_counts_stale
 from .pupil_models import (
     Circumstance,
     DifficultyType,
@@ -280,6 +281,7 @@ def seed_school_roster(school: School, number: int, plan: RosterPlan,
     Guardian.objects.bulk_create(guardians, batch_size=2000)
     Circumstance.objects.bulk_create(circumstances, batch_size=2000)
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
+    mark_counts_stale([school.pk])  # bulk writes send no signals
     return len(drafts)
 
 

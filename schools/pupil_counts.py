@@ -9,24 +9,37 @@ The rule of a "current" circumstance: since ≤ day and (until is None or until
 ≥ day) (Circumstance.is_current). A pupil counts once per group at the school
 they are on the roll of now (Pupil.school), and only while enrolled (在读).
 
-Two queries whatever the number of pupils: the schools with their enrolled
-count, and one GROUP BY (school, group) with COUNT(DISTINCT pupil).
+The counts are kept per school (SchoolPupilCount) and recounted only where
+something changed or the day turned, so the page reads one row per school
+whatever the number of pupils (benchmarks: bureau_priority_counts_ms_1000000).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import IO
 
-from django.db.models import Count, Q
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    JSONField,
+    PositiveIntegerField,
+    Q,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from core import clock
 from core.suppression import WITHHELD, Cell, small_mark, suppress_table, threshold_default
 
 from .models import School, SchoolType
-from .pupil_models import Circumstance, PriorityGroup, PupilStatus
+from .pupil_models import Circumstance, PriorityGroup, Pupil, PupilStatus, SchoolPupilCount
 
 GROUPS: tuple[PriorityGroup, ...] = tuple(PriorityGroup)
 
@@ -70,38 +83,134 @@ def current_circumstances_q(day: dt.date, prefix: str = "") -> Q:
             & (Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": day})))
 
 
+# ------------------------------------------------------------ the kept counts
+
+Counts = tuple[int, dict[str, int]]  # (enrolled, {group value: pupils})
+
+
+def mark_counts_stale(school_ids: Iterable[int | None]) -> None:
+    """Say that the pupils or circumstances of `school_ids` (School pks; None
+    and repeats ignored) changed, so that their kept counts are recounted
+    before they are shown (SchoolPupilCount). Call it inside the transaction
+    that made the change: the mark commits with it. Two queries."""
+    ids = sorted({pk for pk in school_ids if pk})
+    if not ids:
+        return
+    SchoolPupilCount.objects.bulk_create(
+        [SchoolPupilCount(school_id=pk) for pk in ids], ignore_conflicts=True)
+    SchoolPupilCount.objects.filter(pk__in=ids).update(stale=True, version=F("version") + 1)
+
+
+def count_schools(school_ids: Iterable[int], day: dt.date) -> dict[int, Counts]:
+    """Count, from the pupils themselves, the enrolled pupils of each school of
+    `school_ids` and those of them in each priority group on `day`
+    (Asia/Shanghai date): {school pk: (enrolled, {group value: pupils})};
+    a school with no pupil is (0, {}). Two queries whatever the number of
+    pupils: one COUNT per school, one GROUP BY (school, group) with
+    COUNT(DISTINCT pupil) (a pupil with two records of a group counts once)."""
+    ids = list(school_ids)
+    found: dict[int, Counts] = {pk: (0, {}) for pk in ids}
+    if not ids:
+        return found
+    enrolled = (Pupil.objects.filter(school_id__in=ids, status=PupilStatus.ENROLLED)
+                .order_by().values("school_id").annotate(n=Count("pk")))
+    for row in enrolled:
+        found[row["school_id"]] = (row["n"], {})
+    # order_by() drops the model's ordering, which would join the GROUP BY.
+    grouped = (Circumstance.objects.filter(
+        current_circumstances_q(day), pupil__school_id__in=ids,
+        pupil__status=PupilStatus.ENROLLED)
+        .order_by().values("pupil__school_id", "group")
+        .annotate(n=Count("pupil_id", distinct=True)))
+    for row in grouped:
+        found[row["pupil__school_id"]][1][row["group"]] = row["n"]
+    return found
+
+
+def _keep(counts: dict[int, Counts], versions: dict[int, int], day: dt.date) -> int:
+    """Write `counts` back as the kept counts of `day`, each only if its row's
+    version is still the one read before counting (`versions`, 0 for a row
+    that did not exist): a school marked stale meanwhile keeps its mark and is
+    recounted next time. Rows are created first where missing. At most one
+    insert and one update per 500 schools. Returns the rows written."""
+    if not counts:
+        return 0
+    SchoolPupilCount.objects.bulk_create(
+        [SchoolPupilCount(school_id=pk) for pk in counts], ignore_conflicts=True)
+    now, written, pks = clock.now(), 0, sorted(counts)
+    for start in range(0, len(pks), 500):
+        chunk = pks[start:start + 500]
+        unchanged = reduce(operator.or_, (Q(pk=pk, version=versions.get(pk, 0)) for pk in chunk))
+        written += SchoolPupilCount.objects.filter(unchanged).update(
+            enrolled=Case(*(When(pk=pk, then=Value(counts[pk][0])) for pk in chunk),
+                          output_field=PositiveIntegerField()),
+            groups=Case(*(When(pk=pk, then=Value(counts[pk][1], output_field=JSONField()))
+                          for pk in chunk), output_field=JSONField()),
+            stale=False, counted_on=day, counted_at=now)
+    return written
+
+
+def refresh_counts(*, bureau_id: int | None = None) -> int:
+    """Recount every school (of `bureau_id`, or of all bureaus) for today,
+    Asia/Shanghai, stale or not, and keep the result; the nightly task's body
+    (circumstances begin and end by date without anyone saving them). Five
+    queries a bureau, whatever its number of pupils. Returns the schools
+    whose counts were kept (a school changed during the count is left stale)."""
+    day = clock.today()
+    bureaus = School.objects.order_by().values_list("bureau_id", flat=True).distinct()
+    if bureau_id is not None:
+        bureaus = [bureau_id]
+    kept = 0
+    for bid in list(bureaus):
+        versions = dict(School.objects.filter(bureau_id=bid)
+                        .values_list("pk", "pupil_count__version"))
+        versions = {pk: v or 0 for pk, v in versions.items()}
+        kept += _keep(count_schools(versions, day), versions, day)
+    return kept
+
+
 def pupil_counts(*, bureau_id: int, school_type: str = "", day: dt.date | None = None
                  ) -> CountTable:
     """The counts of bureau `bureau_id`'s schools (optionally only those of
     `school_type`, a SchoolType value; "" for all) on `day` (default today,
     Asia/Shanghai), suppressed. Schools listed: the open ones, and closed ones
-    that still have enrolled pupils, by school code. Two queries. Raises
-    ValueError for an unknown school type (the caller validates first)."""
+    that still have enrolled pupils, by school code.
+
+    Today's counts come from the kept counts (SchoolPupilCount): one query when
+    every school's are current; schools marked stale (or never counted, or
+    counted on an earlier day) are recounted first — at most five queries more
+    whatever the number of pupils or schools. Another day is counted live
+    (three queries). Raises ValueError for an unknown school type (the caller
+    validates first)."""
     if school_type and school_type not in SchoolType.values:
         raise ValueError(f"unknown school type {school_type!r}")
-    day = day or clock.today()
+    today = clock.today()
+    day = day or today
     schools = School.objects.filter(bureau_id=bureau_id)
     if school_type:
         schools = schools.filter(school_type=school_type)
-    schools = list(
-        schools.annotate(enrolled=Count("pupils", filter=Q(pupils__status=PupilStatus.ENROLLED)))
-        .filter(Q(is_open=True) | Q(enrolled__gt=0))
-        .order_by("code")
-        .values_list("pk", "code", "name", "school_type", "enrolled"))
+    listed = list(schools.order_by("code").values_list(
+        "pk", "code", "name", "school_type", "is_open", "pupil_count__stale",
+        "pupil_count__counted_on", "pupil_count__version", "pupil_count__enrolled",
+        "pupil_count__groups"))
+    counts: dict[int, Counts] = {}
+    if day == today:
+        versions: dict[int, int] = {}
+        for pk, _c, _n, _t, _o, stale, counted_on, version, enrolled, groups in listed:
+            if stale is False and counted_on == day:
+                counts[pk] = (enrolled, groups or {})
+            else:
+                versions[pk] = version or 0
+        recounted = count_schools(versions, day)
+        _keep(recounted, versions, day)
+        counts.update(recounted)
+    else:
+        counts = count_schools([row[0] for row in listed], day)
 
-    circumstances = Circumstance.objects.filter(
-        current_circumstances_q(day), pupil__bureau_id=bureau_id,
-        pupil__status=PupilStatus.ENROLLED)
-    if school_type:
-        circumstances = circumstances.filter(pupil__school__school_type=school_type)
-    # One GROUP BY (school, group); order_by() drops the model's ordering,
-    # which would otherwise join the GROUP BY.
-    grouped = (circumstances.order_by().values("pupil__school_id", "group")
-               .annotate(n=Count("pupil_id", distinct=True)))
-    counts = {(g["pupil__school_id"], g["group"]): g["n"] for g in grouped}
-
-    grid = [[enrolled, *(counts.get((pk, group.value), 0) for group in GROUPS)]
-            for pk, _code, _name, _type, enrolled in schools]
+    schools_shown = [(pk, code, name, kind) for pk, code, name, kind, is_open, *_rest in listed
+                     if is_open or counts[pk][0] > 0]
+    grid = [[counts[pk][0], *(counts[pk][1].get(group.value, 0) for group in GROUPS)]
+            for pk, _code, _name, _kind in schools_shown]
     table = suppress_table(grid, column_totals=True)
     left_behind = 1 + GROUPS.index(PriorityGroup.LEFT_BEHIND)
     type_labels = dict(SchoolType.choices)
@@ -112,8 +221,7 @@ def pupil_counts(*, bureau_id: int, school_type: str = "", day: dt.date | None =
                         enrolled=cells[0], groups=cells[1:],
                         left_behind_share=_share(cells[left_behind], cells[0]))
 
-    rows = [row(cells, pk, code, name, kind)
-            for cells, (pk, code, name, kind, _n) in zip(table.cells, schools, strict=True)]
+    rows = [row(cells, *shown) for cells, shown in zip(table.cells, schools_shown, strict=True)]
     totals = table.column_totals or [Cell(0, 0) for _ in range(1 + len(GROUPS))]
     return CountTable(
         day=day, groups=[(g.value, str(g.label)) for g in GROUPS], rows=rows,

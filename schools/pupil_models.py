@@ -268,3 +268,38 @@ class PupilStatusChange(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.pupil_id}: {self.from_state} -> {self.to_state}"
+
+
+class SchoolPupilCount(models.Model):
+    """A school's counts for the bureau's 重点群体统计 (issue 9 items 8, 10),
+    kept so that the page reads one row per school instead of counting a
+    million pupils on every view: enrolled pupils and, per PriorityGroup value,
+    the enrolled pupils with a circumstance current on `counted_on`.
+
+    A cache with exact answers, not an estimate: a row is used only while
+    `stale` is false and `counted_on` is today (Asia/Shanghai). Every change
+    to a pupil or a circumstance marks its school's row stale and bumps
+    `version` (schools.pupil_counts.mark_counts_stale: receivers for single
+    saves, the roster commit and the demo for bulk ones); a reader recounts
+    stale rows and writes its result back only if `version` has not moved
+    meanwhile, so a change made during a recount is never hidden. The nightly
+    task schools.refresh_pupil_counts recounts every school after midnight,
+    when circumstances start and end by date."""
+
+    school = models.OneToOneField("schools.School", on_delete=models.CASCADE,
+                                  primary_key=True, related_name="pupil_count",
+                                  verbose_name=_("school"))
+    counted_on = models.DateField(_("counted on"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    enrolled = models.PositiveIntegerField(_("enrolled"), default=0)
+    # {PriorityGroup value: pupils}; a group with none is absent.
+    groups = models.JSONField(_("pupils per priority group"), default=dict, blank=True)
+    stale = models.BooleanField(_("stale"), default=True)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("school pupil count")
+        verbose_name_plural = _("school pupil counts")
+
+    def __str__(self) -> str:
+        return f"pupil counts of school {self.school_id}"

@@ -1,5 +1,8 @@
 """Derived values schools keeps itself, whoever saves a school (the admin, a
-command, the demo, a test's factory): a school's membership period.
+command, the demo, a test's factory): a school's membership period, and the
+mark that a school's kept pupil counts must be recounted when one of its
+pupils or circumstances is saved or deleted (bulk writes mark it themselves:
+schools.pupil_counts.mark_counts_stale).
 
 Only the period's days are derived here; who did it is recorded by the service
 that saved the school (schools.services.school_save), when one did.
@@ -9,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from core import clock
 
 from .models import School
+from .pupil_counts import mark_counts_stale
+from .pupil_models import Circumstance, Pupil
 
 
 def stamp_period(school: School, before: dict | None, today: dt.date) -> str | None:
@@ -54,3 +59,29 @@ def school_period(sender, instance: School, raw=False, **kwargs) -> None:
     if instance.pk is not None:
         before = School.objects.filter(pk=instance.pk).values("is_open", "in_campaign").first()
     instance._period_change = stamp_period(instance, before, clock.today())
+
+
+@receiver(pre_save, sender=Pupil, dispatch_uid="schools.pupil_school_before")
+def pupil_school_before(sender, instance: Pupil, raw=False, **kwargs) -> None:
+    """Remember the school a saved pupil was at (a transfer changes two
+    schools' counts)."""
+    instance._school_before = None
+    if not raw and not instance._state.adding and instance.pk is not None:
+        instance._school_before = (Pupil.objects.filter(pk=instance.pk)
+                                   .values_list("school_id", flat=True).first())
+
+
+@receiver(post_save, sender=Pupil, dispatch_uid="schools.pupil_counts_stale")
+@receiver(post_delete, sender=Pupil, dispatch_uid="schools.pupil_counts_stale_delete")
+def pupil_counts_stale(sender, instance: Pupil, raw=False, **kwargs) -> None:
+    if not raw:
+        mark_counts_stale([instance.school_id, getattr(instance, "_school_before", None)])
+
+
+@receiver(post_save, sender=Circumstance, dispatch_uid="schools.circumstance_counts_stale")
+@receiver(post_delete, sender=Circumstance,
+          dispatch_uid="schools.circumstance_counts_stale_delete")
+def circumstance_counts_stale(sender, instance: Circumstance, raw=False, **kwargs) -> None:
+    if not raw:
+        mark_counts_stale(Pupil.objects.filter(pk=instance.pupil_id)
+                          .values_list("school_id", flat=True))

@@ -26,3 +26,14 @@ def abandon_expired_roster_uploads() -> int:
     from .roster.uploads import abandon_expired
 
     return abandon_expired()
+
+
+@shared_task(name="schools.refresh_pupil_counts")
+def refresh_pupil_counts() -> int:
+    """Recount every school's kept pupil counts for the new day (circumstances
+    begin and end by date without being saved), so that the bureau's first
+    view of the 重点群体统计 page in the morning costs one row per school.
+    Returns the schools recounted (counts only, no child)."""
+    from .pupil_counts import refresh_counts
+
+    return refresh_counts()

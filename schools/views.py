@@ -1,10 +1,12 @@
 import io
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -139,6 +141,9 @@ def _counts_filter(request):
     return bureau, form, school_type, None
 
 
+COUNTS_PER_PAGE = 100  # schools a page of the 重点群体统计
+
+
 @require_GET
 @login_required
 def pupil_counts(request):
@@ -148,8 +153,13 @@ def pupil_counts(request):
     if refused is not None:
         return refused
     table = counts.pupil_counts(bureau_id=bureau.pk, school_type=school_type)
+    # Suppression is worked out on the whole table; the page shows a slice of
+    # its schools and always the district's totals.
+    page = Paginator(table.rows, COUNTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "schools/pupil_counts.html", {
         "bureau": bureau, "form": form, "table": table, "school_type": school_type,
+        "page": page, "query": urlencode({k: v for k, v in (("bureau", request.GET.get("bureau")),
+                                                             ("school_type", school_type)) if v}),
         "legend": counts.legend()})
 
 

@@ -36,6 +36,7 @@ from core.signals import business_action
 
 from .. import student_numbers
 from ..models import School, SchoolClass, SchoolType
+from ..pupil_counts import mark_counts_stale
 from ..pupil_models import Enrolment, Gender, Guardian, GuardianRelationship, Pupil, PupilStatus
 from ..school_year import school_year_of
 from . import parse
@@ -834,6 +835,8 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     if leaving:
         Pupil.objects.bulk_update(leaving, ["status", "status_changed_on", "updated_at"])
     result.left = len(leaving)
+    # Bulk writes send no signals: the school's kept counts are marked here.
+    mark_counts_stale([school.pk])
 
     business_action.send(
         sender=None, code="roster.import", by=by, obj=school, school_id=school.pk,

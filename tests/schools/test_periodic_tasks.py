@@ -11,7 +11,7 @@ def test_schedules_are_declared_once_in_asia_shanghai():
     tasks = PeriodicTask.objects.filter(name__startswith="[portal] ")
     assert set(tasks.values_list("task", flat=True)) == {
         "schools.clear_expired_sessions", "schools.prune_login_logs",
-        "schools.abandon_expired_roster_uploads",
+        "schools.abandon_expired_roster_uploads", "schools.refresh_pupil_counts",
         "notifications.deliver_notices", "reporting.scan_notices",
         "reporting.check_tallies", "reporting.arm_followups", "followups.scan_followups",
         "audit.purge_expired", "reporting.sweep_exports"}

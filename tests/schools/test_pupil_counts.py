@@ -13,9 +13,11 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from core.suppression import WITHHELD
-from schools.models import SchoolType
-from schools.pupil_counts import GROUPS, pupil_counts
-from schools.pupil_models import PriorityGroup, PupilStatus
+from schools import pupil_counts as pupil_counts_module
+from schools import pupil_services
+from schools.models import School, SchoolType
+from schools.pupil_counts import GROUPS, count_schools, pupil_counts
+from schools.pupil_models import PriorityGroup, PupilStatus, SchoolPupilCount
 from tests.schools.factories import SchoolFactory
 from tests.schools.pupil_factories import CircumstanceFactory, PupilFactory
 
@@ -131,12 +133,25 @@ class TestSuppression:
 
 class TestQueries:
     @pytest.mark.parametrize("per_school", [1, 30])
-    def test_two_queries_whatever_the_number_of_pupils(self, world,
-                                                       django_assert_num_queries, per_school):
+    def test_one_query_when_every_school_was_counted_today(self, world,
+                                                           django_assert_num_queries,
+                                                           per_school):
         for school in (world.school_a, world.school_b):
             for group in (PriorityGroup.LEFT_BEHIND, PriorityGroup.MIGRANT):
                 pupils(school, per_school, group=group)
-        with django_assert_num_queries(2):
+        pupil_counts(bureau_id=world.bureau.pk)  # counts and keeps
+        with django_assert_num_queries(1):
+            pupil_counts(bureau_id=world.bureau.pk)
+
+    @pytest.mark.parametrize("per_school", [1, 30])
+    def test_a_recount_costs_the_same_whatever_the_pupils_and_schools(
+            self, world, django_assert_num_queries, per_school):
+        for _ in range(per_school // 10):
+            SchoolFactory(bureau=world.bureau)
+        for school in (world.school_a, world.school_b):
+            pupils(school, per_school, group=PriorityGroup.LEFT_BEHIND)
+        # Read, count enrolled, count groups, create missing rows, keep.
+        with django_assert_num_queries(5):
             pupil_counts(bureau_id=world.bureau.pk)
 
     def test_the_page_costs_the_same_for_few_and_many_pupils(self, world, login):
@@ -147,9 +162,102 @@ class TestQueries:
             assert client.get(reverse(URL)).status_code == 200
         pupils(world.school_a, 40, group=PriorityGroup.LEFT_BEHIND)
         pupils(world.school_b, 40, group=PriorityGroup.DISABLED)
+        with CaptureQueriesContext(connection) as recount:
+            assert client.get(reverse(URL)).status_code == 200
         with CaptureQueriesContext(connection) as many:
             assert client.get(reverse(URL)).status_code == 200
         assert len(many) == len(few)
+        assert len(recount) == len(few) + 4  # the two schools recounted together
+
+
+class TestKeptCounts:
+    """The counts are kept per school (SchoolPupilCount) and always exact: any
+    change to a pupil or a circumstance, the turn of the day, a bulk import,
+    and a change made while a recount runs are all seen by the next view."""
+
+    def lb(self, world, school=None):
+        table = pupil_counts(bureau_id=world.bureau.pk)
+        return row_of(table, school or world.school_a).groups[
+            column(PriorityGroup.LEFT_BEHIND)].value
+
+    def test_a_circumstance_recorded_or_ended_after_a_view_shows_at_the_next(self, world):
+        made = pupils(world.school_a, 6, group=PriorityGroup.LEFT_BEHIND)
+        assert self.lb(world) == 6
+        extra = PupilFactory(school=world.school_a)
+        pupil_services.circumstance_record(pupil=extra, group=PriorityGroup.LEFT_BEHIND,
+                                           by=world.principal)
+        assert self.lb(world) == 7
+        ended = made[0].circumstances.get()
+        pupil_services.circumstance_end(circumstance=ended, until=TODAY - dt.timedelta(days=1),
+                                        by=world.principal)
+        assert self.lb(world) == 6
+        made[1].circumstances.get().delete()
+        assert self.lb(world) == 5
+
+    def test_a_status_change_or_a_transfer_counts_at_both_schools(self, world):
+        made = pupils(world.school_a, 7, group=PriorityGroup.LEFT_BEHIND)
+        pupils(world.school_b, 6, group=PriorityGroup.LEFT_BEHIND)
+        assert (self.lb(world), self.lb(world, world.school_b)) == (7, 6)
+        pupil_services.pupil_change_status(pupil=made[0], status=PupilStatus.DROPPED_OUT,
+                                           on=TODAY, reason="家长外出", by=world.principal)
+        assert self.lb(world) == 6
+        made[1].school = world.school_b
+        made[1].save()
+        assert (self.lb(world), self.lb(world, world.school_b)) == (5, 7)
+
+    def test_a_circumstance_that_ends_or_starts_by_date_counts_the_next_day(self, world):
+        for pupil in pupils(world.school_a, 6):
+            CircumstanceFactory(pupil=pupil, group=PriorityGroup.LEFT_BEHIND,
+                                since=dt.date(2026, 1, 1), until=TODAY)
+        for pupil in pupils(world.school_a, 5):
+            CircumstanceFactory(pupil=pupil, group=PriorityGroup.LEFT_BEHIND,
+                                since=TODAY + dt.timedelta(days=1))
+        assert self.lb(world) == 6
+        with time_machine.travel(dt.datetime(2026, 11, 11, 9, 0, tzinfo=dt.UTC), tick=False):
+            assert self.lb(world) == 5  # nobody saved anything
+
+    def test_a_roster_import_marks_its_school(self, world):
+        from schools.roster.plan import commit_import, plan_import
+        from tests.schools.roster_helpers import g_number, row, table
+
+        pupils(world.school_a, 5)
+        assert row_of(pupil_counts(bureau_id=world.bureau.pk), world.school_a).enrolled.value == 5
+        plan = plan_import(table([row(g_number()) for _ in range(3)]), world.school_a,
+                           today=TODAY, full_roster=False)
+        commit_import(plan, by=world.principal)
+        assert row_of(pupil_counts(bureau_id=world.bureau.pk), world.school_a).enrolled.value == 8
+
+    def test_a_change_made_while_a_recount_runs_is_not_hidden_by_it(self, world):
+        pupils(world.school_a, 6, group=PriorityGroup.LEFT_BEHIND)
+        pupil_counts(bureau_id=world.bureau.pk)
+        read = dict(SchoolPupilCount.objects.values_list("pk", "version"))
+        counted = count_schools([world.school_a.pk], TODAY)  # the recount's snapshot
+        pupils(world.school_a, 1, group=PriorityGroup.LEFT_BEHIND)  # lands meanwhile
+        assert pupil_counts_module._keep(counted, read, TODAY) == 0
+        assert SchoolPupilCount.objects.get(pk=world.school_a.pk).stale
+        assert self.lb(world) == 7
+
+    def test_the_nightly_recount_leaves_every_school_current(self, world,
+                                                             django_assert_num_queries):
+        from schools.tasks import refresh_pupil_counts
+
+        pupils(world.school_a, 6, group=PriorityGroup.LEFT_BEHIND)
+        recounted = refresh_pupil_counts.apply().get()
+        assert recounted == School.objects.count() == SchoolPupilCount.objects.count()
+        kept = SchoolPupilCount.objects.get(pk=world.school_a.pk)
+        assert (kept.stale, kept.counted_on, kept.enrolled, kept.groups) == (
+            False, TODAY, 6, {PriorityGroup.LEFT_BEHIND.value: 6})
+        with django_assert_num_queries(1):
+            pupil_counts(bureau_id=world.bureau.pk)
+
+    def test_another_day_is_counted_from_the_pupils_and_not_kept(self, world):
+        for pupil in pupils(world.school_a, 6):
+            CircumstanceFactory(pupil=pupil, group=PriorityGroup.LEFT_BEHIND,
+                                since=dt.date(2026, 1, 1), until=TODAY)
+        pupil_counts(bureau_id=world.bureau.pk)
+        later = pupil_counts(bureau_id=world.bureau.pk, day=TODAY + dt.timedelta(days=1))
+        assert row_of(later, world.school_a).groups[column(PriorityGroup.LEFT_BEHIND)].value == 0
+        assert SchoolPupilCount.objects.get(pk=world.school_a.pk).counted_on == TODAY
 
 
 class TestPage:
@@ -253,3 +361,25 @@ class TestExcel:
         codes = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)
                  if len(row) > 2 and row[2]]
         assert codes == [junior.code]
+
+
+class TestPages:
+    def test_a_long_table_comes_in_pages_with_the_district_total_on_each(
+            self, world, login, monkeypatch):
+        from schools import views
+
+        monkeypatch.setattr(views, "COUNTS_PER_PAGE", 2)
+        junior = SchoolFactory(bureau=world.bureau, school_type=SchoolType.JUNIOR,
+                               name="丙初中", code="ZZZ-LAST")
+        pupils(junior, 6)
+        client = login(world.inspector)
+        first = client.get(reverse(URL)).content.decode()
+        assert "丙初中" not in first
+        assert "1 / 2" in first
+        second = client.get(reverse(URL), {"page": 2}).content.decode()
+        assert "丙初中" in second
+        assert world.school_a.name not in second
+        for page in (first, second):
+            assert page.count("<tfoot>") == 1  # the district's totals
+        filtered = client.get(reverse(URL), {"school_type": SchoolType.JUNIOR, "page": 1})
+        assert "丙初中" in filtered.content.decode()
