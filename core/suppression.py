@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -69,10 +70,11 @@ def suppress(count: int | None, *, threshold: int | None = None) -> str | int:
     return small_mark(threshold) if is_small(count, threshold=threshold) else count
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell of a suppressed table: the true `value` (kept for nobody but
-    the code; never render it) and what may be shown (`shown`)."""
+    the code; never render it) and what may be shown (`shown`). A named
+    tuple, not a dataclass: a district table makes thousands of them per
+    view (benchmarks: bureau_priority_counts_ms_1000000)."""
 
     value: int
     shown: str | int
@@ -136,7 +138,8 @@ def suppress_table(cells: Sequence[Sequence[int]], *, row_totals: bool = False,
     if row_totals and column_totals:
         values[(total_row, total_col)] = sum(row_sum)
 
-    primary = {pos for pos, v in values.items() if is_small(v, threshold=threshold)}
+    limit = threshold_default() if threshold is None else threshold
+    primary = {pos for pos, v in values.items() if 0 < v < limit}
     withheld: set[tuple[int, int]] = set()
 
     # Each line: its cells (positions) and the position of its total.
@@ -152,26 +155,36 @@ def suppress_table(cells: Sequence[Sequence[int]], *, row_totals: bool = False,
         if row_totals:  # the totals column adds up to the grand total
             lines.append(([(r, total_col) for r in range(n_rows)], (total_row, total_col)))
 
-    def hidden(pos):
-        return pos in primary or pos in withheld
+    # How many entries of each line are hidden, kept up to date as cells are
+    # withheld, so that a pass over the lines costs one look per line (the
+    # order of the passes, and so the cells chosen, is the rule's).
+    lines_of: dict[tuple[int, int], list[int]] = {}
+    for i, (members, total) in enumerate(lines):
+        for pos in (*members, total):
+            lines_of.setdefault(pos, []).append(i)
+    hidden_in = [sum(1 for pos in (*members, total) if pos in primary)
+                 for members, total in lines]
+
+    def hide(pos) -> None:
+        withheld.add(pos)
+        for i in lines_of[pos]:
+            hidden_in[i] += 1
 
     changed = True
     while changed:
         changed = False
-        for members, total in lines:
-            entries = [*members, total]
-            if sum(1 for pos in entries if hidden(pos)) != 1:
+        for i, (members, total) in enumerate(lines):
+            if hidden_in[i] != 1:
                 continue
-            candidates = [pos for pos in members if not hidden(pos)]
+            candidates = [pos for pos in members if pos not in primary and pos not in withheld]
             positive = [pos for pos in candidates if values[pos] > 0]
-            zeros = [pos for pos in candidates if values[pos] == 0]
             if positive:
                 pick = min(positive, key=lambda pos: (values[pos], pos))
-            elif zeros:
-                pick = zeros[0]
+            elif candidates:
+                pick = candidates[0]  # a zero cell
             else:
                 pick = total
-            withheld.add(pick)
+            hide(pick)
             changed = True
 
     mark = small_mark(threshold)
@@ -184,8 +197,12 @@ def suppress_table(cells: Sequence[Sequence[int]], *, row_totals: bool = False,
             return Cell(value, WITHHELD, secondary=True)
         return Cell(value, value)
 
+    # Most cells are shown as they are: built straight from the grid (a
+    # district table has thousands of cells).
+    hidden_cells = primary | withheld
     return SuppressedTable(
-        cells=[[cell((r, c)) for c in range(n_cols)] for r in range(n_rows)],
+        cells=[[Cell(v, v) if (r, c) not in hidden_cells else cell((r, c))
+                for c, v in enumerate(row)] for r, row in enumerate(grid)],
         row_totals=[cell((r, total_col)) for r in range(n_rows)] if row_totals else [],
         column_totals=[cell((total_row, c)) for c in range(n_cols)] if column_totals else [],
         grand_total=(cell((total_row, total_col)) if row_totals and column_totals else None),

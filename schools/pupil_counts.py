@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -28,11 +29,14 @@ from django.db.models import (
     Count,
     F,
     JSONField,
+    Max,
     PositiveIntegerField,
     Q,
+    Sum,
     Value,
     When,
 )
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -176,8 +180,9 @@ def pupil_counts(*, bureau_id: int, school_type: str = "", day: dt.date | None =
     Asia/Shanghai), suppressed. Schools listed: the open ones, and closed ones
     that still have enrolled pupils, by school code.
 
-    Today's counts come from the kept counts (SchoolPupilCount): one query when
-    every school's are current; schools marked stale (or never counted, or
+    Today's counts come from the kept counts (SchoolPupilCount): two queries
+    when every school's are current (one when this process made the same
+    table since: _fingerprint); schools marked stale (or never counted, or
     counted on an earlier day) are recounted first — at most five queries more
     whatever the number of pupils or schools. Another day is counted live
     (three queries). Raises ValueError for an unknown school type (the caller
@@ -189,6 +194,52 @@ def pupil_counts(*, bureau_id: int, school_type: str = "", day: dt.date | None =
     schools = School.objects.filter(bureau_id=bureau_id)
     if school_type:
         schools = schools.filter(school_type=school_type)
+    key = (bureau_id, school_type, day, translation.get_language())
+    seen = _fingerprint(schools, today) if day == today else None
+    kept = _TABLES.get(key)
+    if seen is not None and kept is not None and kept[0] == seen:
+        _TABLES.move_to_end(key)
+        return kept[1]
+    table = _count_table(schools, day=day, today=today)
+    if seen is not None:  # every school was current: nothing was recounted
+        _TABLES[key] = (seen, table)
+        while len(_TABLES) > TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    return table
+
+
+# The finished tables of this process, by (bureau, school type, day,
+# language): the suppression of a 1,000-school district costs more than the
+# rest of the page. Used only while its schools' fingerprint is unchanged.
+TABLES_KEPT = 32
+_TABLES: OrderedDict[tuple, tuple[tuple, CountTable]] = OrderedDict()
+
+
+def forget_tables() -> None:
+    """Drop this process's finished tables (tests: a rolled-back database can
+    give a new table the fingerprint of an old one)."""
+    _TABLES.clear()
+
+
+def _fingerprint(schools, today: dt.date) -> tuple | None:
+    """What a finished table of `schools` depends on, in one aggregate query:
+    the schools (how many, their last change: name, type, open) and their
+    kept counts (every version bump and recount moves the sum of versions or
+    the last count's time). None when some school's counts are stale or not
+    of `today`: the table must be recounted."""
+    agg = schools.aggregate(
+        n=Count("pk"), changed=Max("updated_at"),
+        current=Count("pupil_count", filter=Q(pupil_count__stale=False,
+                                              pupil_count__counted_on=today)),
+        versions=Sum("pupil_count__version"), counted_at=Max("pupil_count__counted_at"))
+    if agg["current"] != agg["n"]:
+        return None
+    return (agg["n"], agg["changed"], agg["versions"], agg["counted_at"])
+
+
+def _count_table(schools, *, day: dt.date, today: dt.date) -> CountTable:
+    """The suppressed table of the `schools` queryset on `day` (see
+    pupil_counts)."""
     listed = list(schools.order_by("code").values_list(
         "pk", "code", "name", "school_type", "is_open", "pupil_count__stale",
         "pupil_count__counted_on", "pupil_count__version", "pupil_count__enrolled",
@@ -213,11 +264,11 @@ def pupil_counts(*, bureau_id: int, school_type: str = "", day: dt.date | None =
             for pk, _code, _name, _kind in schools_shown]
     table = suppress_table(grid, column_totals=True)
     left_behind = 1 + GROUPS.index(PriorityGroup.LEFT_BEHIND)
-    type_labels = dict(SchoolType.choices)
+    type_labels = {value: str(label) for value, label in SchoolType.choices}
 
     def row(cells: list[Cell], pk: int, code: str, name: str, kind: str) -> CountRow:
         return CountRow(school_id=pk, code=code, name=name,
-                        school_type=str(type_labels.get(kind, "")),
+                        school_type=type_labels.get(kind, ""),
                         enrolled=cells[0], groups=cells[1:],
                         left_behind_share=_share(cells[left_behind], cells[0]))
 

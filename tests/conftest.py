@@ -28,6 +28,18 @@ def shanghai(moment: str) -> dt.datetime:
     return dt.datetime.fromisoformat(moment).replace(tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def _forget_count_tables():
+    """The bureau's count tables kept by the process are keyed by a
+    fingerprint that a rolled-back database can repeat: each test starts
+    without them."""
+    from schools.pupil_counts import forget_tables
+
+    forget_tables()
+    yield
+    forget_tables()
+
+
 @pytest.fixture
 def at():
     """at("2026-05-13 09:00"): a moment in Asia/Shanghai, for services' at=."""

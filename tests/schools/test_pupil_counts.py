@@ -16,7 +16,7 @@ from core.suppression import WITHHELD
 from schools import pupil_counts as pupil_counts_module
 from schools import pupil_services
 from schools.models import School, SchoolType
-from schools.pupil_counts import GROUPS, count_schools, pupil_counts
+from schools.pupil_counts import GROUPS, count_schools, forget_tables, pupil_counts
 from schools.pupil_models import PriorityGroup, PupilStatus, SchoolPupilCount
 from tests.schools.factories import SchoolFactory
 from tests.schools.pupil_factories import CircumstanceFactory, PupilFactory
@@ -133,15 +133,17 @@ class TestSuppression:
 
 class TestQueries:
     @pytest.mark.parametrize("per_school", [1, 30])
-    def test_one_query_when_every_school_was_counted_today(self, world,
-                                                           django_assert_num_queries,
-                                                           per_school):
+    def test_two_queries_when_every_school_was_counted_today_and_one_when_seen(
+            self, world, django_assert_num_queries, per_school):
         for school in (world.school_a, world.school_b):
             for group in (PriorityGroup.LEFT_BEHIND, PriorityGroup.MIGRANT):
                 pupils(school, per_school, group=group)
         pupil_counts(bureau_id=world.bureau.pk)  # counts and keeps
-        with django_assert_num_queries(1):
-            pupil_counts(bureau_id=world.bureau.pk)
+        forget_tables()
+        with django_assert_num_queries(2):  # fingerprint, read the kept counts
+            first = pupil_counts(bureau_id=world.bureau.pk)
+        with django_assert_num_queries(1):  # fingerprint: the same table
+            assert pupil_counts(bureau_id=world.bureau.pk) is first
 
     @pytest.mark.parametrize("per_school", [1, 30])
     def test_a_recount_costs_the_same_whatever_the_pupils_and_schools(
@@ -150,8 +152,9 @@ class TestQueries:
             SchoolFactory(bureau=world.bureau)
         for school in (world.school_a, world.school_b):
             pupils(school, per_school, group=PriorityGroup.LEFT_BEHIND)
-        # Read, count enrolled, count groups, create missing rows, keep.
-        with django_assert_num_queries(5):
+        # Fingerprint, read, count enrolled, count groups, create missing
+        # rows, keep.
+        with django_assert_num_queries(6):
             pupil_counts(bureau_id=world.bureau.pk)
 
     def test_the_page_costs_the_same_for_few_and_many_pupils(self, world, login):
@@ -247,7 +250,7 @@ class TestKeptCounts:
         kept = SchoolPupilCount.objects.get(pk=world.school_a.pk)
         assert (kept.stale, kept.counted_on, kept.enrolled, kept.groups) == (
             False, TODAY, 6, {PriorityGroup.LEFT_BEHIND.value: 6})
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(2):
             pupil_counts(bureau_id=world.bureau.pk)
 
     def test_another_day_is_counted_from_the_pupils_and_not_kept(self, world):
@@ -361,6 +364,54 @@ class TestExcel:
         codes = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)
                  if len(row) > 2 and row[2]]
         assert codes == [junior.code]
+
+
+class TestFinishedTables:
+    """A finished table is reused by the process only while nothing it shows
+    could have changed."""
+
+    def lb_at_a(self, world, **kwargs):
+        table = pupil_counts(bureau_id=world.bureau.pk, **kwargs)
+        return row_of(table, world.school_a).groups[column(PriorityGroup.LEFT_BEHIND)].value
+
+    def test_a_change_to_a_pupil_shows_at_once(self, world):
+        pupils(world.school_a, 6, group=PriorityGroup.LEFT_BEHIND)
+        assert self.lb_at_a(world) == 6
+        assert self.lb_at_a(world) == 6  # the kept table
+        pupils(world.school_a, 1, group=PriorityGroup.LEFT_BEHIND)
+        assert self.lb_at_a(world) == 7
+
+    def test_a_renamed_or_retyped_school_shows_at_once(self, world):
+        pupils(world.school_a, 6)
+        pupil_counts(bureau_id=world.bureau.pk)
+        world.school_a.name = "新名字小学"
+        world.school_a.school_type = SchoolType.JUNIOR
+        world.school_a.save()
+        table = pupil_counts(bureau_id=world.bureau.pk)
+        assert row_of(table, world.school_a).name == "新名字小学"
+        assert pupil_counts(bureau_id=world.bureau.pk, school_type=SchoolType.JUNIOR).rows[
+            0].school_id == world.school_a.pk
+
+    def test_each_language_and_filter_has_its_own_table(self, world):
+        from django.utils import translation
+
+        pupils(world.school_a, 6)
+        with translation.override("en"):
+            english = pupil_counts(bureau_id=world.bureau.pk)
+        with translation.override("zh-hans"):
+            chinese = pupil_counts(bureau_id=world.bureau.pk)
+        assert english.total.name == "District total"
+        assert chinese.total.name != english.total.name
+        junior = pupil_counts(bureau_id=world.bureau.pk, school_type=SchoolType.JUNIOR)
+        assert junior.rows == []
+
+    def test_the_next_day_is_counted_again(self, world):
+        for pupil in pupils(world.school_a, 6):
+            CircumstanceFactory(pupil=pupil, group=PriorityGroup.LEFT_BEHIND,
+                                since=dt.date(2026, 1, 1), until=TODAY)
+        assert self.lb_at_a(world) == 6
+        with time_machine.travel(dt.datetime(2026, 11, 11, 9, 0, tzinfo=dt.UTC), tick=False):
+            assert self.lb_at_a(world) == 0
 
 
 class TestPages:
