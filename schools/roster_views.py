@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from core.downloads import attachment
@@ -22,7 +23,7 @@ from .access_rules import SchoolsPerm
 from .forms import RosterUploadForm
 from .models import PupilStatus, RosterUpload, RosterUploadStatus, School
 from .roster import uploads
-from .roster.plan import KEEP, LEAVE_CHOICES, RosterHasErrors
+from .roster.plan import KEEP, LEAVE_CHOICES, LeaveNotChosen, RosterHasErrors
 from .roster.table import RosterFileError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,10 +98,14 @@ def roster_preview(request, pk: int, code):
         plan = uploads.plan_for(upload)
     except RosterFileError as exc:
         return _refused(request, school, exc.message, 400, upload)
+    # Nothing is chosen for the portal's guess except graduation from the
+    # school's last grade: a person says what happened to each child.
     choices = [(PupilStatus.TRANSFERRED_OUT.value, _("Transferred out (转出)")),
                (PupilStatus.GRADUATED.value, _("Graduated (毕业)")),
                (KEEP, _("Keep enrolled"))]
-    missing = [{"pupil": m, "choices": choices} for m in plan.missing]
+    missing = [{"pupil": m, "choices": choices,
+                "chosen": m.default if m.default == PupilStatus.GRADUATED else ""}
+               for m in plan.missing]
     return render(request, "schools/roster_preview.html", {
         "school": school, "upload": upload, "plan": plan, "missing": missing,
         "is_uploader": upload.uploaded_by_id == request.user.pk})
@@ -124,6 +129,12 @@ def roster_confirm(request, pk: int, code):
                                request=request)
     except uploads.UploadRefused as exc:
         return _refused(request, school, exc.message, exc.status, upload)
+    except LeaveNotChosen as exc:
+        messages.error(request, ngettext(
+            "Say what happened to the %(count)d pupil not in the file; nothing was changed.",
+            "Say what happened to each of the %(count)d pupils not in the file; nothing was "
+            "changed.", exc.count) % {"count": exc.count})
+        return redirect("schools:roster_preview", pk=school.pk, code=upload.code)
     except RosterHasErrors:
         return _refused(request, school, _(
             "The file has rows with errors; nothing was changed. Fix these rows in your file "

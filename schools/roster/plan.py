@@ -101,6 +101,16 @@ class StalePlan(Exception):
     """The roster or the file changed since the preview; nothing was written."""
 
 
+class LeaveNotChosen(Exception):
+    """A full-roster import was confirmed without saying, for every enrolled
+    pupil missing from the file, what happened (转出 / 毕业 / keep); nothing
+    was written. Carries how many were left without a choice."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based row number in the sheet
@@ -690,7 +700,8 @@ def _validated_leave(leave: dict | None) -> dict[str, str]:
 
 @transaction.atomic
 def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
-                  include_hidden: bool = False, request=None) -> ImportResult:
+                  include_hidden: bool = False, every_leave_chosen: bool = False,
+                  request=None) -> ImportResult:
     """Do what `plan` says, all or nothing, and return the counts.
 
     `leave` maps a missing pupil's public code (str) to "transferred_out",
@@ -701,7 +712,9 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     made (the database state behind its fingerprint is read again under a
     lock on the school and compared; the file is not parsed again) or
     another school of the bureau took one of its new 学籍号 meanwhile,
-    ValueError for an unknown leave choice. Creates the
+    ValueError for an unknown leave choice, LeaveNotChosen when
+    `every_leave_chosen` (the web page: a person says what happened to each
+    child, the portal never guesses) and `leave` lacks a missing pupil. Creates the
     missing classes of the plan's school year, the new pupils with their
     enrolment and guardians (the first primary), updates changed pupils by
     学籍号 (with their enrolment for the year) and guardians; never deletes.
@@ -719,6 +732,10 @@ def commit_import(plan: RosterPlan, *, by, leave: dict | None = None,
     fresh = plan
     if fresh.errors or (include_hidden and fresh.hidden_errors):
         raise RosterHasErrors
+    if every_leave_chosen:
+        unchosen = sum(1 for m in fresh.missing if m.code not in leave)
+        if unchosen:
+            raise LeaveNotChosen(unchosen)
     today, year, now = fresh.today, fresh.school_year, clock.now()
     rows = [r for r in fresh.rows if r.kind in (NEW, CHANGED)
             and (include_hidden or not r.hidden)]

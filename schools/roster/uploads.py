@@ -121,8 +121,9 @@ def confirm_upload(upload: RosterUpload, *, by, fingerprint: str, leave: dict | 
     """Import a kept upload as previewed: the person who uploaded it, while
     pending and not expired, with the fingerprint of the preview they saw.
     Returns the ImportResult. Raises UploadRefused ("not_yours", "finished",
-    "expired", "stale"), RosterHasErrors, RosterFileError; nothing is
-    written then."""
+    "expired", "stale"), RosterHasErrors, LeaveNotChosen (a pupil missing
+    from a full roster without a choice in `leave`), RosterFileError;
+    nothing is written then."""
     upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
     check_open(upload, by)
     plan = plan_for(upload)
@@ -132,7 +133,7 @@ def confirm_upload(upload: RosterUpload, *, by, fingerprint: str, leave: dict | 
             "pupils); nothing was changed. Look at the new preview and confirm again."))
     try:
         result = commit_import(plan, by=by, leave=leave, include_hidden=include_hidden,
-                               request=request)
+                               every_leave_chosen=True, request=request)
     except StalePlan:
         raise UploadRefused("stale", _(
             "The roster has changed since this preview; nothing was changed. Look at the "

@@ -221,6 +221,38 @@ def test_pupils_missing_from_a_full_roster_leave_as_chosen_per_pupil(world, prin
     assert (sixth.status, third.status) == ("enrolled", "graduated")
 
 
+def test_a_missing_pupil_is_not_given_a_fate_nobody_chose(world, principal):
+    """Only graduation from the school's last grade is pre-selected; for any
+    other missing pupil a person must choose, and a confirmation without a
+    choice changes nothing and says so."""
+    cls6, cls3 = school_class(world.school_a, 6, 1), school_class(world.school_a, 3, 1)
+    sixth, third = pupil(world.school_a, g_number(), cls=cls6), pupil(world.school_a, g_number(),
+                                                                    cls=cls3)
+    upload(principal, world.school_a, csv(line(g_number())), full=True)
+    up = RosterUpload.objects.get()
+    html = principal.get(preview_url(world.school_a, up)).content.decode()
+    third_select = re.search(rf'<select[^>]*name="leave-{third.code}"[^>]*>(.*?)</select>',
+                             html, re.S)
+    sixth_select = re.search(rf'<select[^>]*name="leave-{sixth.code}"[^>]*>(.*?)</select>',
+                             html, re.S)
+    assert "required" in third_select.group(0)
+    assert re.search(r'<option value="" selected disabled>', third_select.group(1))
+    assert 'value="transferred_out" selected' not in third_select.group(1)
+    assert 'value="graduated" selected' in sixth_select.group(1)
+    with translation.override("en"):
+        response = confirm(principal, world.school_a, up, **{f"leave-{sixth.code}": "graduated"})
+    assert response.status_code == 302
+    assert response["Location"] == preview_url(world.school_a, up)
+    page = principal.get(response["Location"]).content.decode()
+    assert "名学生选择去向" in page
+    third.refresh_from_db()
+    sixth.refresh_from_db()
+    assert (third.status, sixth.status) == ("enrolled", "enrolled")
+    assert Pupil.objects.filter(school=world.school_a).count() == 2  # nothing imported
+    up.refresh_from_db()
+    assert up.status == "pending"
+
+
 def test_the_preview_never_names_the_school_a_pupil_is_enrolled_at(world, principal):
     number = g_number()
     pupil(world.school_b, number)
