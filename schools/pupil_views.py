@@ -62,7 +62,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @_no_store
 @require_http_methods(["GET"])
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL)
 def pupil_detail_view(request, code):
     pupil = _pupil(request, code, SchoolsPerm.VIEW_PUPIL)
     user = request.user
@@ -84,7 +84,7 @@ def pupil_detail_view(request, code):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE)
 def circumstance_add(request, code):
     pupil = _pupil(request, code, SchoolsPerm.RECORD_CIRCUMSTANCE)
     form = CircumstanceForm(request.POST if request.method == "POST" else None)
@@ -104,7 +104,7 @@ def circumstance_add(request, code):
 
 @_no_store
 @require_POST
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE)
 def circumstance_end(request, code):
     circumstance = access.get_for_user(
         request, Circumstance.objects.select_related("pupil__school"),
@@ -153,7 +153,7 @@ def _guardian_page(request, pupil, guardian=None):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS)
 def guardian_add(request, code):
     pupil = _pupil(request, code, SchoolsPerm.EDIT_GUARDIANS)
     return _guardian_page(request, pupil)
@@ -161,7 +161,7 @@ def guardian_add(request, code):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS)
 def guardian_edit(request, code, pk: int):
     pupil = _pupil(request, code, SchoolsPerm.EDIT_GUARDIANS)
     guardian = pupil.guardians.filter(pk=pk).first()
@@ -172,7 +172,7 @@ def guardian_edit(request, code, pk: int):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
 def pupil_status(request, code):
     pupil = _pupil(request, code, SchoolsPerm.MANAGE_ROSTER)
     form = PupilStatusForm(request.POST if request.method == "POST" else None,

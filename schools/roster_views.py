@@ -54,7 +54,7 @@ def roster_template(request, pk: int):
     return attachment(response, "学生名册模板.xlsx", "roster_template.xlsx")
 
 
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
 def roster_import(request, pk: int):
     school = _school(request, pk)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -87,7 +87,7 @@ def _closed(request, school, upload):
 
 
 @require_safe
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
 def roster_preview(request, pk: int, code):
     school = _school(request, pk)
     upload = _upload(request, school, code, sensitive=True)
@@ -112,7 +112,7 @@ def roster_preview(request, pk: int, code):
 
 
 @require_POST
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
 def roster_confirm(request, pk: int, code):
     school = _school(request, pk)
     upload = _upload(request, school, code)
@@ -146,7 +146,7 @@ def roster_confirm(request, pk: int, code):
 
 
 @require_safe
-@access.require_recent_second_factor
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
 def roster_result(request, pk: int, code):
     school = _school(request, pk)
     upload = _upload(request, school, code)

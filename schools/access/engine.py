@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Perm", "admin_allows", "admin_bureau_ids", "admin_model_labels", "allows", "bureaus_for",
     "can", "can_for_pupil", "can_in_bureau", "client_ip", "deny", "forget", "get_for_user",
-    "has_perm", "is_active_user", "led_class_ids", "perm", "pupils_visible_q", "require_perm",
-    "school_roles_of", "schools_for", "visible_school_ids_q",
+    "has_perm", "holds_anywhere", "is_active_user", "led_class_ids", "perm", "pupils_visible_q",
+    "require_perm", "school_roles_of", "schools_for", "visible_school_ids_q",
 ]
 
 logger = logging.getLogger("safety_portal.access")
@@ -169,6 +169,13 @@ def schools_for(user, perm: Perm) -> list[int]:
         return []
     allowed = rulebook().school.get(perm, _NONE)
     return sorted(s for s, roles in grants(user).school_roles.items() if roles & allowed)
+
+
+def holds_anywhere(user, perm: Perm) -> bool:
+    """Does `user` hold `perm` somewhere: at a school, in a bureau or
+    globally? False when signed out. For refusing a whole page before any
+    record is looked up (require_recent_second_factor(perm=…))."""
+    return bool(schools_for(user, perm) or bureaus_for(user, perm) or has_perm(user, perm))
 
 
 def school_roles_of(user) -> dict[int, frozenset[Role]]:

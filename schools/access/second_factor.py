@@ -38,7 +38,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from ..models import BUREAU_ROLES, Membership, Role
-from .engine import bureaus_for, grants, is_active_user, perm
+from .engine import bureaus_for, deny, grants, holds_anywhere, is_active_user, perm
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,14 +119,19 @@ def second_factor_url(request: HttpRequest, *, enrol: bool) -> str:
 
 
 def require_recent_second_factor(view: Callable | None = None, *,
-                                 max_age: int | None = None) -> Callable:
+                                 max_age: int | None = None, perm=None) -> Callable:
     """View decorator for child-level sensitive pages (step-up, "sudo mode").
 
     Signed out → the sign-in page. No confirmed TOTP device → the enrol page;
     no verification in this session, or one older than `max_age` seconds
     (default settings.STEP_UP_SECONDS, 2 h) → the verify page; both with
-    ``next`` set to this page, which they return to. Use as
-    ``@require_recent_second_factor`` or
+    ``next`` set to this page, which they return to. With `perm` (a Perm), a
+    signed-in user who holds it nowhere — no school role, bureau role or
+    global grant carries it — is refused (403, audited through deny) before
+    being asked for a code: nobody types a code only to learn the page is not
+    theirs. The view still checks the record itself. Use as
+    ``@require_recent_second_factor``,
+    ``@require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL)`` or
     ``@require_recent_second_factor(max_age=600)``.
     Rule: security.md G6 "a recent TOTP (step-up, default 2 h) before any
     child-level sensitive page"; issue 9 item 6."""
@@ -136,6 +141,8 @@ def require_recent_second_factor(view: Callable | None = None, *,
         def wrapper(request, *args, **kwargs):
             if not is_active_user(request.user):
                 return redirect_to_login(request.get_full_path())
+            if perm is not None and not holds_anywhere(request.user, perm):
+                deny(request, perm, request.path, status=403)
             limit = settings.STEP_UP_SECONDS if max_age is None else max_age
             age = second_factor_age(request)
             if age is None or age > limit:

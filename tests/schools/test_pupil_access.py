@@ -251,3 +251,37 @@ class TestTheRulebook:
 
 def test_a_user_with_no_grants_sees_nothing(db):
     assert not Pupil.objects.visible_to(UserFactory()).exists()
+
+
+class TestRefusedBeforeTheCode:
+    """Someone who holds a child-level permission nowhere is refused at once
+    (403, audited), never sent to type a second-factor code first."""
+
+    @pytest.mark.parametrize(("name", "args"), [
+        ("schools:pupil_detail", "pupil"), ("schools:circumstance_add", "pupil"),
+        ("schools:guardian_add", "pupil"), ("schools:pupil_status", "pupil"),
+        ("schools:roster_import", "school"),
+    ])
+    def test_staff_without_the_permission_get_403_not_the_code_page(self, world, client,
+                                                                     name, args):
+        from django.urls import reverse
+
+        from tests.conftest import sign_in
+
+        pupil = make_pupil(world.school_a, number="G330100201703050011")
+        sign_in(client, world.staff)
+        arg = pupil.code if args == "pupil" else world.school_a.pk
+        response = client.get(reverse(name, args=[arg]))
+        assert response.status_code == 403
+        assert AuditEvent.objects.filter(user=world.staff, outcome="denied").exists()
+
+    def test_a_principal_holding_it_is_asked_for_the_code(self, world, client):
+        from django.urls import reverse
+
+        from tests.conftest import sign_in
+
+        pupil = make_pupil(world.school_a, number="G330100201703050011")
+        sign_in(client, world.principal)
+        response = client.get(reverse("schools:pupil_detail", args=[pupil.code]))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("second_factor_enrol"))

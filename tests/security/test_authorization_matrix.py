@@ -72,6 +72,21 @@ def by_side(**tables: dict[str, str]) -> dict[str, dict[str, str]]:
     return tables
 
 
+def held_by(table: dict[str, dict[str, str]], *holders: str) -> dict[str, dict[str, str]]:
+    """A page behind require_recent_second_factor(perm=…): a signed-in
+    principal who holds the permission nowhere (not one of `holders`) is
+    refused with 403 on every side, before the record is looked up and
+    before any code is asked for; the holders get what `table` says."""
+    out = {}
+    for side, per in table.items():
+        per = dict(per)
+        for who in [*PRINCIPALS, "head_other"]:
+            if who not in SIGNED_OUT and who not in holders:
+                per[who] = "403"
+        out[side] = per
+    return out
+
+
 def school_of(world, side):
     return {OWN: world.school_a, PEER: world.school_b, FOREIGN: world.school_c}[side]
 
@@ -308,13 +323,20 @@ PORTAL_ROWS: dict[str, Row] = {
     ),
     "schools:roster_template": Row(get=roster_page, post=NO_POST, kwargs=school_pk,
                                    sides=(OWN, PEER, FOREIGN)),
-    "schools:roster_import": Row(get=roster_page, post=roster_upload_post, kwargs=school_pk,
-                                 sides=(OWN, PEER, FOREIGN), step_up=True),
-    "schools:roster_preview": Row(get=roster_page, post=NO_POST, kwargs=roster_upload,
-                                  sides=(OWN, PEER, FOREIGN), step_up=True),
-    "schools:roster_confirm": Row(get=NO_POST, post=roster_confirm_post, kwargs=roster_upload,
-                                  sides=(OWN, PEER, FOREIGN), step_up=True),
-    "schools:roster_result": Row(get=roster_result_get, post=NO_POST, kwargs=roster_upload,
+    # Behind the step-up with schools.manage_roster: 403 at once for those
+    # who manage no roster anywhere.
+    "schools:roster_import": Row(get=held_by(roster_page, *ROSTER_MANAGERS),
+                                 post=held_by(roster_upload_post, *ROSTER_MANAGERS),
+                                 kwargs=school_pk, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "schools:roster_preview": Row(get=held_by(roster_page, *ROSTER_MANAGERS), post=NO_POST,
+                                  kwargs=roster_upload, sides=(OWN, PEER, FOREIGN),
+                                  step_up=True),
+    "schools:roster_confirm": Row(get=NO_POST, post=held_by(roster_confirm_post,
+                                                            *ROSTER_MANAGERS),
+                                  kwargs=roster_upload, sides=(OWN, PEER, FOREIGN),
+                                  step_up=True),
+    "schools:roster_result": Row(get=held_by(roster_result_get, *ROSTER_MANAGERS),
+                                 post=NO_POST, kwargs=roster_upload,
                                  sides=(OWN, PEER, FOREIGN), step_up=True),
     "schools:roster": Row(get=roster_get, post=GET_ONLY, kwargs=school_pk,
                           sides=(OWN, PEER, FOREIGN)),
@@ -402,6 +424,7 @@ PORTAL_ROWS: dict[str, Row] = {
 # side (not derived from the tables above nor from schools.access); rows
 # without one treat her as any school staff member (see expected()).
 TWO_SCHOOLS = "two_schools"
+HEAD_OTHER = "head_other"  # see "a pupil's page" below
 
 
 def sides(own: str, peer: str, foreign: str = "404") -> dict[str, str]:
@@ -451,9 +474,6 @@ TWO_SCHOOL_PLAIN_ROWS: dict[str, tuple[str, str]] = {
 # every signed-in person is sent to verify (tests/schools/test_pupil_page.py).
 # Any row that does not name HEAD_OTHER expects for her what it expects for
 # the head teacher (see expected()).
-HEAD_OTHER = "head_other"
-
-
 def matrix_pupil(world, side):
     return world.admin_sample("pupil_page.pupil", side)
 
@@ -508,18 +528,24 @@ def head_other_user(world):
 
 _PUPIL_NOBODY = dict(peer=signed_in("404"), foreign=signed_in("404"))
 _NOT_ALLOWED_ANY = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
-pupil_detail_get = by_side(
+pupil_detail_get = held_by(by_side(
     own=signed_in("404", principal="200", safety_officer="200", counselor="200",
-                  head_teacher="200", head_other="404"), **_PUPIL_NOBODY)
+                  head_teacher="200", head_other="404"), **_PUPIL_NOBODY),
+    PRINCIPAL, SAFETY, COUNSELOR, HEAD, HEAD_OTHER)
+# Who holds each write permission somewhere (the others get 403 at once).
+CIRCUMSTANCE_WRITERS = (PRINCIPAL, SAFETY, HEAD, HEAD_OTHER)
+STATUS_WRITERS = (PRINCIPAL, SAFETY)
 
 
 def pupil_write(outcome: str, *, head_teacher: str) -> dict[str, dict[str, str]]:
     """A change made from the pupil's page: `outcome` for the principal and
-    the safety officer, `head_teacher` for the pupil's head teacher, 403 for
-    the counselor (she sees the pupil), 404 for everyone else."""
-    return by_side(own=signed_in("404", principal=outcome, safety_officer=outcome,
-                                 head_teacher=head_teacher, counselor="403",
-                                 head_other="404"), **_PUPIL_NOBODY)
+    the safety officer, `head_teacher` for the pupil's head teacher, 404 for
+    the other holders of the permission elsewhere, 403 at once for those who
+    hold it nowhere (the counselor, who sees the pupil, among them)."""
+    holders = CIRCUMSTANCE_WRITERS if head_teacher != "403" else STATUS_WRITERS
+    return held_by(by_side(own=signed_in("404", principal=outcome, safety_officer=outcome,
+                                         head_teacher=head_teacher, counselor="403",
+                                         head_other="404"), **_PUPIL_NOBODY), *holders)
 
 
 PUPIL_PAGE_ROWS: dict[str, Row] = {
