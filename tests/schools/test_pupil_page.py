@@ -204,6 +204,11 @@ def test_the_profile_shows_age_class_status_and_home_area(world, setup, client):
     assert pupil.date_of_birth.isoformat() in body
 
 
+def test_the_page_leads_back_to_the_roster(world, setup, client):
+    body = open_as(client, world.head_teacher, setup.pupil).content.decode()
+    assert f'href="{reverse("schools:roster", args=[setup.pupil.school_id])}"' in body
+
+
 def test_age_counts_whole_years():
     assert age_on(dt.date(2016, 5, 13), dt.date(2026, 5, 12)) == 9
     assert age_on(dt.date(2016, 5, 13), dt.date(2026, 5, 13)) == 10

@@ -121,6 +121,9 @@ def test_confirming_imports_and_shows_the_result(world, principal,
     assert result.status_code == 200
     assert 'data-testid="result-created">1<' in \
         result.content.decode()
+    # The next step is the roster itself.
+    assert f'href="{reverse("schools:roster", args=[world.school_a.pk])}"' in \
+        result.content.decode()
 
 
 def test_a_file_with_errors_lists_them_first_and_cannot_be_confirmed(world, principal):
