@@ -62,7 +62,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @_no_store
 @require_http_methods(["GET"])
-@access.require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL)
+@access.require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL, target="schools.pupil")
 def pupil_detail_view(request, code):
     pupil = _pupil(request, code, SchoolsPerm.VIEW_PUPIL)
     user = request.user
@@ -84,7 +84,8 @@ def pupil_detail_view(request, code):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE)
+@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE,
+                                     target="schools.pupil")
 def circumstance_add(request, code):
     pupil = _pupil(request, code, SchoolsPerm.RECORD_CIRCUMSTANCE)
     form = CircumstanceForm(request.POST if request.method == "POST" else None)
@@ -104,7 +105,8 @@ def circumstance_add(request, code):
 
 @_no_store
 @require_POST
-@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE)
+@access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE,
+                                     target="schools.circumstance")
 def circumstance_end(request, code):
     circumstance = access.get_for_user(
         request, Circumstance.objects.select_related("pupil__school"),
@@ -153,7 +155,7 @@ def _guardian_page(request, pupil, guardian=None):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS)
+@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS, target="schools.pupil")
 def guardian_add(request, code):
     pupil = _pupil(request, code, SchoolsPerm.EDIT_GUARDIANS)
     return _guardian_page(request, pupil)
@@ -161,7 +163,7 @@ def guardian_add(request, code):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS)
+@access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS, target="schools.pupil")
 def guardian_edit(request, code, pk: int):
     pupil = _pupil(request, code, SchoolsPerm.EDIT_GUARDIANS)
     guardian = pupil.guardians.filter(pk=pk).first()
@@ -172,7 +174,7 @@ def guardian_edit(request, code, pk: int):
 
 @_no_store
 @require_http_methods(["GET", "POST"])
-@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER)
+@access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER, target="schools.pupil")
 def pupil_status(request, code):
     pupil = _pupil(request, code, SchoolsPerm.MANAGE_ROSTER)
     form = PupilStatusForm(request.POST if request.method == "POST" else None,

@@ -119,7 +119,8 @@ def second_factor_url(request: HttpRequest, *, enrol: bool) -> str:
 
 
 def require_recent_second_factor(view: Callable | None = None, *,
-                                 max_age: int | None = None, perm=None) -> Callable:
+                                 max_age: int | None = None, perm=None,
+                                 target: str = "") -> Callable:
     """View decorator for child-level sensitive pages (step-up, "sudo mode").
 
     Signed out → the sign-in page. No confirmed TOTP device → the enrol page;
@@ -129,7 +130,9 @@ def require_recent_second_factor(view: Callable | None = None, *,
     signed-in user who holds it nowhere — no school role, bureau role or
     global grant carries it — is refused (403, audited through deny) before
     being asked for a code: nobody types a code only to learn the page is not
-    theirs. The view still checks the record itself. Use as
+    theirs; `target` (a model label such as "schools.pupil") names the record
+    of the URL's ``code`` in that refusal's audit row. The view still checks
+    the record itself. Use as
     ``@require_recent_second_factor``,
     ``@require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL)`` or
     ``@require_recent_second_factor(max_age=600)``.
@@ -142,7 +145,8 @@ def require_recent_second_factor(view: Callable | None = None, *,
             if not is_active_user(request.user):
                 return redirect_to_login(request.get_full_path())
             if perm is not None and not holds_anywhere(request.user, perm):
-                deny(request, perm, request.path, status=403)
+                deny(request, perm, request.path, status=403, target_type=target,
+                     target_code=str(kwargs.get("code", "")) if target else "")
             limit = settings.STEP_UP_SECONDS if max_age is None else max_age
             age = second_factor_age(request)
             if age is None or age > limit:

@@ -66,11 +66,15 @@ def test_the_counselor_sees_circumstances_but_may_not_record_them(world, setup, 
     assert not Circumstance.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["staff", "inspector", "peer_principal"])
-def test_people_who_do_not_see_the_pupil_get_a_404(world, setup, client, name):
+@pytest.mark.parametrize(("name", "status"), [
+    # Holding the right nowhere: refused before any pupil is looked up.
+    ("staff", 403), ("inspector", 403),
+    # Holding it at another school: the pupil is not theirs to know of.
+    ("peer_principal", 404)])
+def test_people_who_do_not_see_the_pupil_are_refused(world, setup, client, name, status):
     response = post(client, getattr(world, name), add_url(setup.pupil),
                     {"group": PriorityGroup.LEFT_BEHIND, "since": "2026-03-01"})
-    assert response.status_code == 404
+    assert response.status_code == status
     assert not Circumstance.objects.exists()
 
 

@@ -70,7 +70,7 @@ def test_the_change_is_audited_with_codes_and_no_reason(world, setup, client):
 
 
 @pytest.mark.parametrize(("name", "status"), [
-    ("head_teacher", 403), ("counselor", 403), ("staff", 404), ("inspector", 404),
+    ("head_teacher", 403), ("counselor", 403), ("staff", 403), ("inspector", 403),
     ("peer_principal", 404)])
 def test_nobody_else_may(world, setup, client, name, status):
     response = post(client, getattr(world, name), setup.pupil, {

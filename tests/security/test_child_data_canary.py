@@ -483,8 +483,9 @@ class TestThroughThePages:
             assert client.get(pupil_url("pupil_detail", pupil)).status_code == 404
             assert client.get(roster, {"q": PUPIL_NAME.value}).status_code == 200
             # Staff and the counselor where they may not go.
+            # Staff hold the pupil permission nowhere: refused before any lookup.
             sign_in(client, world.staff, verified=True)
-            assert client.get(pupil_url("pupil_detail", pupil)).status_code == 404
+            assert client.get(pupil_url("pupil_detail", pupil)).status_code == 403
             assert client.get(roster, {"q": STUDENT_NUMBER.value}).status_code == 403
             sign_in(client, world.counselor, verified=True)
             assert client.post(status, {"status": "enrolled", "on": "2026-11-30",
@@ -498,7 +499,7 @@ class TestThroughThePages:
             assert client.get(reverse("schools:pupil_counts")).status_code == 200
             assert client.get(reverse("schools:pupil_counts_xlsx")).status_code == 200
             sign_in(client, world.inspector)
-            assert client.get(pupil_url("pupil_detail", pupil)).status_code == 404
+            assert client.get(pupil_url("pupil_detail", pupil)).status_code == 403
             deliver_everything()
         assert AuditEvent.objects.filter(action="record.view", target_type="schools.pupil",
                                          target_code=str(pupil.code)).exists()
@@ -683,5 +684,7 @@ class TestEachOpenIsOneAuditRow:
                 for r in denials] == [
             (world.head_teacher, 404, "schools.pupil", str(canary_pupil.code), None, CLIENT_IP,
              "denied")] * self.N + [
-            (world.counselor, 403, "schools.pupil", str(canary_pupil.code), world.school_a.pk,
+            # The counselor holds the right to change a status nowhere: refused
+            # before the pupil is looked up, so the row names it but no school.
+            (world.counselor, 403, "schools.pupil", str(canary_pupil.code), None,
              CLIENT_IP, "denied")]
