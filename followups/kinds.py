@@ -42,7 +42,9 @@ class Step:
     `offset`: when it fires, relative to the follow-up's due time (negative:
     before it, e.g. timedelta(days=-3, hours=8) is 08:00 two days before a
     deadline closing at midnight). `roles`: who hears it at the school (None:
-    the kind's roles, or the assignee when the row has one).
+    the kind's roles, or the assignee when the row has one); a bureau role
+    among them (schools.models.BUREAU_ROLES) is told in the bureau of the
+    follow-up's school — an escalation beyond the school.
     """
 
     name: str

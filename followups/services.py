@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 
 from core import clock
 from notifications.services import NoticeDraft, notice_cancel_for, notice_enqueue_many
-from schools.models import Membership
+from schools.models import BUREAU_ROLES, Membership, School
 
 from . import kinds as registry
 from .models import FollowUp
@@ -291,6 +291,18 @@ def _recipients(firings: list[_Firing]) -> dict[tuple[int, str], list[tuple[int,
     members = set(Membership.objects.filter(school_id__in=schools, role__in=roles,
                                             is_active=True)
                   .values_list("school_id", "role", "user_id"))
+    bureau_roles = roles & BUREAU_ROLES
+    if bureau_roles:
+        # A bureau role in a step (an escalation beyond the school): its
+        # holders in the bureau of each row's school, two queries more.
+        bureau_of = dict(School.objects.filter(pk__in=schools).values_list("pk", "bureau_id"))
+        held = defaultdict(list)
+        for bureau_id, role, user_id in (Membership.objects.filter(
+                bureau_id__in=set(bureau_of.values()), role__in=bureau_roles,
+                is_active=True).values_list("bureau_id", "role", "user_id")):
+            held[bureau_id].append((role, user_id))
+        members |= {(school_id, role, user_id) for school_id, bureau_id in bureau_of.items()
+                    for role, user_id in held.get(bureau_id, [])}
     languages = dict(get_user_model().objects.filter(
         pk__in={user_id for _s, _r, user_id in members}, is_active=True,
     ).values_list("pk", "language"))

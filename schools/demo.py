@@ -107,7 +107,11 @@ BUREAU_ACCOUNTS = [
     ("inspector", Role.INSPECTOR, "陈志明"),
     ("inspector2", Role.INSPECTOR, "赵丽"),
     ("auditor", Role.AUDITOR, "孙敏"),
+    ("protection", Role.PROTECTION_OFFICER, "周晓红"),
 ]
+# 强制报告负责人: the principal designates themself and the safety officer
+# (issue 10); the designation is a second membership beside the own role.
+REPORTING_LEAD_SUFFIXES = ("principal", "safety")
 
 
 @dataclass
@@ -201,6 +205,8 @@ def _school(district: District, bureau: Bureau, number: int, school_type: str,
         if role == Role.HEAD_TEACHER:
             demo_roster.seed_head_teacher_classes(
                 membership, this_year, first=0 if suffix.endswith("a") else 1)
+        if suffix in REPORTING_LEAD_SUFFIXES:
+            Membership.objects.get_or_create(user=user, role=Role.REPORTING_LEAD, school=school)
         if not has_task_force and duty is not None:
             task_force_add_member(
                 school=school, user=user, duty=duty, is_leader=role == Role.PRINCIPAL

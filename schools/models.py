@@ -266,16 +266,25 @@ class Role(models.TextChoices):
     HEAD_TEACHER = "head_teacher", _("Head teacher")
     COUNSELOR = "counselor", _("Counselor")
     STAFF = "staff", _("Staff")
+    # 强制报告负责人: a designation the principal gives (typically to the
+    # principal and the safety officer), held beside the person's own role;
+    # the school's mandatory-reporting referrals are theirs (issue 10).
+    REPORTING_LEAD = "reporting_lead", _("Mandatory-reporting lead")
     # Bureau roles
     BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
     INSPECTOR = "inspector", _("Inspector")
     AUDITOR = "auditor", _("Auditor")
+    # The bureau's named child-protection officer: sees its schools' referrals
+    # with the child's name, to cooperate with the police (issue 10 item 6).
+    PROTECTION_OFFICER = "protection_officer", _("Child-protection officer")
 
 
 SCHOOL_ROLES = frozenset(
-    {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR, Role.STAFF}
+    {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER, Role.COUNSELOR, Role.STAFF,
+     Role.REPORTING_LEAD}
 )
-BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR, Role.AUDITOR})
+BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.INSPECTOR, Role.AUDITOR,
+                          Role.PROTECTION_OFFICER})
 
 
 class MembershipQuerySet(models.QuerySet):

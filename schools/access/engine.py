@@ -289,7 +289,12 @@ def _scoped(queryset: QuerySet, user, scope) -> QuerySet:
     if not is_active_user(user):
         return queryset.none()
     if isinstance(scope, SchoolScope):
-        visible = School.objects.filter(visible_school_ids_q(user))
+        if scope.seen_with is not None:
+            held = (Q(pk__in=schools_for(user, scope.seen_with))
+                    | Q(bureau_id__in=bureaus_for(user, scope.seen_with)))
+            visible = School.objects.filter(held)
+        else:
+            visible = School.objects.filter(visible_school_ids_q(user))
         if not scope.path:
             return queryset.filter(pk__in=visible.values("pk"))
         return queryset.filter(**{f"{scope.path}__in": visible}).select_related(scope.path)

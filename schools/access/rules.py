@@ -68,9 +68,14 @@ def _walk(record, path: str):
 class SchoolScope:
     """The record belongs to one school, reached by the ORM path `path` ("school",
     "report__school"); "" means the record is the school itself. Visible when the
-    school is visible; a perm is held when `can(user, perm, school)`."""
+    school is visible — or, with `seen_with`, only to whoever holds that perm
+    at the school (by a school role there or a bureau role of its bureau), so
+    that a record only named people may open (a referral) is a 404 to the
+    school's other staff, not a 403 that says it exists; a perm is held when
+    `can(user, perm, school)`."""
 
     path: str
+    seen_with: Perm | None = None
 
     def school_of(self, record):
         return _walk(record, self.path) if self.path else record
