@@ -1,4 +1,15 @@
-"""URLs of incidents: empty until its issue lands; the room is here so the house shows."""
+"""URLs of incidents (issue 10). Public codes (UUIDs) only, never ids."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "incidents"
-urlpatterns: list = []
+urlpatterns = [
+    path("concerns/<uuid:code>/", views.concern_detail, name="concern_detail"),
+    path("referrals/<uuid:code>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:code>/report/", views.referral_report, name="referral_report"),
+    path("referrals/<uuid:code>/note/", views.referral_note, name="referral_note"),
+    path("referrals/<uuid:code>/<slug:name>/", views.referral_transition,
+         name="referral_transition"),
+]

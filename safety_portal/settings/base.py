@@ -334,6 +334,12 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Days before a deadline on which schools that have not submitted are reminded
 # (0 = on the day itself).
 REPORT_REMINDER_DAYS = env.list("REPORT_REMINDER_DAYS", cast=int, default=[2, 0])
+# Mandatory reporting (issue 10 item 2): the bureau's limit, in hours after a
+# concern is logged, for the report to the police (the law says 立即; the
+# dashboard shows the actual gap of every referral), and the days a referral
+# may sit in COOPERATING before its lead is asked to review it.
+INCIDENTS_POLICE_REPORT_HOURS = env.int("INCIDENTS_POLICE_REPORT_HOURS", default=24)
+INCIDENTS_REVIEW_DAYS = env.int("INCIDENTS_REVIEW_DAYS", default=30)
 # School group robots (notifications.robots): the hosts a principal's webhook URL
 # may point to (https only), so the portal cannot be made to post elsewhere.
 GROUP_ROBOT_HOSTS = env.list("GROUP_ROBOT_HOSTS",

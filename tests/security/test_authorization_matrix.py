@@ -580,6 +580,75 @@ TWO_SCHOOL_ROWS.update({
 })
 
 
+# ------------------------------------------------------------------ mandatory reporting
+# Issue 10 item 6. At each school a concern without a referral and a referral
+# (on a concern of its own). The school's referrals are its principal's and
+# its mandatory-reporting leads' (none designated in this world) and the
+# bureau's child-protection officers' (none here either): everyone else who
+# holds the permission nowhere is refused at once (403), the principal of
+# another school gets a 404 (the record does not exist for her).
+
+
+def build_incident_samples(world, samples) -> None:
+    from incidents.models import Concern, Referral
+
+    for side, school in ((OWN, world.school_a), (PEER, world.school_b),
+                         (FOREIGN, world.school_c)):
+        def concern(school=school):
+            return Concern.objects.create(
+                school=school, child_description="约10岁男孩", observed="矩阵样本",
+                observed_at=timezone.now(), logged_by=world.principal)
+
+        samples[("incidents.concern", side)] = concern()
+        samples[("incidents.referral", side)] = Referral.objects.create(
+            school=school, concern=concern(), situations=["missing"],
+            detected_at=timezone.now(), opened_by=world.principal)
+
+
+def incident_code(label):
+    return lambda world, side: {"code": world.admin_sample(label, side).code}
+
+
+def referral_transition_kwargs(world, side):
+    return {"code": world.admin_sample("incidents.referral", side).code, "name": "accept"}
+
+
+def _incident(outcome: str) -> dict[str, dict[str, str]]:
+    return held_by(by_side(own=signed_in("404", principal=outcome), peer=signed_in("404"),
+                           foreign=signed_in("404")), PRINCIPAL)
+
+
+_INCIDENT_POST_ONLY = by_side(own=everyone("405"), peer=everyone("405"),
+                              foreign=everyone("405"))
+INCIDENT_ROWS: dict[str, Row] = {
+    # POST with nothing chosen: 400 with the error, nothing opened.
+    "incidents:concern_detail": Row(get=_incident("200"), post=_incident("400"),
+                                    kwargs=incident_code("incidents.concern"),
+                                    sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:referral_detail": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                     kwargs=incident_code("incidents.referral"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    # Empty forms, and "accept" of a referral not yet reported: 400.
+    "incidents:referral_report": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
+                                     kwargs=incident_code("incidents.referral"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:referral_note": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
+                                   kwargs=incident_code("incidents.referral"),
+                                   sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:referral_transition": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
+                                         kwargs=referral_transition_kwargs,
+                                         sides=(OWN, PEER, FOREIGN), step_up=True),
+}
+PORTAL_ROWS.update(INCIDENT_ROWS)
+# Head teacher at A, principal at B: B's referrals are hers, A's do not exist.
+TWO_SCHOOL_ROWS.update({
+    "incidents:concern_detail": (sides("404", "200"), sides("404", "400")),
+    "incidents:referral_detail": (sides("404", "200"), NOT_ALLOWED),
+    "incidents:referral_report": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:referral_note": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:referral_transition": (NOT_ALLOWED, sides("404", "400")),
+})
+
 # ------------------------------------------------------------------ admin rows
 # Which actions each bureau role has on each model in the admin. Everyone else
 # (school staff, the auditor, signed-out users) is sent to the admin's sign-in.
@@ -923,6 +992,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     mworld = MatrixWorld(world, build_samples(world))
     build_pupil_page_samples(world, mworld.samples)
+    build_incident_samples(world, mworld.samples)
     mworld.export_job = ExportJob.objects.create(
         kind="timeliness", campaign=CampaignFactory(bureau=world.bureau),
         requested_by=world.inspector, status="done", file=sample_jpeg())

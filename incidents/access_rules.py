@@ -1,0 +1,39 @@
+"""incidents' access rules: concerns and mandatory-reporting referrals (issue
+10 item 6). Discovered by schools.access; models are named by label.
+
+- Any member of a school's staff logs a concern about a child of that school.
+- The referrals of a school are its mandatory-reporting leads' (强制报告负责人,
+  a designation the principal gives) and the principal's: they open, manage
+  and read them. Nobody else at the school knows one exists (a 404).
+- The bureau's named child-protection officers read their schools' referrals,
+  with the child's name, to cooperate with the police; they change nothing.
+- Inspectors and the bureau admin see counts only (a later page).
+None of these models is in the admin: referrals are worked in the portal only.
+"""
+
+from schools.access import Perm, SchoolScope
+from schools.models import Role
+
+
+class IncidentsPerm(Perm):
+    LOG_CONCERN = "incidents.log_concern"
+    VIEW_REFERRAL = "incidents.view_referral"
+    MANAGE_REFERRAL = "incidents.manage_referral"
+
+
+_LEADS = {Role.PRINCIPAL, Role.REPORTING_LEAD}
+
+SCHOOL_RULES = {
+    IncidentsPerm.LOG_CONCERN: {Role.PRINCIPAL, Role.SAFETY_OFFICER, Role.HEAD_TEACHER,
+                                Role.COUNSELOR, Role.STAFF, Role.REPORTING_LEAD},
+    IncidentsPerm.VIEW_REFERRAL: _LEADS,
+    IncidentsPerm.MANAGE_REFERRAL: _LEADS,
+}
+BUREAU_RULES = {
+    IncidentsPerm.VIEW_REFERRAL: {Role.PROTECTION_OFFICER},
+}
+
+RECORD_SCOPES = {
+    "incidents.referral": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
+    "incidents.concern": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
+}

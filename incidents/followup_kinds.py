@@ -1,0 +1,71 @@
+"""incidents' follow-up kinds (found by core.discovery; issue 10 item 2).
+
+- ``incidents.police_report``: a concern was logged; the report to the police
+  is due INCIDENTS_POLICE_REPORT_HOURS later (the law says 立即: this is the
+  bureau's outer limit). Subject: the concern. Completed when a report to the
+  police is recorded on its referral; cancelled when the referral is closed
+  without one. Overdue → the school's leads and the principal; two hours
+  later, the bureau's child-protection officers.
+- ``incidents.referral_review``: a referral has sat in COOPERATING for
+  INCIDENTS_REVIEW_DAYS; its leads are asked to review it. Subject: the
+  referral. Re-armed when it changes state, cancelled when it closes.
+
+Wording: "a record of <school> needs your attention" and a link, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from followups.kinds import FollowUpKind, Step, register
+from schools.models import Role, School
+
+from .notice_kinds import CONCERN_SUBJECT, POLICE_OVERDUE, REFERRAL_SUBJECT, REVIEW_DUE
+
+POLICE_REPORT = "incidents.police_report"
+REFERRAL_REVIEW = "incidents.referral_review"
+LEADS = (Role.REPORTING_LEAD, Role.PRINCIPAL)
+# After the leads were told, how long before the bureau's officer is.
+BUREAU_ESCALATION = dt.timedelta(hours=2)
+
+
+def _context(rows) -> dict[int, dict]:
+    names = dict(School.objects.filter(pk__in={r.school_id for r in rows})
+                 .values_list("pk", "name"))
+    return {row.pk: {"path": _link(row), "school_name": names.get(row.school_id, "")}
+            for row in rows}
+
+
+def _link(row) -> str:
+    if row.subject_type == REFERRAL_SUBJECT:
+        return reverse("incidents:referral_detail", args=[row.subject_code])
+    return reverse("incidents:concern_detail", args=[row.subject_code])
+
+
+register(FollowUpKind(
+    name=POLICE_REPORT,
+    label=_("Report to the police"),
+    roles=LEADS,
+    steps=(Step("overdue", dt.timedelta(0), POLICE_OVERDUE.name),
+           Step("bureau", BUREAU_ESCALATION, POLICE_OVERDUE.name,
+                roles=(Role.PROTECTION_OFFICER,))),
+    context=_context,
+    subject_type=CONCERN_SUBJECT,
+    link=_link,
+    title=lambda row: str(_("Report a concern to the police")),
+    catch_up=dt.timedelta(days=30),
+))
+
+register(FollowUpKind(
+    name=REFERRAL_REVIEW,
+    label=_("Review a referral"),
+    roles=LEADS,
+    steps=(Step("review", dt.timedelta(0), REVIEW_DUE.name),),
+    context=_context,
+    subject_type=REFERRAL_SUBJECT,
+    link=_link,
+    title=lambda row: str(_("Review a referral in cooperation")),
+))

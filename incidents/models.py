@@ -1,0 +1,256 @@
+"""Mandatory reporting (强制报告): concerns, referrals and their chronology
+(issue 10 item 1; the plan's 三.六; domain.md §1).
+
+A **concern** is what any member of staff saw or heard, logged in a minute on
+a phone: the child (a pupil of the school, or minimal details of a child not
+on the roll), what was seen or said in objective words and the child's own
+words, when and where, and what was done at once to keep the child safe.
+Logging it alerts the school's mandatory-reporting leads and starts the
+police-report clock.
+
+A **referral** is the lead's case about a concern: the situations of the
+2020 Opinion (Art. 4, nine items), the reports made to the police and other
+departments, and a state DETECTED → REPORTED → ACCEPTED → COOPERATING →
+CLOSED (an outcome to close). Its **chronology** is every event in order —
+who, when, what — added to, never edited or deleted.
+
+Child-level records of the most sensitive kind: only the named people open
+them (incidents/access_rules.py), each open is an audit row, and nothing here
+reaches a log, an e-mail, a task payload or a bureau page except by its
+public code (a UUID).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import clock
+from core.models import TimeStampedModel, TransitionRecord
+
+
+class Situation(models.TextChoices):
+    """The nine reportable situations of the 2020 Opinion on mandatory
+    reporting of harm to minors, Art. 4 (domain.md §1, ReportTrigger)."""
+
+    GENITAL_INJURY = "genital_injury", _("Injury to the genitals or private parts")
+    U14_SEXUAL = "u14_sexual", _("Girl under 14: sexual assault, pregnancy or abortion")
+    O14_SEXUAL_PREGNANCY = "o14_sexual_pregnancy", _(
+        "Girl of 14 or older: pregnancy or abortion after sexual assault")
+    INJURY_NEGLECT = "injury_neglect", _(
+        "Multiple injuries, severe malnutrition or impaired consciousness "
+        "(suspected violence, bullying, abuse or drugging)")
+    DISABILITY_DEATH = "disability_death", _(
+        "Disability or death from suicide, self-harm, work injury, poisoning or beating")
+    ABANDONED = "abandoned", _("Abandoned or left without care for a long time")
+    MISSING = "missing", _("Of unknown origin, missing, trafficked or bought")
+    BEGGING = "begging", _("Organised begging")
+    OTHER_SERIOUS = "other_serious", _("Other serious harm or imminent danger of unlawful harm")
+
+
+class Agency(models.TextChoices):
+    """Where a report goes (未成年人保护法 Art. 11: 公安、民政、教育等有关部门)."""
+
+    POLICE = "police", _("Police")  # 公安
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")  # 民政
+    EDUCATION = "education", _("Education authority")  # 教育
+    OTHER = "other", _("Other")  # 其他
+
+
+class ReportMethod(models.TextChoices):
+    CALL_110 = "call_110", _("Call to 110")
+    VISIT = "visit", _("In person")
+    WRITTEN = "written", _("In writing")
+    PHONE = "phone", _("Telephone (other number)")
+
+
+class ReferralState(models.TextChoices):
+    DETECTED = "detected", _("Detected")  # 发现
+    REPORTED = "reported", _("Reported")  # 已报告
+    ACCEPTED = "accepted", _("Accepted")  # 已受理
+    COOPERATING = "cooperating", _("Cooperating with the investigation")  # 配合调查
+    CLOSED = "closed", _("Closed")  # 结案
+
+
+class Concern(TimeStampedModel):
+    """What a member of staff saw or heard (see the module docstring).
+
+    Exactly one of `pupil` (a pupil of `school`) and `child_description`
+    (minimal details of a child not on the roll: age, class or where they
+    were met; no ID number) says who the child is."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("pupil"))
+    child_description = models.CharField(
+        _("child not on the roll"), max_length=200, blank=True,
+        help_text=_("Only for a child who is not a pupil of the school: age, class or where "
+                    "you met them. No ID number."))
+    observed = models.TextField(_("what was seen or heard"), max_length=4000,
+                                help_text=_("Objective words: what you saw and heard, not "
+                                            "what you think it means."))
+    child_words = models.TextField(_("the child's own words"), max_length=2000, blank=True)
+    observed_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=200, blank=True)
+    immediate_actions = models.TextField(_("what was done at once"), max_length=2000,
+                                         blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("logged by"))
+    logged_at = models.DateTimeField(_("logged at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["-logged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(pupil__isnull=False, child_description="")
+                           | Q(pupil__isnull=True) & ~Q(child_description="")),
+                name="concern_names_one_child"),
+        ]
+        indexes = [models.Index(fields=["school", "-logged_at"], name="concern_school_idx")]
+
+    def __str__(self) -> str:
+        return f"concern:{self.code}"
+
+
+class Referral(TimeStampedModel):
+    """The lead's case about one concern (see the module docstring).
+    `detected_at` is when the school learned of it (the concern's logging):
+    the police-report clock and the bureau's detection→report time run from
+    it."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="referral",
+                                   verbose_name=_("concern"))
+    situations = models.JSONField(_("situations"), default=list,
+                                  help_text=_("Values of Situation, at least one."))
+    state = models.CharField(_("state"), max_length=20, choices=ReferralState.choices,
+                             default=ReferralState.DETECTED)
+    detected_at = models.DateTimeField(_("detected at"))
+    # The first report to the police (None: not yet): the gap the bureau sees.
+    police_reported_at = models.DateTimeField(_("reported to the police at"), null=True,
+                                              blank=True)
+    outcome = models.TextField(_("outcome"), max_length=4000, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("opened by"))
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state="closed") | ~Q(outcome=""),
+                                   name="referral_closed_has_outcome"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "state"], name="referral_school_state_idx"),
+            models.Index(fields=["detected_at"], name="referral_detected_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral:{self.code}"
+
+    def clean(self) -> None:
+        unknown = set(self.situations or []) - set(Situation.values)
+        if not self.situations or unknown:
+            raise ValidationError({"situations": _("Choose at least one situation.")})
+
+
+class AgencyReport(models.Model):
+    """One report made to a department: when, to which unit, the officer who
+    took it, how, and the receipt number (回执号) if one was given."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="reports",
+                                 verbose_name=_("referral"))
+    agency = models.CharField(_("department"), max_length=20, choices=Agency.choices)
+    reported_at = models.DateTimeField(_("reported at"))
+    receiving_unit = models.CharField(_("receiving unit"), max_length=100)
+    officer = models.CharField(_("officer"), max_length=50, blank=True)
+    method = models.CharField(_("how"), max_length=20, choices=ReportMethod.choices)
+    receipt_number = models.CharField(_("receipt number"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("report to a department")
+        verbose_name_plural = _("reports to departments")
+        ordering = ["reported_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.agency}"
+
+
+class ChronologyKind(models.TextChoices):
+    CONCERN = "concern", _("Concern logged")
+    OPENED = "opened", _("Referral opened")
+    REPORT = "report", _("Report to a department")
+    STATE = "state", _("State changed")
+    NOTE = "note", _("Note")
+
+
+class ChronologyEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002 - refused whatever is asked
+        raise TypeError("the chronology is added to, never changed")
+
+    def delete(self):
+        raise TypeError("the chronology is added to, never deleted")
+
+
+class ChronologyEntry(models.Model):
+    """One event of a referral's chronology: who, when, what. Never changed
+    or deleted (the model and its queryset refuse; PostgreSQL refuses too:
+    migration 0002's trigger)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="chronology",
+                                 verbose_name=_("referral"))
+    at = models.DateTimeField(_("time"), default=clock.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                           blank=True, related_name="+", verbose_name=_("by"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ChronologyKind.choices)
+    text = models.TextField(_("what"), max_length=4000)
+
+    objects = ChronologyEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chronology entry")
+        verbose_name_plural = _("chronology entries")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}@{self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("the chronology is added to, never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the chronology is added to, never deleted")
+
+
+class ReferralTransition(TransitionRecord):
+    """One state change of a referral, written by the workflow's apply()."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions",
+                                 verbose_name=_("referral"))
+    from_state = models.CharField(_("from"), max_length=20, choices=ReferralState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=ReferralState.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("referral state change")
+        verbose_name_plural = _("referral state changes")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state} -> {self.to_state}"

@@ -1,0 +1,42 @@
+"""The lifecycle of a referral, declared as data (core.workflows; domain.md §1):
+
+DETECTED → REPORTED (a report to a department is recorded) → ACCEPTED (the
+police accepted the case, 受理) → COOPERATING (the school cooperates with the
+investigation) → CLOSED (an outcome is required). A referral may also be
+closed from any open state with an outcome (the police did not file a case,
+the concern proved unfounded); nothing leaves CLOSED. Only the school's
+mandatory-reporting leads and the principal move it (incidents.manage_referral).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.workflows import Transition, Workflow
+from schools import access
+
+from .access_rules import IncidentsPerm
+from .models import Referral, ReferralState, ReferralTransition
+
+S = ReferralState
+_OPEN = {S.DETECTED, S.REPORTED, S.ACCEPTED, S.COOPERATING}
+
+REFERRAL = Workflow(
+    model=Referral, state_field="state", authorize=access.allows,
+    record_model=ReferralTransition, subject_field="referral",
+    transitions=[
+        Transition("report", sources={S.DETECTED}, target=S.REPORTED,
+                   permission=IncidentsPerm.MANAGE_REFERRAL,
+                   refused=_("This referral has already been reported.")),
+        Transition("accept", sources={S.REPORTED}, target=S.ACCEPTED,
+                   permission=IncidentsPerm.MANAGE_REFERRAL,
+                   refused=_("Only a reported referral can be accepted.")),
+        Transition("cooperate", sources={S.REPORTED, S.ACCEPTED}, target=S.COOPERATING,
+                   permission=IncidentsPerm.MANAGE_REFERRAL,
+                   refused=_("Only a reported referral can move to cooperation.")),
+        Transition("close", sources=_OPEN, target=S.CLOSED,
+                   permission=IncidentsPerm.MANAGE_REFERRAL, reason_required=True,
+                   refused=_("This referral is already closed."),
+                   reason_missing=_("Give the outcome.")),
+    ],
+)
