@@ -1,7 +1,8 @@
 """incidents' access rules: concerns and mandatory-reporting referrals (issue
 10 item 6). Discovered by schools.access; models are named by label.
 
-- Any member of a school's staff logs a concern about a child of that school.
+- Any member of a school's staff logs a concern about a child of that school,
+  and reads back the ones they logged, with their state (LoggedConcern).
 - The referrals of a school are its mandatory-reporting leads' (强制报告负责人,
   a designation the principal gives) and the principal's: they open, manage
   and read them. Nobody else at the school knows one exists (a 404).
@@ -36,4 +37,7 @@ BUREAU_RULES = {
 RECORD_SCOPES = {
     "incidents.referral": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
     "incidents.concern": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
+    # The logger's own read-back: the school's staff, narrowed by the page to
+    # the concerns `logged_by` them; nobody reads another's through it.
+    "incidents.loggedconcern": SchoolScope("school", seen_with=IncidentsPerm.LOG_CONCERN),
 }

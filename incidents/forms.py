@@ -8,6 +8,45 @@ from django.utils.translation import gettext_lazy as _
 from .models import Agency, ReportMethod, Situation
 
 
+class ConcernForm(forms.Form):
+    """登记疑似情况, built for a phone: who the child is in the words a member
+    of staff has (class, name, details), what was seen, when and where, what
+    was done. `classes` are the school's classes this school year."""
+
+    school_class = forms.ModelChoiceField(
+        label=_("Class"), queryset=None, required=False,
+        empty_label=_("Not known, or not a pupil of the school"))
+    child_name = forms.CharField(label=_("The child's name"), max_length=50, required=False)
+    child_details = forms.CharField(
+        label=_("Anything else that says who the child is"), max_length=150, required=False,
+        help_text=_("For a child you do not know or who is not a pupil here: age, what they "
+                    "wore, where you met them. No ID-card number."))
+    observed = forms.CharField(
+        label=_("What you saw or heard"), max_length=4000,
+        help_text=_("Objective words: what you saw and heard, not what you think it means."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what you saw or heard.")})
+    child_words = forms.CharField(
+        label=_("The child's own words"), max_length=2000, required=False,
+        help_text=_("As the child said them, if they said anything."),
+        widget=forms.Textarea(attrs={"rows": 2}))
+    observed_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                      format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"required": _("Say when it happened."),
+                        "invalid": _("Give the date and time, e.g. 2026-12-01 08:30.")})
+    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+    immediate_actions = forms.CharField(
+        label=_("What was done at once"), max_length=2000, required=False,
+        help_text=_("E.g. the child is with the school doctor; the class was moved."),
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, classes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = classes
+
+
 class ReferralOpenForm(forms.Form):
     situations = forms.MultipleChoiceField(
         label=_("Situations (2020 Opinion, Art. 4)"), choices=Situation.choices,

@@ -121,6 +121,19 @@ class Concern(TimeStampedModel):
         return f"concern:{self.code}"
 
 
+class LoggedConcern(Concern):
+    """A concern as the member of staff who logged it reads it back (issue 10
+    item 6: "the reporter sees what they logged and its state only"). The
+    same rows; a model of its own so that the access layer gives it its own
+    scope (any staff member of the school, narrowed to `logged_by` by the
+    page) while Concern itself stays the named people's."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("concern I logged")
+        verbose_name_plural = _("concerns I logged")
+
+
 class Referral(TimeStampedModel):
     """The lead's case about one concern (see the module docstring).
     `detected_at` is when the school learned of it (the concern's logging):

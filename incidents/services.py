@@ -11,6 +11,7 @@ a log line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -25,7 +26,8 @@ from followups.models import FollowUp
 from followups.services import followup_cancel, followup_complete, followup_open
 from notifications.services import NoticeDraft, notice_enqueue_many
 from schools import access
-from schools.models import Membership, Pupil, School
+from schools.models import Membership, Pupil, PupilStatus, School, SchoolClass
+from schools.school_year import current_school_year
 
 from .access_rules import IncidentsPerm
 from .followup_kinds import LEADS, POLICE_REPORT, REFERRAL_REVIEW
@@ -42,6 +44,13 @@ from .models import (
 )
 from .notice_kinds import CONCERN_LOGGED, CONCERN_SUBJECT, REFERRAL_SUBJECT
 from .workflows import REFERRAL
+
+# An ID-card number (GB 11643: 17 digits and a check character) must not be
+# written about a child (issue 9: no 身份证号 is stored).
+ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# A concern sent again with the same words within this many seconds is the
+# same concern (a double tap on a phone).
+REPEAT_WINDOW_SECONDS = 600
 
 
 def _announce(code: str, *, by, obj, school_id: int, request=None, **extra) -> None:
@@ -71,13 +80,17 @@ def _leads_of(school_id: int) -> list[int]:
 def concern_log(*, school: School, by, observed: str, observed_at: dt.datetime,
                 pupil: Pupil | None = None, child_description: str = "",
                 child_words: str = "", place: str = "", immediate_actions: str = "",
-                at: dt.datetime | None = None, request=None) -> Concern:
+                at: dt.datetime | None = None, notify: bool = True,
+                request=None) -> Concern:
     """Log a concern at `school` (issue 10 item 1): about `pupil` (a pupil of
     that school the logger may know of) or, for a child not on the roll,
     `child_description` (at most 200 characters) — exactly one of the two.
     `observed` (required, at most 4000 characters) in objective words;
-    `observed_at` not in the future. `at` is the logging time (default now);
-    it is also the detection time the police-report clock runs from.
+    `observed_at` not in the future; no ID-card number in the description.
+    `at` is the logging time (default now); it is also the detection time the
+    police-report clock runs from. The same `observed` and `observed_at` sent
+    again by the same person within REPEAT_WINDOW_SECONDS returns the first
+    concern and tells nobody again.
 
     In the same transaction: the school's leads and principal get a notice
     ("a record needs your attention", incidents.concern), and the follow-up
@@ -100,12 +113,21 @@ def concern_log(*, school: School, by, observed: str, observed_at: dt.datetime,
                             "school's roll.")
     elif pupil is not None and pupil.school_id != school.pk:
         errors["pupil"] = _("This pupil is not on the school's roll.")
+    if ID_CARD.search(child_description):
+        errors["child_description"] = _("Do not write an ID-card number here.")
     if observed_at is None:
         errors["observed_at"] = _("Say when it happened.")
     elif observed_at > at:
         errors["observed_at"] = _("The time cannot be in the future.")
     if errors:
         raise ValidationError(errors)
+    repeat = Concern.objects.filter(
+        school=school, logged_by=by, observed=observed, observed_at=observed_at,
+        logged_at__gte=at - dt.timedelta(seconds=REPEAT_WINDOW_SECONDS)).first()
+    if repeat is not None:
+        # The same words sent twice (a double tap, a resend on a bad
+        # network): the first is the concern, and nobody is told twice.
+        return repeat
     concern = Concern(school=school, pupil=pupil, child_description=child_description,
                       observed=observed, child_words=(child_words or "").strip(),
                       observed_at=observed_at, place=(place or "").strip(),
@@ -115,6 +137,14 @@ def concern_log(*, school: School, by, observed: str, observed_at: dt.datetime,
     concern.save()
     followup_open(kind=POLICE_REPORT, subject_code=str(concern.code), school_id=school.pk,
                   due_at=police_report_due(at), data={"school_id": school.pk})
+    if notify:
+        _tell_leads(concern)
+    _announce("concern.log", by=by, obj=concern, school_id=school.pk, request=request)
+    return concern
+
+
+def _tell_leads(concern: Concern) -> None:
+    school = concern.school
     notice_enqueue_many(
         NoticeDraft(key=f"incidents.concern:{concern.code}:{user_id}",
                     kind=CONCERN_LOGGED.name, recipient_id=user_id,
@@ -123,8 +153,35 @@ def concern_log(*, school: School, by, observed: str, observed_at: dt.datetime,
                                              args=[concern.code])},
                     subject=(CONCERN_SUBJECT, str(concern.code)))
         for user_id in _leads_of(school.pk))
-    _announce("concern.log", by=by, obj=concern, school_id=school.pk, request=request)
-    return concern
+
+
+def concern_child(*, school: School, school_class_id: int | None, name: str,
+                  details: str = "") -> tuple[Pupil | None, str]:
+    """Who a concern is about, from what a member of staff can say from a
+    phone without seeing the roster: the class (one of `school`'s classes this
+    school year, or None), the child's `name` and free `details`. Returns
+    (pupil, "") when exactly one enrolled pupil of that class has that name
+    (spaces ignored), else (None, description) — the name, the class and the
+    details joined, at most 200 characters. The logger is never told which:
+    the page says the same either way, so nobody learns from it who is on the
+    roll (security.md G3). No class, no match: a name alone may fit several
+    children."""
+    name = "".join((name or "").split())
+    details = " ".join((details or "").split())
+    school_class = None
+    if school_class_id:
+        school_class = SchoolClass.objects.filter(
+            pk=school_class_id, school=school,
+            school_year=current_school_year()).first()
+    if school_class is not None and name:
+        matches = list(Pupil.objects.filter(
+            school=school, current_class=school_class, status=PupilStatus.ENROLLED,
+            name=name)[:2])
+        if len(matches) == 1:
+            return matches[0], ""
+    parts = [part for part in (name, str(school_class) if school_class else "", details)
+             if part]
+    return None, "，".join(parts)[:200]
 
 
 # ------------------------------------------------------------------ referrals

@@ -1,4 +1,6 @@
-"""The lead's pages (issue 10 item 1): a concern, and its referral with the
+"""The pages of mandatory reporting (issue 10 items 1 and 6): logging a
+concern (any member of staff, on a phone), the concerns one logged, a
+school's list for its leads, a concern, and its referral with the
 chronology. Thin: access through schools.access (a 404 for anyone who is not
 one of the school's named people or the bureau's child-protection officer;
 403 at once for whoever holds the permission nowhere), a recent second
@@ -9,18 +11,23 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import clock
 from core.workflows import InvalidTransition
 from schools import access
+from schools.models import School
 
-from . import services
+from . import selectors, services
 from .access_rules import IncidentsPerm
-from .forms import AgencyReportForm, NoteForm, ReferralOpenForm, TransitionForm
+from .forms import AgencyReportForm, ConcernForm, NoteForm, ReferralOpenForm, TransitionForm
 from .models import Concern, Referral
 from .workflows import REFERRAL
 
@@ -39,6 +46,131 @@ def _form_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
+
+
+PER_PAGE = 50
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+@login_required
+def concern_new(request):
+    """登记疑似情况: any member of a school's staff (incidents.log_concern),
+    with no second factor — the page shows no child and a child must never
+    wait on a code; reading anything back asks for one. Someone at several
+    schools picks the school first (``?school=<pk>``). A POST that fails
+    keeps every word typed (400); one that succeeds goes to 我登记的情况 and
+    says the same whether or not the child was found on the roll."""
+    user = request.user
+    school_ids = access.schools_for(user, IncidentsPerm.LOG_CONCERN)
+    if not school_ids:
+        access.deny(request, IncidentsPerm.LOG_CONCERN, request.path, status=403)
+    chosen = request.GET.get("school") or (school_ids[0] if len(school_ids) == 1 else None)
+    if chosen is None:
+        # A POST that names no school has nowhere to go: choose one first.
+        return render(request, "incidents/concern_school.html", {
+            "schools": School.objects.filter(pk__in=school_ids).order_by("name")},
+            status=400 if request.method == "POST" else 200)
+    if not str(chosen).isdigit():
+        access.deny(request, IncidentsPerm.LOG_CONCERN, request.path, status=404)
+    school = access.get_for_user(request, School.objects, IncidentsPerm.LOG_CONCERN,
+                                 pk=int(chosen))
+    form = ConcernForm(request.POST or None, classes=selectors.concern_classes(school),
+                       initial={"observed_at": _now_minute()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            pupil, description = services.concern_child(
+                school=school, school_class_id=getattr(data["school_class"], "pk", None),
+                name=data["child_name"], details=data["child_details"])
+            try:
+                services.concern_log(
+                    school=school, by=user, pupil=pupil, child_description=description,
+                    observed=data["observed"], child_words=data["child_words"],
+                    observed_at=data["observed_at"], place=data["place"],
+                    immediate_actions=data["immediate_actions"], request=request)
+            except ValidationError as exc:
+                _concern_form_errors(form, exc)
+            else:
+                messages.success(request, _("Logged. The school's leads have been told; "
+                                            "thank you for speaking up."))
+                return redirect("incidents:my_concerns")
+        status = 400
+    return render(request, "incidents/concern_form.html", {"school": school, "form": form},
+                  status=status)
+
+
+def _now_minute():
+    # The form's default "when": now, to the minute, in the bureau's zone.
+    return timezone.localtime(clock.now(), timezone.get_default_timezone()) \
+        .replace(second=0, microsecond=0)
+
+
+def _concern_form_errors(form, exc: ValidationError) -> None:
+    # The service speaks of `pupil` and `child_description`; the form asks
+    # for a name and details.
+    fields = {"pupil": "child_name", "child_description": "child_details"}
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            name = fields.get(field, field)
+            form.add_error(name if name in form.fields else None, error)
+
+
+@_no_store
+@require_GET
+@login_required
+def my_concerns(request):
+    """我登记的情况: the concerns the signed-in person logged, newest first, 50
+    a page, each with its date and state only (no child, so no second
+    factor); opening one asks for it. 403 for whoever logs concerns nowhere."""
+    if not access.holds_anywhere(request.user, IncidentsPerm.LOG_CONCERN):
+        access.deny(request, IncidentsPerm.LOG_CONCERN, request.path, status=403)
+    page = Paginator(selectors.concerns_logged_by(request.user), PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows = [{"concern": c, "state": selectors.concern_state(c)} for c in page]
+    lead_school = next(iter(access.schools_for(request.user, IncidentsPerm.MANAGE_REFERRAL)),
+                       None)
+    return render(request, "incidents/my_concerns.html", {
+        "page": page, "rows": rows, "lead_school": lead_school})
+
+
+@_no_store
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.LOG_CONCERN,
+                                     target="incidents.loggedconcern")
+def my_concern_detail(request, code):
+    """A concern as the person who logged it reads it back: what they wrote and
+    its state, no more. Only their own (404 for anyone else's, even a lead's:
+    the lead reads it on the concern page); one audit row per open."""
+    concern = access.get_for_user(
+        request, selectors.concerns_logged_by(request.user).select_related(
+            "pupil__current_class", "logged_by"),
+        IncidentsPerm.LOG_CONCERN, sensitive=True, code=code)
+    return render(request, "incidents/my_concern_detail.html", {
+        "concern": concern, "state": selectors.concern_state(concern)})
+
+
+@_no_store
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL, target="schools.school")
+def school_concerns(request, pk: int):
+    """强制报告: the concerns of school `pk` for its leads and principal (and
+    the bureau's child-protection officer), open ones or, with
+    ``?closed=1``, closed ones; 50 a page, with the child, the state and the
+    time from logging to the police report. Every concern on the page is one
+    audit row (view, by code)."""
+    school = access.get_for_user(request, School.objects, IncidentsPerm.VIEW_REFERRAL, pk=pk)
+    closed = request.GET.get("closed") == "1"
+    page = Paginator(selectors.school_concerns(school, closed=closed), PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows = selectors.concern_rows(page)
+    access.record_sensitive_reads(request, "incidents.concern",
+                                  [row.concern.code for row in rows], "view",
+                                  IncidentsPerm.VIEW_REFERRAL, school_id=school.pk)
+    return render(request, "incidents/school_concerns.html", {
+        "school": school, "page": page, "rows": rows, "closed": closed,
+        "may_log": access.can(request.user, IncidentsPerm.LOG_CONCERN, school)})
 
 
 @_no_store
@@ -97,9 +229,9 @@ def referral_detail(request, code):
 
 
 TRANSITION_LABELS = {
-    "accept": _lazy("The police accepted the case"),
-    "cooperate": _lazy("Cooperating with the investigation"),
-    "close": _lazy("Close the referral"),
+    "accept": gettext_lazy("The police accepted the case"),
+    "cooperate": gettext_lazy("Cooperating with the investigation"),
+    "close": gettext_lazy("Close the referral"),
 }
 
 

@@ -638,6 +638,25 @@ INCIDENT_ROWS: dict[str, Row] = {
     "incidents:referral_transition": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
                                          kwargs=referral_transition_kwargs,
                                          sides=(OWN, PEER, FOREIGN), step_up=True),
+    # Logging a concern: any member of a school's staff, no second factor (the
+    # page shows no child); the bureau holds the permission nowhere. An empty
+    # form is a 400 with the errors.
+    "incidents:concern_new": Row(get=signed_in("200", bureau_admin="403", inspector="403",
+                                               auditor="403"),
+                                 post=signed_in("400", bureau_admin="403", inspector="403",
+                                                auditor="403")),
+    "incidents:my_concerns": Row(get=signed_in("200", bureau_admin="403", inspector="403",
+                                               auditor="403"), post=everyone("405")),
+    # The samples were logged by A's principal: only she reads hers back,
+    # and only while she is on A's staff; B's is not reachable from A.
+    "incidents:my_concern_detail": Row(
+        get=held_by(by_side(own=signed_in("404", principal="200"), peer=signed_in("404"),
+                            foreign=signed_in("404")), *SCHOOL_STAFF, "head_other"),
+        post=_INCIDENT_POST_ONLY, kwargs=incident_code("incidents.concern"),
+        sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:school_concerns": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                     kwargs=school_pk, sides=(OWN, PEER, FOREIGN),
+                                     step_up=True),
 }
 PORTAL_ROWS.update(INCIDENT_ROWS)
 # Head teacher at A, principal at B: B's referrals are hers, A's do not exist.
@@ -647,6 +666,10 @@ TWO_SCHOOL_ROWS.update({
     "incidents:referral_report": (NOT_ALLOWED, sides("404", "400")),
     "incidents:referral_note": (NOT_ALLOWED, sides("404", "400")),
     "incidents:referral_transition": (NOT_ALLOWED, sides("404", "400")),
+    # Neither sample is one she logged.
+    "incidents:my_concern_detail": (sides("404", "404"), NOT_ALLOWED),
+    # A's staff know A exists: its list is refused, not hidden.
+    "incidents:school_concerns": (sides("403", "200"), NOT_ALLOWED),
 })
 
 # ------------------------------------------------------------------ admin rows
