@@ -20,6 +20,7 @@ class IncidentsPerm(Perm):
     LOG_CONCERN = "incidents.log_concern"
     VIEW_REFERRAL = "incidents.view_referral"
     MANAGE_REFERRAL = "incidents.manage_referral"
+    DESIGNATE_LEAD = "incidents.designate_lead"
 
 
 _LEADS = {Role.PRINCIPAL, Role.REPORTING_LEAD}
@@ -29,6 +30,9 @@ SCHOOL_RULES = {
                                 Role.COUNSELOR, Role.STAFF, Role.REPORTING_LEAD},
     IncidentsPerm.VIEW_REFERRAL: _LEADS,
     IncidentsPerm.MANAGE_REFERRAL: _LEADS,
+    # The principal names the school's mandatory-reporting leads (the bureau
+    # admin can also place the role in the admin).
+    IncidentsPerm.DESIGNATE_LEAD: {Role.PRINCIPAL},
 }
 BUREAU_RULES = {
     IncidentsPerm.VIEW_REFERRAL: {Role.PROTECTION_OFFICER},

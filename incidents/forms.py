@@ -47,6 +47,21 @@ class ConcernForm(forms.Form):
         self.fields["school_class"].queryset = classes
 
 
+class LeadsForm(forms.Form):
+    """强制报告负责人: the school's staff, the leads ticked."""
+
+    leads = forms.TypedMultipleChoiceField(
+        label=_("Mandatory-reporting leads"), coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose among the school's staff.")})
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leads"].choices = [
+            (person.pk, f"{person.name}（{'、'.join(person.roles)}）")
+            for person in staff]
+
+
 class ReferralOpenForm(forms.Form):
     situations = forms.MultipleChoiceField(
         label=_("Situations (2020 Opinion, Art. 4)"), choices=Situation.choices,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +27,9 @@ from followups.models import FollowUp
 from followups.services import followup_cancel, followup_complete, followup_open
 from notifications.services import NoticeDraft, notice_enqueue_many
 from schools import access
-from schools.models import Membership, Pupil, PupilStatus, School, SchoolClass
+from schools.models import Membership, Pupil, PupilStatus, Role, School, SchoolClass
 from schools.school_year import current_school_year
+from schools.services import membership_designate
 
 from .access_rules import IncidentsPerm
 from .followup_kinds import LEADS, POLICE_REPORT, REFERRAL_REVIEW
@@ -182,6 +184,69 @@ def concern_child(*, school: School, school_class_id: int | None, name: str,
     parts = [part for part in (name, str(school_class) if school_class else "", details)
              if part]
     return None, "，".join(parts)[:200]
+
+
+# ------------------------------------------------------------------ designations
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person of a school as the designation page lists them: the user,
+    the labels of their roles there (the designation left out) and whether
+    they are a mandatory-reporting lead."""
+
+    user: object
+    roles: tuple[str, ...]
+    is_lead: bool
+
+    @property
+    def pk(self) -> int:
+        return self.user.pk
+
+    @property
+    def name(self) -> str:
+        return self.user.full_name or self.user.username
+
+
+def school_staff_for_designation(school: School) -> list[StaffMember]:
+    """The people of `school` a principal may designate as leads: every user
+    with an active role there other than the designation itself, by name
+    (one query)."""
+    roles: dict[int, list[str]] = {}
+    leads: set[int] = set()
+    users: dict[int, object] = {}
+    for membership in Membership.objects.active().filter(school=school) \
+            .select_related("user").order_by("user__full_name", "user__username", "role"):
+        users.setdefault(membership.user_id, membership.user)
+        if membership.role == Role.REPORTING_LEAD:
+            leads.add(membership.user_id)
+        else:
+            roles.setdefault(membership.user_id, []).append(membership.get_role_display())
+    return [StaffMember(user=user, roles=tuple(roles[pk]), is_lead=pk in leads)
+            for pk, user in users.items() if pk in roles]
+
+
+@transaction.atomic
+def reporting_leads_set(*, school: School, user_ids: Iterable[int], by,
+                        request=None) -> int:
+    """Make exactly `user_ids` (members of `school`'s staff) its
+    mandatory-reporting leads (强制报告负责人; issue 10 item 1: "a designation
+    given by the principal"): those chosen get the designation, the others
+    lose it. The principal is told of every concern whether designated or
+    not. Each change is a role grant or revoke in the audit trail. Returns
+    how many changed. Raises PermissionDenied unless `by` holds
+    incidents.designate_lead at `school`; ValidationError({"leads": …}) when
+    an id is not one of the school's staff (nothing changes)."""
+    if not access.can(by, IncidentsPerm.DESIGNATE_LEAD, school):
+        raise PermissionDenied
+    chosen = {int(pk) for pk in user_ids}
+    staff = {person.pk: person for person in school_staff_for_designation(school)}
+    if chosen - set(staff):
+        raise ValidationError({"leads": _("Choose among the school's staff.")})
+    return sum(
+        membership_designate(school=school, user=person.user, role=Role.REPORTING_LEAD,
+                             held=pk in chosen, by=by, request=request)
+        for pk, person in staff.items())
 
 
 # ------------------------------------------------------------------ referrals

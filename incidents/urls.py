@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", views.my_concerns, name="my_concerns"),
     path("mine/<uuid:code>/", views.my_concern_detail, name="my_concern_detail"),
     path("schools/<int:pk>/", views.school_concerns, name="school_concerns"),
+    path("schools/<int:pk>/leads/", views.school_leads, name="school_leads"),
     path("concerns/<uuid:code>/", views.concern_detail, name="concern_detail"),
     path("referrals/<uuid:code>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:code>/report/", views.referral_report, name="referral_report"),

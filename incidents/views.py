@@ -27,7 +27,14 @@ from schools.models import School
 
 from . import selectors, services
 from .access_rules import IncidentsPerm
-from .forms import AgencyReportForm, ConcernForm, NoteForm, ReferralOpenForm, TransitionForm
+from .forms import (
+    AgencyReportForm,
+    ConcernForm,
+    LeadsForm,
+    NoteForm,
+    ReferralOpenForm,
+    TransitionForm,
+)
 from .models import Concern, Referral
 from .workflows import REFERRAL
 
@@ -170,7 +177,37 @@ def school_concerns(request, pk: int):
                                   IncidentsPerm.VIEW_REFERRAL, school_id=school.pk)
     return render(request, "incidents/school_concerns.html", {
         "school": school, "page": page, "rows": rows, "closed": closed,
-        "may_log": access.can(request.user, IncidentsPerm.LOG_CONCERN, school)})
+        "may_log": access.can(request.user, IncidentsPerm.LOG_CONCERN, school),
+        "may_designate": access.can(request.user, IncidentsPerm.DESIGNATE_LEAD, school)})
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+@access.require_recent_second_factor(perm=IncidentsPerm.DESIGNATE_LEAD, target="schools.school")
+def school_leads(request, pk: int):
+    """强制报告负责人 of school `pk`: its principal ticks who among the staff
+    are the school's mandatory-reporting leads (behind the step-up: it
+    decides who reads referrals). A bad POST is a 400 with the choices kept."""
+    school = access.get_for_user(request, School.objects, IncidentsPerm.DESIGNATE_LEAD, pk=pk)
+    staff = services.school_staff_for_designation(school)
+    # Not `request.POST or None`: unticking everyone posts nothing, and that
+    # is a choice (no designated lead), not an unsent form.
+    form = LeadsForm(request.POST if request.method == "POST" else None, staff=staff,
+                     initial={"leads": [p.pk for p in staff if p.is_lead]})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.reporting_leads_set(school=school, user_ids=form.cleaned_data["leads"],
+                                             by=request.user, request=request)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The mandatory-reporting leads were saved."))
+                return redirect("incidents:school_leads", pk=school.pk)
+        status = 400
+    return render(request, "incidents/school_leads.html", {"school": school, "form": form},
+                  status=status)
 
 
 @_no_store

@@ -193,6 +193,35 @@ def membership_deleted(*, membership: Membership, membership_id: int, by: User |
         _announce(membership_id, membership, "revoke", held, by, request)
 
 
+@transaction.atomic
+def membership_designate(*, school: School, user: User, role: str, held: bool,
+                         by: User | None, request=None) -> bool:
+    """Give `user` the designation `role` at `school` (held=True) or take it
+    away (held=False): a designation (强制报告负责人, issue 10) is a second
+    membership beside the person's own role there. Taking it away
+    deactivates the membership (its history stays); giving it again
+    reactivates it. Announced as a role grant or revoke (audit), by `by`.
+    Returns whether anything changed. Raises ValidationError when `user`
+    holds no other active role at `school` — only the school's own staff can
+    be designated. The caller checks that `by` may designate."""
+    if held and not Membership.objects.active().filter(school=school, user=user).exclude(
+            role=role).exists():
+        raise ValidationError(_("Only a member of the school's staff can be designated."))
+    membership = Membership.objects.select_for_update().filter(
+        school=school, user=user, role=role).first()
+    if membership is None:
+        if not held:
+            return False
+        membership = Membership(school=school, user=user, role=role, is_active=True)
+    elif membership.is_active == held:
+        return False
+    before = membership_state(membership)
+    membership.is_active = held
+    membership.save()
+    membership_saved(membership=membership, before=before, by=by, request=request)
+    return True
+
+
 def password_set_by(*, user: User, by: User | None, request=None) -> None:
     """Announce (schools.signals.password_changed) that `by` set `user`'s
     password through a page: their own (a change) or another's (a reset)."""

@@ -654,6 +654,9 @@ INCIDENT_ROWS: dict[str, Row] = {
                             foreign=signed_in("404")), *SCHOOL_STAFF, "head_other"),
         post=_INCIDENT_POST_ONLY, kwargs=incident_code("incidents.concern"),
         sides=(OWN, PEER, FOREIGN), step_up=True),
+    # The principal names the leads; an empty POST names none (a redirect).
+    "incidents:school_leads": Row(get=_incident("200"), post=_incident("redirect"),
+                                  kwargs=school_pk, sides=(OWN, PEER, FOREIGN), step_up=True),
     "incidents:school_concerns": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
                                      kwargs=school_pk, sides=(OWN, PEER, FOREIGN),
                                      step_up=True),
@@ -670,6 +673,7 @@ TWO_SCHOOL_ROWS.update({
     "incidents:my_concern_detail": (sides("404", "404"), NOT_ALLOWED),
     # A's staff know A exists: its list is refused, not hidden.
     "incidents:school_concerns": (sides("403", "200"), NOT_ALLOWED),
+    "incidents:school_leads": (sides("403", "200"), sides("403", "redirect")),
 })
 
 # ------------------------------------------------------------------ admin rows
