@@ -8,7 +8,8 @@
   and read them. Nobody else at the school knows one exists (a 404).
 - The bureau's named child-protection officers read their schools' referrals,
   with the child's name, to cooperate with the police; they change nothing.
-- Inspectors and the bureau admin see counts only (a later page).
+- Inspectors, the bureau admin and the officers see the bureau view: counts
+  only, suppressed (incidents.counts).
 None of these models is in the admin: referrals are worked in the portal only.
 """
 
@@ -21,6 +22,7 @@ class IncidentsPerm(Perm):
     VIEW_REFERRAL = "incidents.view_referral"
     MANAGE_REFERRAL = "incidents.manage_referral"
     DESIGNATE_LEAD = "incidents.designate_lead"
+    VIEW_COUNTS = "incidents.view_counts"
 
 
 _LEADS = {Role.PRINCIPAL, Role.REPORTING_LEAD}
@@ -36,6 +38,8 @@ SCHOOL_RULES = {
 }
 BUREAU_RULES = {
     IncidentsPerm.VIEW_REFERRAL: {Role.PROTECTION_OFFICER},
+    # The bureau view (issue 10 item 7): suppressed counts, never a child.
+    IncidentsPerm.VIEW_COUNTS: {Role.BUREAU_ADMIN, Role.INSPECTOR, Role.PROTECTION_OFFICER},
 }
 
 RECORD_SCOPES = {

@@ -15,6 +15,7 @@ REFERRAL_REPORT = register("referral.report", _("Referral reported"))
 REFERRAL_ACCEPT = register("referral.accept", _("Referral accepted"))
 REFERRAL_COOPERATE = register("referral.cooperate", _("Referral: cooperating"))
 REFERRAL_CLOSE = register("referral.close", _("Close a referral"))
+EXPORT_COUNTS = register("export.referral_counts", _("Export mandatory-reporting counts"))
 
 for _name, _action in (("report", REFERRAL_REPORT), ("accept", REFERRAL_ACCEPT),
                        ("cooperate", REFERRAL_COOPERATE), ("close", REFERRAL_CLOSE)):

@@ -1,7 +1,7 @@
 """incidents' entry in the top bar: 强制报告. The school's leads and
 principal go to their school's list; every other member of staff to the
-concerns they logged, where the button to log one is. The bureau's officer
-has none yet (the bureau view is a later part of issue 10)."""
+concerns they logged, where the button to log one is. The bureau's people
+who hold incidents.view_counts get 强制报告统计."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,4 +21,10 @@ def _incidents(user) -> str | None:
     return None
 
 
-NAV = [NavItem(46, _("Mandatory reporting"), _incidents, testid="nav-incidents")]
+def _counts(user) -> str | None:
+    return reverse("incidents:bureau_counts") if access.bureaus_for(
+        user, IncidentsPerm.VIEW_COUNTS) else None
+
+
+NAV = [NavItem(46, _("Mandatory reporting"), _incidents, testid="nav-incidents"),
+       NavItem(47, _("Mandatory-reporting counts"), _counts, testid="nav-incident-counts")]

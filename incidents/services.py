@@ -401,3 +401,12 @@ def referral_add_note(*, referral: Referral, text: str, by, at: dt.datetime | No
     _announce("referral.note", by=by, obj=referral, school_id=referral.school_id,
               request=request)
     return entry
+
+
+def referral_counts_exported(*, bureau, year: int, school_type: str, by, request=None) -> None:
+    """Announce ("export.referral_counts") that `by` downloaded the bureau
+    view's Excel (counts only, suppressed) for `year` and `school_type` ("" for
+    all)."""
+    filters = f"year={year}" + (f"&school_type={school_type}" if school_type else "")
+    business_action.send(sender=None, code="export.referral_counts", by=by, obj=bureau,
+                         request=request, extra={"filters": filters, "kind": "referral_counts"})

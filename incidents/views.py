@@ -8,28 +8,32 @@ factor, one audit row per open; the services decide everything else."""
 
 from __future__ import annotations
 
+import io
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import clock
+from core import clock, downloads
 from core.workflows import InvalidTransition
 from schools import access
-from schools.models import School
+from schools.models import Bureau, School
 
-from . import selectors, services
+from . import counts, selectors, services
 from .access_rules import IncidentsPerm
 from .forms import (
     AgencyReportForm,
     ConcernForm,
+    CountsFilterForm,
     LeadsForm,
     NoteForm,
     ReferralOpenForm,
@@ -179,6 +183,73 @@ def school_concerns(request, pk: int):
         "school": school, "page": page, "rows": rows, "closed": closed,
         "may_log": access.can(request.user, IncidentsPerm.LOG_CONCERN, school),
         "may_designate": access.can(request.user, IncidentsPerm.DESIGNATE_LEAD, school)})
+
+
+def _counts_request(request):
+    """(bureau, form, year, school type, None) for the bureau view and its
+    Excel, or (…, the 400 page) for a bad filter. The bureau is ?bureau= among
+    those where the user holds incidents.view_counts, else their first; 403
+    (audited) for whoever holds it nowhere."""
+    bureau_ids = access.bureaus_for(request.user, IncidentsPerm.VIEW_COUNTS)
+    if not bureau_ids:
+        access.deny(request, IncidentsPerm.VIEW_COUNTS, "referral_counts", status=403)
+    wanted = request.GET.get("bureau", "")
+    bureau = Bureau.objects.get(
+        pk=int(wanted) if wanted.isdigit() and int(wanted) in bureau_ids else bureau_ids[0])
+    this_year = clock.today().year
+    years = list(range(this_year, this_year - 5, -1))
+    form = CountsFilterForm(request.GET or None, years=years,
+                            initial={"year": this_year})
+    if form.is_bound and not form.is_valid():
+        return bureau, form, this_year, "", render(
+            request, "incidents/bureau_counts.html",
+            {"bureau": bureau, "form": form, "counts": None}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    return bureau, form, data.get("year") or this_year, data.get("school_type", ""), None
+
+
+@require_GET
+@login_required
+def bureau_counts(request):
+    """强制报告统计 (issue 10 item 7): the bureau's referrals by month,
+    situation, school type and state, and the time from detection to the
+    report to the police — suppressed counts (incidents.counts), never a
+    child, a school or a code. No second factor: nothing here is a child's."""
+    bureau, form, year, school_type, refused = _counts_request(request)
+    if refused is not None:
+        return refused
+    data = counts.referral_counts(bureau_id=bureau.pk, year=year, school_type=school_type)
+    query = {"year": year, "school_type": school_type, "bureau": request.GET.get("bureau", "")}
+    return render(request, "incidents/bureau_counts.html", {
+        "bureau": bureau, "form": form, "counts": data, "months": counts.month_labels(),
+        "situation_rows": list(zip(data.situations, data.by_situation.cells,
+                                   data.by_situation.row_totals, strict=True)),
+        "type_rows": list(zip(data.types, data.by_type.cells, data.by_type.row_totals,
+                              strict=True)),
+        "legend": counts.legend(),
+        "query": urlencode({k: v for k, v in query.items() if v})})
+
+
+@require_GET
+@login_required
+def bureau_counts_xlsx(request):
+    """The bureau view as an Excel file, with the same suppression; the
+    download is an audit row (export.referral_counts)."""
+    bureau, form, year, school_type, refused = _counts_request(request)
+    if refused is not None:
+        return refused
+    data = counts.referral_counts(bureau_id=bureau.pk, year=year, school_type=school_type)
+    out = io.BytesIO()
+    counts.write_workbook(data, bureau_name=bureau.name, out=out)
+    out.seek(0)
+    services.referral_counts_exported(bureau=bureau, year=year, school_type=school_type,
+                                      by=request.user, request=request)
+    response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
+                                              ".spreadsheetml.sheet")
+    return downloads.attachment(
+        response, downloads.file_name(_("Mandatory reporting"), bureau.name, str(year),
+                                      ext="xlsx"),
+        fallback=f"referrals_{bureau.code}_{year}.xlsx")
 
 
 @_no_store

@@ -17,8 +17,9 @@ def entries_of(user):
 
 
 def test_school_staff_see_their_reports_and_no_bureau_pages(world):
+    # 强制报告 (nav-incidents): every member of staff logs concerns there.
     assert entries_of(world.safety_officer) == [
-        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-notices"]
+        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-incidents", "nav-notices"]
     reports = next(link for link in nav_for(world.safety_officer) if link.testid == "nav-reports")
     assert reports.href == reverse("reporting:school_reports", args=[world.school_a.pk])
 
@@ -26,7 +27,7 @@ def test_school_staff_see_their_reports_and_no_bureau_pages(world):
 def test_a_head_teacher_also_sees_their_classes(world):
     assert entries_of(world.head_teacher) == [
         "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-my-classes",
-        "nav-notices"]
+        "nav-incidents", "nav-notices"]
     roster = next(link for link in nav_for(world.head_teacher) if link.testid == "nav-roster")
     assert roster.href == reverse("schools:roster", args=[world.school_a.pk])
 
@@ -39,7 +40,7 @@ def test_an_inspector_sees_the_dashboard_and_review_but_not_the_audit_log(world)
     # 重点群体统计 (nav-pupil-counts): counts only, for the bureau admin and inspector.
     assert entries_of(world.inspector) == [
         "nav-home", "nav-dashboard", "nav-review", "nav-schools", "nav-pupil-counts",
-        "nav-notices", "nav-admin"]
+        "nav-incident-counts", "nav-notices", "nav-admin"]
 
 
 def test_the_auditor_sees_the_audit_log_and_no_school_data(world):

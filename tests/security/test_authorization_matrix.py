@@ -654,6 +654,13 @@ INCIDENT_ROWS: dict[str, Row] = {
                             foreign=signed_in("404")), *SCHOOL_STAFF, "head_other"),
         post=_INCIDENT_POST_ONLY, kwargs=incident_code("incidents.concern"),
         sides=(OWN, PEER, FOREIGN), step_up=True),
+    # The bureau view: counts for the bureau's admin and inspectors (and its
+    # child-protection officers, not in this table); nobody at a school.
+    "incidents:bureau_counts": Row(get=signed_in("403", bureau_admin="200", inspector="200"),
+                                   post=everyone("405")),
+    "incidents:bureau_counts_xlsx": Row(get=signed_in("403", bureau_admin="200",
+                                                      inspector="200"),
+                                        post=everyone("405")),
     # The principal names the leads; an empty POST names none (a redirect).
     "incidents:school_leads": Row(get=_incident("200"), post=_incident("redirect"),
                                   kwargs=school_pk, sides=(OWN, PEER, FOREIGN), step_up=True),
