@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import clock
 from core.models import TimeStampedModel, TransitionRecord
@@ -74,7 +75,7 @@ class ReferralState(models.TextChoices):
     REPORTED = "reported", _("Reported")  # 已报告
     ACCEPTED = "accepted", _("Accepted")  # 已受理
     COOPERATING = "cooperating", _("Cooperating with the investigation")  # 配合调查
-    CLOSED = "closed", _("Closed")  # 结案
+    CLOSED = "closed", pgettext_lazy("referrals", "Closed")  # 结案 (not a school's 已停办)
 
 
 class Concern(TimeStampedModel):

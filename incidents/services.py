@@ -295,7 +295,8 @@ def referral_record_report(*, referral: Referral, agency: str, reported_at: dt.d
                            receipt_number: str = "", by, at: dt.datetime | None = None,
                            request=None) -> AgencyReport:
     """Record a report made to a department (Agency value) at `reported_at`
-    (not in the future, not before the concern was logged), to
+    (not in the future, not more than a day before the concern was logged:
+    calling 110 comes first), to
     `receiving_unit` (required), by `method` (ReportMethod value), with the
     officer and receipt number if known. Adds it to the chronology. The first
     report of a DETECTED referral moves it to REPORTED; the first report to
@@ -320,7 +321,10 @@ def referral_record_report(*, referral: Referral, agency: str, reported_at: dt.d
     elif reported_at > at:
         errors["reported_at"] = _("The time cannot be in the future.")
     elif reported_at < locked.detected_at - dt.timedelta(days=1):
-        errors["reported_at"] = _("The report cannot be before the concern was logged.")
+        # Calling 110 first and logging after is right (the page says so);
+        # a report a day before the concern was logged is a typing mistake.
+        errors["reported_at"] = _("The report cannot be more than a day before the concern "
+                                  "was logged.")
     if errors:
         raise ValidationError(errors)
     report = AgencyReport(referral=locked, agency=agency, reported_at=reported_at,

@@ -63,6 +63,18 @@ def test_a_word_with_two_meanings_keeps_both_translations():
         assert translation.pgettext("leave the recovery codes", "Continue") == "继续"
 
 
+def test_a_closed_referral_is_closed_as_a_case_not_as_a_school():
+    """"Closed" is 已停办 for a school; a referral's state is 已结案 (found: the
+    reporter read their concern as 已停办)."""
+    from django.utils import translation
+
+    from incidents.models import ReferralState
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Closed") == "已停办"
+        assert str(ReferralState.CLOSED.label) == "已结案"
+
+
 # The names makemessages (xgettext with Django's keywords) finds: a
 # translation function imported under any other name leaves its strings out
 # of the catalogue, in English on every page (found: incidents' state
