@@ -1,7 +1,8 @@
 """incidents' entry in the top bar: 强制报告. The school's leads and
 principal go to their school's list; every other member of staff to the
-concerns they logged, where the button to log one is. The bureau's people
-who hold incidents.view_counts get 强制报告统计."""
+concerns they logged, where the button to log one is; the bureau's
+child-protection officer to the district's referrals. The bureau's people
+who hold incidents.view_counts also get 强制报告统计."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,8 @@ def _incidents(user) -> str | None:
         return reverse("incidents:school_concerns", args=[led[0]])
     if access.schools_for(user, IncidentsPerm.LOG_CONCERN):
         return reverse("incidents:my_concerns")
+    if access.bureaus_for(user, IncidentsPerm.VIEW_REFERRAL):
+        return reverse("incidents:bureau_referrals")  # the child-protection officer
     return None
 
 

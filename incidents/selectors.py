@@ -70,3 +70,16 @@ def _has_referral(concern: Concern) -> bool:
         return concern.referral is not None
     except Concern.referral.RelatedObjectDoesNotExist:
         return False
+
+
+def bureau_referrals(bureau_ids: list[int], *, closed: bool) -> QuerySet[Referral]:
+    """The referrals of the schools of `bureau_ids` for the bureau's
+    child-protection officer: open ones (not CLOSED) oldest detection first —
+    the longest waiting on top — or, with `closed`, closed ones newest first;
+    with the school, the concern and its pupil and class joined (one query a
+    page)."""
+    queryset = Referral.objects.filter(school__bureau_id__in=bureau_ids).select_related(
+        "school", "concern__pupil__current_class")
+    if closed:
+        return queryset.filter(state=ReferralState.CLOSED).order_by("-detected_at", "-id")
+    return queryset.exclude(state=ReferralState.CLOSED).order_by("detected_at", "id")

@@ -8,6 +8,7 @@ app_name = "incidents"
 urlpatterns = [
     path("concerns/new/", views.concern_new, name="concern_new"),
     path("bureau/", views.bureau_counts, name="bureau_counts"),
+    path("bureau/referrals/", views.bureau_referrals, name="bureau_referrals"),
     path("bureau/excel/", views.bureau_counts_xlsx, name="bureau_counts_xlsx"),
     path("mine/", views.my_concerns, name="my_concerns"),
     path("mine/<uuid:code>/", views.my_concern_detail, name="my_concern_detail"),

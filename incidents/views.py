@@ -8,10 +8,12 @@ factor, one audit row per open; the services decide everything else."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -183,6 +185,31 @@ def school_concerns(request, pk: int):
         "school": school, "page": page, "rows": rows, "closed": closed,
         "may_log": access.can(request.user, IncidentsPerm.LOG_CONCERN, school),
         "may_designate": access.can(request.user, IncidentsPerm.DESIGNATE_LEAD, school)})
+
+
+@_no_store
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL)
+def bureau_referrals(request):
+    """The district's referrals for the bureau's child-protection officer
+    (issue 10 item 6: "see their bureau's referrals with names, for
+    cooperation with the police"): open ones, the longest waiting first, or
+    closed ones (?closed=1); 50 a page with the school, the child, the state
+    and whether the police report is overdue. Only bureau roles that hold
+    incidents.view_referral (403 for a school's lead: their list is the
+    school's). Every referral on the page is an audit row."""
+    bureau_ids = access.bureaus_for(request.user, IncidentsPerm.VIEW_REFERRAL)
+    if not bureau_ids:
+        access.deny(request, IncidentsPerm.VIEW_REFERRAL, "bureau_referrals", status=403)
+    closed = request.GET.get("closed") == "1"
+    page = Paginator(selectors.bureau_referrals(bureau_ids, closed=closed), PER_PAGE) \
+        .get_page(request.GET.get("page"))
+    access.record_sensitive_reads(request, "incidents.referral", [r.code for r in page],
+                                  "view", IncidentsPerm.VIEW_REFERRAL)
+    overdue_before = clock.now() - dt.timedelta(hours=settings.INCIDENTS_POLICE_REPORT_HOURS)
+    return render(request, "incidents/bureau_referrals.html", {
+        "page": page, "closed": closed, "overdue_before": overdue_before,
+        "query": "closed=1" if closed else ""})
 
 
 def _counts_request(request):

@@ -661,6 +661,11 @@ INCIDENT_ROWS: dict[str, Row] = {
     "incidents:bureau_counts_xlsx": Row(get=signed_in("403", bureau_admin="200",
                                                       inspector="200"),
                                         post=everyone("405")),
+    # The officer's list of the district's referrals: bureau officers only
+    # (not in this table); a principal holds the permission at her school
+    # only, so she too is refused.
+    "incidents:bureau_referrals": Row(get=signed_in("403"), post=everyone("405"),
+                                      step_up=True),
     # The principal names the leads; an empty POST names none (a redirect).
     "incidents:school_leads": Row(get=_incident("200"), post=_incident("redirect"),
                                   kwargs=school_pk, sides=(OWN, PEER, FOREIGN), step_up=True),
