@@ -172,6 +172,12 @@ class Referral(TimeStampedModel):
             models.Index(fields=["detected_at"], name="referral_detected_idx"),
         ]
 
+    @property
+    def situation_labels(self) -> list[str]:
+        """The labels of the chosen situations, in the Opinion's order."""
+        chosen = set(self.situations or [])
+        return [str(label) for value, label in Situation.choices if value in chosen]
+
     def __str__(self) -> str:
         return f"referral:{self.code}"
 

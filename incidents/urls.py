@@ -17,6 +17,7 @@ urlpatterns = [
     path("concerns/<uuid:code>/", views.concern_detail, name="concern_detail"),
     path("referrals/<uuid:code>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:code>/report/", views.referral_report, name="referral_report"),
+    path("referrals/<uuid:code>/print/", views.referral_print, name="referral_print"),
     path("referrals/<uuid:code>/note/", views.referral_note, name="referral_note"),
     path("referrals/<uuid:code>/<slug:name>/", views.referral_transition,
          name="referral_transition"),

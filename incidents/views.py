@@ -363,6 +363,26 @@ def referral_detail(request, code):
         request, referral))
 
 
+@_no_store
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
+                                     target="incidents.referral")
+def referral_print(request, code):
+    """强制报告登记表 (issue 10 item 7): the referral on one printable page for
+    the handover to the police — the child, the situations, the concern, the
+    reports to departments, the chronology and lines to sign — for whoever
+    may open the referral. Each open is an audit row with action print."""
+    referral = access.get_for_user(
+        request, Referral.objects.select_related("school", "concern__pupil__current_class",
+                                                 "concern__logged_by", "opened_by"),
+        IncidentsPerm.VIEW_REFERRAL, sensitive=True, action="print", code=code)
+    return render(request, "incidents/referral_print.html", {
+        "referral": referral, "concern": referral.concern,
+        "reports": list(referral.reports.select_related("recorded_by")),
+        "chronology": list(referral.chronology.select_related("by")),
+        "printed_at": clock.now()})
+
+
 TRANSITION_LABELS = {
     "accept": gettext_lazy("The police accepted the case"),
     "cooperate": gettext_lazy("Cooperating with the investigation"),

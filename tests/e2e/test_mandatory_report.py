@@ -1,8 +1,9 @@
 """Mandatory reporting in a real browser (issue 10 item 9): a teacher logs a
 concern on a phone with no code to type; the school's lead is told, opens
 it after her second factor, starts the referral and records the report to
-the police; the chronology shows both; the bureau's child-protection officer
-reads it, and an inspector finds no way to it."""
+the police; the chronology shows both and so does the printed registration
+form; the bureau's child-protection officer reads it, and an inspector finds
+no way to it."""
 
 import pytest
 from django.urls import reverse
@@ -99,6 +100,11 @@ def test_a_concern_from_a_phone_reaches_the_lead_and_the_bureau_officer(
     expect(chronology).to_contain_text("启动强制报告")
     expect(chronology).to_contain_text("城关派出所")
     lead.screenshot(path="/tmp/e2e-referral.png", full_page=True)
+    # The registration form for the handover to the police.
+    lead.get_by_test_id("print-link").click()
+    expect(lead.get_by_test_id("referral-form")).to_contain_text(CHILD)
+    expect(lead.get_by_test_id("print-chronology")).to_contain_text("城关派出所")
+    lead.screenshot(path="/tmp/e2e-print.png", full_page=True)
 
     # The bureau's child-protection officer reads it; an inspector cannot.
     referral = Referral.objects.get()

@@ -143,3 +143,34 @@ class TestThePagesOfARecord:
 def test_logging_time_is_kept_to_the_minute_in_shanghai(people):
     concern = log(people, observed_at=shanghai("2026-11-30 08:15"))
     assert concern.observed_at == shanghai("2026-11-30 08:15")
+
+
+class TestTheRegistrationForm:
+    """强制报告登记表 (issue 10 item 7): printable, for whoever may open the
+    referral, each print an audit row; the 学籍号 masked even here."""
+
+    def test_it_holds_the_case_for_the_police_and_each_print_is_audited(self, client, people):
+        referral = open_referral(people, log(people))
+        police(people, referral)
+        url = reverse("incidents:referral_print", args=[referral.code])
+        for user in (people.safety_officer, people.officer):
+            sign_in(client, user, verified=True)
+            page = client.get(url)
+            assert page.status_code == 200
+            body = page.content.decode()
+            for text in (CANARY, SEEN, "城关派出所", RECEIPT, "身体存在多处损伤"):
+                assert text in body
+            assert people.pupil.student_number not in body
+            assert people.pupil.masked_student_number in body
+        rows = AuditEvent.objects.filter(action="record.print", target_code=str(referral.code))
+        assert rows.count() == 2
+
+    def test_nobody_else_prints_it(self, client, people):
+        referral = open_referral(people, log(people))
+        url = reverse("incidents:referral_print", args=[referral.code])
+        for user, status in [(people.head_teacher, 403), (people.inspector, 403),
+                             (people.peer_principal, 404)]:
+            sign_in(client, user, verified=True)
+            assert client.get(url).status_code == status
+        sign_in(client, people.safety_officer, verified=False)
+        assert client.get(url).status_code == 302

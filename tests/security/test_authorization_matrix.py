@@ -628,6 +628,9 @@ INCIDENT_ROWS: dict[str, Row] = {
     "incidents:referral_detail": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
                                      kwargs=incident_code("incidents.referral"),
                                      sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:referral_print": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                    kwargs=incident_code("incidents.referral"),
+                                    sides=(OWN, PEER, FOREIGN), step_up=True),
     # Empty forms, and "accept" of a referral not yet reported: 400.
     "incidents:referral_report": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
                                      kwargs=incident_code("incidents.referral"),
@@ -678,6 +681,7 @@ PORTAL_ROWS.update(INCIDENT_ROWS)
 TWO_SCHOOL_ROWS.update({
     "incidents:concern_detail": (sides("404", "200"), sides("404", "400")),
     "incidents:referral_detail": (sides("404", "200"), NOT_ALLOWED),
+    "incidents:referral_print": (sides("404", "200"), NOT_ALLOWED),
     "incidents:referral_report": (NOT_ALLOWED, sides("404", "400")),
     "incidents:referral_note": (NOT_ALLOWED, sides("404", "400")),
     "incidents:referral_transition": (NOT_ALLOWED, sides("404", "400")),
