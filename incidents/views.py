@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock, downloads
@@ -45,16 +45,6 @@ from .models import Concern, Referral
 from .workflows import REFERRAL
 
 
-def _no_store(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store, private"
-        return response
-
-    return wrapper
-
-
 def _form_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for error in errors:
@@ -64,7 +54,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 PER_PAGE = 50
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def concern_new(request):
@@ -130,7 +120,7 @@ def _concern_form_errors(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, error)
 
 
-@_no_store
+@never_cache
 @require_GET
 @login_required
 def my_concerns(request):
@@ -148,7 +138,7 @@ def my_concerns(request):
         "page": page, "rows": rows, "lead_school": lead_school})
 
 
-@_no_store
+@never_cache
 @require_GET
 @access.require_recent_second_factor(perm=IncidentsPerm.LOG_CONCERN,
                                      target="incidents.loggedconcern")
@@ -164,7 +154,7 @@ def my_concern_detail(request, code):
         "concern": concern, "state": selectors.concern_state(concern)})
 
 
-@_no_store
+@never_cache
 @require_GET
 @access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL, target="schools.school")
 def school_concerns(request, pk: int):
@@ -187,7 +177,7 @@ def school_concerns(request, pk: int):
         "may_designate": access.can(request.user, IncidentsPerm.DESIGNATE_LEAD, school)})
 
 
-@_no_store
+@never_cache
 @require_GET
 @access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL)
 def bureau_referrals(request):
@@ -279,7 +269,7 @@ def bureau_counts_xlsx(request):
         fallback=f"referrals_{bureau.code}_{year}.xlsx")
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=IncidentsPerm.DESIGNATE_LEAD, target="schools.school")
 def school_leads(request, pk: int):
@@ -308,7 +298,7 @@ def school_leads(request, pk: int):
                   status=status)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
                                      target="incidents.concern")
@@ -351,7 +341,7 @@ def _referral(request, code, perm, *, sensitive: bool = False):
         perm, sensitive=sensitive, code=code)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET"])
 @access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
                                      target="incidents.referral")
@@ -363,7 +353,7 @@ def referral_detail(request, code):
         request, referral))
 
 
-@_no_store
+@never_cache
 @require_GET
 @access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
                                      target="incidents.referral")
@@ -406,7 +396,7 @@ def _referral_context(request, referral, **forms):
     }
 
 
-@_no_store
+@never_cache
 @require_POST
 @access.require_recent_second_factor(perm=IncidentsPerm.MANAGE_REFERRAL,
                                      target="incidents.referral")
@@ -426,7 +416,7 @@ def referral_report(request, code):
                   _referral_context(request, referral, report_form=form), status=400)
 
 
-@_no_store
+@never_cache
 @require_POST
 @access.require_recent_second_factor(perm=IncidentsPerm.MANAGE_REFERRAL,
                                      target="incidents.referral")
@@ -445,7 +435,7 @@ def referral_note(request, code):
                   _referral_context(request, referral, note_form=form), status=400)
 
 
-@_no_store
+@never_cache
 @require_POST
 @access.require_recent_second_factor(perm=IncidentsPerm.MANAGE_REFERRAL,
                                      target="incidents.referral")

@@ -10,13 +10,12 @@ instead. Nothing here is cached by the browser (Cache-Control: no-store).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.timelines import entries_for
@@ -29,15 +28,6 @@ from .pupil_models import Circumstance, Pupil
 # How many lines of "who looked at this record" the page shows.
 READS_SHOWN = 50
 
-
-def _no_store(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store, private"
-        return response
-
-    return wrapper
 
 
 def _pupil(request, code, perm):
@@ -60,7 +50,7 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(None, error)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET"])
 @access.require_recent_second_factor(perm=SchoolsPerm.VIEW_PUPIL, target="schools.pupil")
 def pupil_detail_view(request, code):
@@ -82,7 +72,7 @@ def pupil_detail_view(request, code):
     return render(request, "schools/pupil_detail.html", context)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE,
                                      target="schools.pupil")
@@ -103,7 +93,7 @@ def circumstance_add(request, code):
                   {"pupil": pupil, "form": form}, status=status)
 
 
-@_no_store
+@never_cache
 @require_POST
 @access.require_recent_second_factor(perm=SchoolsPerm.RECORD_CIRCUMSTANCE,
                                      target="schools.circumstance")
@@ -153,7 +143,7 @@ def _guardian_page(request, pupil, guardian=None):
                   {"pupil": pupil, "guardian": guardian, "form": form}, status=status)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS, target="schools.pupil")
 def guardian_add(request, code):
@@ -161,7 +151,7 @@ def guardian_add(request, code):
     return _guardian_page(request, pupil)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=SchoolsPerm.EDIT_GUARDIANS, target="schools.pupil")
 def guardian_edit(request, code, pk: int):
@@ -172,7 +162,7 @@ def guardian_edit(request, code, pk: int):
     return _guardian_page(request, pupil, guardian)
 
 
-@_no_store
+@never_cache
 @require_http_methods(["GET", "POST"])
 @access.require_recent_second_factor(perm=SchoolsPerm.MANAGE_ROSTER, target="schools.pupil")
 def pupil_status(request, code):

@@ -13,10 +13,10 @@ from audit.models import AuditEvent
 from incidents import services
 from incidents.models import Concern
 from notifications.models import Notice
-from schools.models import Membership, PupilStatus, Role
+from schools.models import Membership, PupilStatus
 from tests.conftest import shanghai, sign_in
 from tests.incidents.test_referrals import CANARY, LOGGED, SEEN, log, open_referral, police
-from tests.schools.factories import MembershipFactory, SchoolClassFactory, bureau_member
+from tests.schools.factories import SchoolClassFactory
 from tests.schools.pupil_factories import PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +24,6 @@ pytestmark = pytest.mark.django_db
 RECEIPT = "110-2026-0001"
 OUTCOME = "经公安机关调查，已移交检察机关"
 NOTE = "已与派出所民警沟通，孩子暂住外婆家"
-
-
-@pytest.fixture
-def people(world):
-    MembershipFactory(user=world.safety_officer, role=Role.REPORTING_LEAD,
-                      school=world.school_a)
-    world.officer = bureau_member(world.bureau, Role.PROTECTION_OFFICER,
-                                  username="cp-officer")
-    world.pupil = PupilFactory(school=world.school_a, name=CANARY)
-    return world
 
 
 def test_two_people_with_the_same_words_are_two_concerns(people):
@@ -101,8 +91,9 @@ class TestThePagesOfARecord:
         record = concern if name == "concern_detail" else referral
         sign_in(client, people.safety_officer, verified=True)
         for _ in range(2):
-            assert client.get(reverse(f"incidents:{name}", args=[record.code])).status_code \
-                == 200
+            response = client.get(reverse(f"incidents:{name}", args=[record.code]))
+            assert response.status_code == 200
+            assert "no-store" in response["Cache-Control"]
         rows = AuditEvent.objects.filter(action="record.view",
                                          target_code=str(record.code))
         assert rows.count() == 2

@@ -25,25 +25,14 @@ from notifications.models import Notice
 from schools import access
 from schools.models import Role
 from tests.conftest import shanghai
-from tests.schools.factories import MembershipFactory, bureau_member, school_member
+from tests.incidents.conftest import CANARY
+from tests.schools.factories import bureau_member, school_member
 from tests.schools.pupil_factories import PupilFactory
 
 pytestmark = pytest.mark.django_db
 
-CANARY = "金丝雀学生"
 SEEN = "左臂有多处新旧淤青，孩子说是爸爸打的"
 LOGGED = shanghai("2026-11-30 09:00")
-
-
-@pytest.fixture
-def people(world):
-    """A safety officer designated lead, a bureau child-protection officer."""
-    MembershipFactory(user=world.safety_officer, role=Role.REPORTING_LEAD,
-                      school=world.school_a)
-    world.officer = bureau_member(world.bureau, Role.PROTECTION_OFFICER,
-                                  username="cp-officer")
-    world.pupil = PupilFactory(school=world.school_a, name=CANARY)
-    return world
 
 
 def log(world, **kwargs):
