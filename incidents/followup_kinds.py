@@ -50,8 +50,11 @@ register(FollowUpKind(
     label=_("Report to the police"),
     roles=LEADS,
     steps=(Step("overdue", dt.timedelta(0), POLICE_OVERDUE.name),
+           # The escalation tells the officer and, again, the school's leads:
+           # the engine fires only the latest step of those a stopped scan
+           # let fall due together, and the leads must hear it either way.
            Step("bureau", BUREAU_ESCALATION, POLICE_OVERDUE.name,
-                roles=(Role.PROTECTION_OFFICER,))),
+                roles=(*LEADS, Role.PROTECTION_OFFICER))),
     context=_context,
     subject_type=CONCERN_SUBJECT,
     link=_link,
