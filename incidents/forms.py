@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from schools.forms import PupilCountFilterForm
+
 from .models import Agency, ReportMethod, Situation
 
 
@@ -47,24 +49,20 @@ class ConcernForm(forms.Form):
         self.fields["school_class"].queryset = classes
 
 
-class CountsFilterForm(forms.Form):
-    """The filters of the bureau view: a calendar year and a school type."""
+class CountsFilterForm(PupilCountFilterForm):
+    """The filters of the bureau view: a calendar year (one of `years`) and,
+    as on the priority-group counts, a school type."""
+
+    field_order = ["year", "school_type"]
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False,
                                   error_messages={"invalid_choice": _(
                                       "There are no counts for that year; choose one from "
                                       "the list.")})
-    school_type = forms.ChoiceField(
-        label=_("School type"), required=False,
-        error_messages={"invalid_choice": _("There is no such school type; choose one "
-                                            "from the list.")})
 
     def __init__(self, *args, years, **kwargs):
-        from schools.models import SchoolType
-
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["school_type"].choices = [("", _("All types")), *SchoolType.choices]
 
 
 class LeadsForm(forms.Form):

@@ -52,7 +52,7 @@ def school_concerns(school: School, *, closed: bool) -> QuerySet[Concern]:
 def concern_rows(concerns) -> list[ConcernRow]:
     """`concerns` (a page of school_concerns) as ConcernRows, no query more."""
     return [ConcernRow(concern=concern,
-                       referral=concern.referral if _has_referral(concern) else None)
+                       referral=_referral_of(concern))
             for concern in concerns]
 
 
@@ -60,16 +60,16 @@ def concern_state(concern: Concern) -> str:
     """What the logger is told of a concern's state: "passed to the leads"
     until a referral is opened, then the referral's state (its label). No
     more: not who handles it, not what was reported (issue 10 item 6)."""
-    if _has_referral(concern):
-        return concern.referral.get_state_display()
+    referral = _referral_of(concern)
+    if referral is not None:
+        return referral.get_state_display()
     return str(_("Passed to the school's leads"))
 
 
-def _has_referral(concern: Concern) -> bool:
-    try:
-        return concern.referral is not None
-    except Concern.referral.RelatedObjectDoesNotExist:
-        return False
+def _referral_of(concern: Concern) -> Referral | None:
+    # The reverse one-to-one raises RelatedObjectDoesNotExist, an
+    # AttributeError, when there is none; select_related already read it.
+    return getattr(concern, "referral", None)
 
 
 def bureau_referrals(bureau_ids: list[int], *, closed: bool) -> QuerySet[Referral]:
