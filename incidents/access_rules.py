@@ -9,7 +9,11 @@
 - The bureau's named child-protection officers read their schools' referrals,
   with the child's name, to cooperate with the police; they change nothing.
 - Inspectors, the bureau admin and the officers see the bureau view: counts
-  only, suppressed (incidents.counts).
+  only, suppressed (incidents.counts), and which schools filed their monthly
+  dispute-screening returns (incidents.disputes).
+- A school's principal and safety officer file its monthly dispute-screening
+  return (矛盾纠纷排查) and keep its disputes' mediation up to date; the bureau
+  admin sets the day of the month it is due.
 None of these models is in the admin: referrals are worked in the portal only.
 """
 
@@ -23,6 +27,8 @@ class IncidentsPerm(Perm):
     MANAGE_REFERRAL = "incidents.manage_referral"
     DESIGNATE_LEAD = "incidents.designate_lead"
     VIEW_COUNTS = "incidents.view_counts"
+    FILE_DISPUTES = "incidents.file_disputes"
+    SET_DISPUTE_DAY = "incidents.set_dispute_day"
 
 
 _LEADS = {Role.PRINCIPAL, Role.REPORTING_LEAD}
@@ -35,11 +41,13 @@ SCHOOL_RULES = {
     # The principal names the school's mandatory-reporting leads (the bureau
     # admin can also place the role in the admin).
     IncidentsPerm.DESIGNATE_LEAD: {Role.PRINCIPAL},
+    IncidentsPerm.FILE_DISPUTES: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
 }
 BUREAU_RULES = {
     IncidentsPerm.VIEW_REFERRAL: {Role.PROTECTION_OFFICER},
     # The bureau view (issue 10 item 7): suppressed counts, never a child.
     IncidentsPerm.VIEW_COUNTS: {Role.BUREAU_ADMIN, Role.INSPECTOR, Role.PROTECTION_OFFICER},
+    IncidentsPerm.SET_DISPUTE_DAY: {Role.BUREAU_ADMIN},
 }
 
 RECORD_SCOPES = {
@@ -48,4 +56,6 @@ RECORD_SCOPES = {
     # The logger's own read-back: the school's staff, narrowed by the page to
     # the concerns `logged_by` them; nobody reads another's through it.
     "incidents.loggedconcern": SchoolScope("school", seen_with=IncidentsPerm.LOG_CONCERN),
+    "incidents.disputereturn": SchoolScope("school", seen_with=IncidentsPerm.FILE_DISPUTES),
+    "incidents.dispute": SchoolScope("school", seen_with=IncidentsPerm.FILE_DISPUTES),
 }

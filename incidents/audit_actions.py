@@ -20,3 +20,13 @@ EXPORT_COUNTS = register("export.referral_counts", _("Export mandatory-reporting
 for _name, _action in (("report", REFERRAL_REPORT), ("accept", REFERRAL_ACCEPT),
                        ("cooperate", REFERRAL_COOPERATE), ("close", REFERRAL_CLOSE)):
     register_transition("incidents.referral", _name, _action.code)
+
+# The monthly dispute screening (矛盾纠纷排查): a school-level record.
+DISPUTE_ADD = register("dispute.add", _("Record a dispute"))
+DISPUTE_RETURN_SUBMIT = register("dispute_return.submit", _("File a dispute-screening return"))
+DISPUTE_RESOLVE = register("dispute.resolve", _("Dispute resolved"))
+DISPUTE_TRANSFER = register("dispute.transfer", _("Dispute transferred"))
+DISPUTE_DAY_SET = register("dispute_schedule.set", _("Set the dispute-return due day"))
+EXPORT_DISPUTES = register("export.dispute_returns", _("Export dispute-return completeness"))
+register_transition("incidents.dispute", "resolve", DISPUTE_RESOLVE.code)
+register_transition("incidents.dispute", "transfer", DISPUTE_TRANSFER.code)

@@ -5,7 +5,15 @@ referral whose police report is overdue, one reported, one accepted, one in
 cooperation long enough to be due for review, one closed, and a child not on
 the roll. Every child is a demo pupil (fictional) or described in general
 words. Back-dated through the services' `at=`; the leads are not told of
-history (notify=False). Idempotent: a school with any concern is left alone."""
+history (notify=False). Idempotent: a school with any concern is left alone.
+
+The monthly dispute screening (矛盾纠纷排查): every school of the district
+files a return for each past month since it joined — most "none found",
+about one in four listing a dispute or two (kinds, risks and mediation of
+every sort, the recent ones still being mediated), about one in eight filed
+late, and a few of the last months not filed at all. Back-dated with `at=`;
+the follow-ups of the current and last month are armed as the nightly job
+would. Idempotent: a school with any return is left alone."""
 
 from __future__ import annotations
 
@@ -14,8 +22,8 @@ import datetime as dt
 from core import clock
 from schools.models import Bureau, Pupil, PupilStatus, School, User
 
-from . import services
-from .models import Concern
+from . import disputes, services
+from .models import Concern, DisputeReturn
 
 SCHOOL_CODES = ("S001", "S002")
 
@@ -41,7 +49,79 @@ STRANGER = "约8岁男孩，非本校学生，傍晚独自在校门口徘徊"
 
 
 def seed(bureau: Bureau) -> None:
-    """The cases above at S001 and S002 of `bureau` (see the module docstring)."""
+    """The cases above at S001 and S002 of `bureau`, and every school's
+    dispute returns (see the module docstring)."""
+    _seed_referrals(bureau)
+    _seed_disputes(bureau)
+
+
+# (kind, parties by role, what it is about, risk); mediation follows from the age.
+DISPUTES = [
+    ("student_student", "七年级两名男生", "课间打篮球发生口角并推搡", "low"),
+    ("home_school", "一名学生家长与学校", "对孩子座位安排不满，多次到校反映", "medium"),
+    ("teacher_student", "一名教师与一名学生", "课堂上没收手机引发顶撞", "low"),
+    ("student_student", "八年级两个学生小团体", "网络群聊中互相辱骂，有约架苗头", "high"),
+    ("home_school", "两名学生的家长之间", "孩子间磕碰受伤，对医药费分担有争议", "medium"),
+    ("other", "学生家长与校门口商户", "商户向学生赊销，家长要求学校介入", "low"),
+]
+
+
+def _seed_disputes(bureau: Bureau) -> None:
+    now = clock.now()
+    today = clock.today(now)
+    due_day = disputes.due_day_of(bureau.pk)
+    this_month = disputes.month_start(today)
+    for school in School.objects.filter(bureau=bureau).order_by("code"):
+        if DisputeReturn.objects.filter(school=school).exists():
+            continue
+        number = int(school.code[1:])
+        principal = User.objects.filter(username=f"s{number:02d}-principal").first()
+        safety = User.objects.filter(username=f"s{number:02d}-safety").first()
+        if principal is None or safety is None:
+            continue
+        month = disputes.next_month(disputes.month_start(school.joined_on))
+        while month < this_month:
+            due = disputes.due_date(month, due_day)
+            if school.closed_on is not None and due >= school.closed_on:
+                break
+            index = number * 13 + month.month * 7
+            recent = disputes.next_month(month) >= this_month
+            if recent and index % 5 == 0:  # last month, not filed yet
+                month = disputes.next_month(month)
+                continue
+            listed = []
+            if index % 4 == 0:
+                for n in range(1 + (index // 4) % 2):
+                    kind, parties, summary, risk = DISPUTES[(index // 4 + n) % len(DISPUTES)]
+                    found = month.replace(day=min(3 + 9 * n + index % 7, 28))
+                    listed.append(disputes.dispute_add(
+                        school=school, month=month, by=safety, kind=kind, parties=parties,
+                        summary=summary, risk=risk, responsible_id=safety.pk, found_on=found,
+                        at=disputes_time(found)))
+            filed_on = due + dt.timedelta(days=3) if index % 8 == 3 else due - dt.timedelta(
+                days=index % 4)
+            disputes.dispute_return_submit(school=school, month=month, by=principal,
+                                           none_found=not listed,
+                                           at=disputes_time(min(filed_on, today)))
+            for n, dispute in enumerate(listed):
+                settled_on = dispute.found_on + dt.timedelta(days=5 + 6 * n)
+                if recent or settled_on > today:
+                    continue  # still being mediated
+                name = "transfer" if dispute.risk == "high" else "resolve"
+                disputes.dispute_settle(
+                    dispute=dispute, name=name, on=settled_on, by=safety,
+                    transferred_to="镇人民调解委员会" if name == "transfer" else "",
+                    at=disputes_time(settled_on))
+            month = disputes.next_month(month)
+    disputes.arm_dispute_returns(at=now)
+
+
+def disputes_time(day: dt.date) -> dt.datetime:
+    """16:00 on `day`, Asia/Shanghai: when the demo's school staff write."""
+    return clock.start_of_day(day) + dt.timedelta(hours=16)
+
+
+def _seed_referrals(bureau: Bureau) -> None:
     now = clock.now()
     for code in SCHOOL_CODES:
         school = School.objects.filter(bureau=bureau, code=code).first()

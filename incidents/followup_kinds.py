@@ -6,6 +6,11 @@
   police is recorded on its referral; cancelled when the referral is closed
   without one. Overdue → the school's leads and the principal; two hours
   later, the bureau's child-protection officers.
+- ``incidents.dispute_return``: a school's monthly dispute-screening return
+  (矛盾纠纷排查) is due at the end of the bureau's due day. Subject: the
+  school and month. Completed when the return is filed. A reminder at 08:00
+  on the due day and an overdue notice at 08:00 the morning after, both to
+  the principal and the safety officer (incidents/disputes.py).
 - ``incidents.referral_review``: a referral has sat in COOPERATING for
   INCIDENTS_REVIEW_DAYS; its leads are asked to review it. Subject: the
   referral. Re-armed when it changes state, cancelled when it closes.
@@ -20,10 +25,19 @@ import datetime as dt
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from followups.kinds import FollowUpKind, Step, register
 from schools.models import Role, School
 
-from .notice_kinds import CONCERN_SUBJECT, POLICE_OVERDUE, REFERRAL_SUBJECT, REVIEW_DUE
+from .notice_kinds import (
+    CONCERN_SUBJECT,
+    DISPUTE_OVERDUE,
+    DISPUTE_REMINDER,
+    DISPUTE_SUBJECT,
+    POLICE_OVERDUE,
+    REFERRAL_SUBJECT,
+    REVIEW_DUE,
+)
 
 POLICE_REPORT = "incidents.police_report"
 REFERRAL_REVIEW = "incidents.referral_review"
@@ -71,4 +85,49 @@ register(FollowUpKind(
     subject_type=REFERRAL_SUBJECT,
     link=_link,
     title=lambda row: str(_("Review a referral in cooperation")),
+))
+
+
+# ---------------------------------------------------------------- dispute returns
+
+DISPUTE_RETURN = "incidents.dispute_return"
+NOTICE_HOUR = dt.timedelta(hours=8)
+
+
+def dispute_subject_code(school_id: int, month: dt.date) -> str:
+    """The subject of a dispute-return follow-up: one school's return for one
+    month, "<school id>:<YYYY-MM>"."""
+    return f"{int(school_id)}:{month:%Y-%m}"
+
+
+def _due_date(row) -> str:
+    # due_at is the first instant after the due day (clock.end_of_day).
+    return clock.today(row.due_at - dt.timedelta(microseconds=1)).isoformat()
+
+
+def _dispute_context(rows) -> dict[int, dict]:
+    names = dict(School.objects.filter(pk__in={r.school_id for r in rows})
+                 .values_list("pk", "name"))
+    return {row.pk: {"path": _dispute_link(row), "school_name": names.get(row.school_id, ""),
+                     "month": row.data["month"], "due_date": _due_date(row)}
+            for row in rows}
+
+
+def _dispute_link(row) -> str:
+    year, month = (int(part) for part in row.data["month"].split("-"))
+    return reverse("incidents:dispute_return", args=[row.school_id, year, month])
+
+
+register(FollowUpKind(
+    name=DISPUTE_RETURN,
+    label=_("Monthly dispute-screening return"),
+    roles=(Role.PRINCIPAL, Role.SAFETY_OFFICER),
+    # due_at is 00:00 after the due day: 08:00 on it, and 08:00 the morning after.
+    steps=(Step("remind", -dt.timedelta(days=1) + NOTICE_HOUR, DISPUTE_REMINDER.name),
+           Step("overdue", NOTICE_HOUR, DISPUTE_OVERDUE.name)),
+    context=_dispute_context,
+    subject_type=DISPUTE_SUBJECT,
+    link=_dispute_link,
+    title=lambda row: str(_("Dispute-screening return for %(month)s, due %(date)s") % {
+        "month": row.data["month"], "date": _due_date(row)}),
 ))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.forms import PupilCountFilterForm
 
-from .models import Agency, ReportMethod, Situation
+from .models import Agency, DisputeKind, DisputeRisk, ReportMethod, Situation
 
 
 class ConcernForm(forms.Form):
@@ -106,3 +106,64 @@ class NoteForm(forms.Form):
 class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Outcome"), max_length=4000, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# ------------------------------------------------------------------ dispute screening
+
+
+class DisputeForm(forms.Form):
+    """One dispute found in the month's screening. `responsible` lists the
+    school's staff (disputes.responsible_choices)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=DisputeKind.choices,
+                             error_messages={"required": _("Choose the kind of dispute.")})
+    parties = forms.CharField(
+        label=_("Parties, by their role"), max_length=200,
+        help_text=_("Never by name: e.g. two pupils of grade 7; a teacher and a pupil's "
+                    "father."),
+        error_messages={"required": _("Say who the parties are, by their role.")})
+    summary = forms.CharField(
+        label=_("What it is about"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what the dispute is about.")})
+    risk = forms.ChoiceField(label=_("Risk level"), choices=DisputeRisk.choices,
+                             error_messages={"required": _("Choose the risk level.")})
+    responsible = forms.TypedChoiceField(
+        label=_("Responsible person"), coerce=int,
+        error_messages={"required": _("Choose a member of the school's staff."),
+                        "invalid_choice": _("Choose a member of the school's staff.")})
+    found_on = forms.DateField(
+        label=_("Found on"), widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the date."),
+                        "invalid": _("Give the date, e.g. 2026-12-01.")})
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].choices = [("", "---------"), *staff]
+
+
+class DisputeReturnSubmitForm(forms.Form):
+    none_found = forms.BooleanField(
+        label=_("No dispute was found this month"), required=False)
+
+
+class DisputeSettleForm(forms.Form):
+    """The end of a dispute's mediation: resolved, or transferred to a body."""
+
+    action = forms.ChoiceField(choices=[("resolve", _("Resolved")),
+                                        ("transfer", _("Transferred"))],
+                               widget=forms.HiddenInput)
+    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"}),
+                         error_messages={"required": _("Give the date."),
+                                         "invalid": _("Give the date, e.g. 2026-12-01.")})
+    transferred_to = forms.CharField(label=_("Transferred to"), max_length=100, required=False,
+                                     help_text=_("E.g. the township's mediation committee, "
+                                                 "the police station."))
+
+
+class DueDayForm(forms.Form):
+    due_day = forms.TypedChoiceField(
+        label=_("The monthly return is due on"), coerce=int,
+        choices=[(0, _("the last day of the month screened")),
+                 *((d, _("day %(day)s of the following month") % {"day": d})
+                   for d in range(1, 29))],
+        error_messages={"invalid_choice": _("Choose a day from the list.")})

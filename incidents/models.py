@@ -274,3 +274,160 @@ class ReferralTransition(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state} -> {self.to_state}"
+
+
+# ------------------------------------------------------------------ dispute screening
+#
+# 矛盾纠纷排查 (the plan's 三.三(四): "按月排查、梳理师生之间、学生之间、家校之间矛盾纠纷"):
+# each school files one return a month, listing the disputes it found — or
+# saying in so many words that it found none — by a day the bureau sets.
+# Parties are described by their role, never by name: these rows feed the
+# bureau's counts (issue 10 item 4).
+
+
+class DisputeKind(models.TextChoices):
+    TEACHER_STUDENT = "teacher_student", _("Between a teacher and a pupil")  # 师生之间
+    STUDENT_STUDENT = "student_student", _("Between pupils")  # 学生之间
+    HOME_SCHOOL = "home_school", _("Between a family and the school")  # 家校之间
+    OTHER = "other", _("Other dispute")  # 其他
+
+
+class DisputeRisk(models.TextChoices):
+    HIGH = "high", _("High risk")  # 高
+    MEDIUM = "medium", _("Medium risk")  # 中
+    LOW = "low", _("Low risk")  # 低
+
+
+class MediationStatus(models.TextChoices):
+    MEDIATING = "mediating", _("Being mediated")  # 调处中
+    RESOLVED = "resolved", _("Resolved")  # 已化解
+    TRANSFERRED = "transferred", _("Transferred")  # 已移交
+
+
+class DisputeSchedule(models.Model):
+    """When a bureau's schools file their dispute-screening return: 0 (the
+    default when a bureau has set nothing) the last day of the month
+    screened, 1–28 that day of the following month (每月N日前报送上月情况;
+    issue 10 item 4; incidents.disputes.due_date)."""
+
+    bureau = models.OneToOneField("schools.Bureau", on_delete=models.CASCADE,
+                                  related_name="+", verbose_name=_("bureau"))
+    due_day = models.PositiveSmallIntegerField(
+        _("due day"), default=0,
+        help_text=_("0: the last day of the month screened; 1–28: that day of the following "
+                    "month."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("updated by"))
+
+    class Meta:
+        verbose_name = _("dispute-screening schedule")
+        verbose_name_plural = _("dispute-screening schedules")
+        constraints = [models.CheckConstraint(condition=Q(due_day__lte=28),
+                                              name="dispute_schedule_day_in_month")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id}: {self.due_day}"
+
+
+class DisputeReturn(TimeStampedModel):
+    """A school's dispute-screening return for one calendar month (`month`:
+    its first day). A draft until submitted; submitted with the disputes it
+    lists, or with `none_found` set and none listed."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month screened."))
+    none_found = models.BooleanField(_("no dispute found"), default=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("submitted by"))
+
+    class Meta:
+        verbose_name = _("dispute-screening return")
+        verbose_name_plural = _("dispute-screening returns")
+        ordering = ["-month", "school_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "month"], name="dispute_return_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="dispute_return_first_day"),
+            models.CheckConstraint(condition=Q(submitted_at__isnull=False)
+                                   | Q(none_found=False), name="dispute_return_none_submitted"),
+        ]
+        indexes = [models.Index(fields=["month", "school"], name="dispute_return_month_idx")]
+
+    def __str__(self) -> str:
+        return f"dispute-return:{self.school_id}:{self.month:%Y-%m}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Dispute(TimeStampedModel):
+    """One dispute a school found in a month: its kind, the parties by role
+    (never by name), what it is about, its risk level, the member of staff
+    responsible, and its mediation: being mediated (调处中) from `found_on`,
+    resolved (已化解) on `resolved_on`, or transferred (已移交) on
+    `transferred_on` to `transferred_to`."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    screening_return = models.ForeignKey(DisputeReturn, on_delete=models.PROTECT,
+                                         related_name="disputes",
+                                         verbose_name=_("return"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DisputeKind.choices)
+    parties = models.CharField(
+        _("parties"), max_length=200,
+        help_text=_("By their role, never by name: e.g. two pupils of grade 7; a teacher and "
+                    "a pupil's father."))
+    summary = models.TextField(_("what it is about"), max_length=1000)
+    risk = models.CharField(_("risk level"), max_length=10, choices=DisputeRisk.choices)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("responsible person"))
+    status = models.CharField(_("mediation"), max_length=20, choices=MediationStatus.choices,
+                              default=MediationStatus.MEDIATING)
+    found_on = models.DateField(_("found on"))
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
+    transferred_to = models.CharField(_("transferred to"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["found_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="mediating", resolved_on__isnull=True,
+                             transferred_on__isnull=True)
+                           | Q(status="resolved", resolved_on__isnull=False,
+                               transferred_on__isnull=True)
+                           | Q(status="transferred", resolved_on__isnull=True,
+                               transferred_on__isnull=False) & ~Q(transferred_to="")),
+                name="dispute_status_has_its_dates"),
+        ]
+        indexes = [models.Index(fields=["school", "status"], name="dispute_school_status_idx")]
+
+    def __str__(self) -> str:
+        return f"dispute:{self.code}"
+
+
+class DisputeTransition(TransitionRecord):
+    """One change of a dispute's mediation status (incidents.workflows.DISPUTE)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="transitions",
+                                verbose_name=_("dispute"))
+    from_state = models.CharField(_("from"), max_length=20, choices=MediationStatus.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=MediationStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("dispute mediation change")
+        verbose_name_plural = _("dispute mediation changes")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}: {self.from_state} -> {self.to_state}"

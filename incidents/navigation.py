@@ -2,7 +2,9 @@
 principal go to their school's list; every other member of staff to the
 concerns they logged, where the button to log one is; the bureau's
 child-protection officer to the district's referrals. The bureau's people
-who hold incidents.view_counts also get 强制报告统计."""
+who hold incidents.view_counts also get 强制报告统计. 矛盾纠纷排查 takes a
+school's principal and safety officer to their school's monthly returns, and
+the bureau's people to which schools filed them."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -29,5 +31,15 @@ def _counts(user) -> str | None:
         user, IncidentsPerm.VIEW_COUNTS) else None
 
 
+def _disputes(user) -> str | None:
+    schools = access.schools_for(user, IncidentsPerm.FILE_DISPUTES)
+    if schools:
+        return reverse("incidents:school_disputes", args=[schools[0]])
+    if access.bureaus_for(user, IncidentsPerm.VIEW_COUNTS):
+        return reverse("incidents:bureau_disputes")
+    return None
+
+
 NAV = [NavItem(46, _("Mandatory reporting"), _incidents, testid="nav-incidents"),
-       NavItem(47, _("Mandatory-reporting counts"), _counts, testid="nav-incident-counts")]
+       NavItem(47, _("Mandatory-reporting counts"), _counts, testid="nav-incident-counts"),
+       NavItem(48, _("Dispute screening"), _disputes, testid="nav-disputes")]

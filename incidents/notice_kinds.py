@@ -7,6 +7,8 @@ Never a child's name, what was seen, a situation or a state (issue 10 item
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import NoticeKind, register
@@ -31,3 +33,39 @@ REVIEW_DUE = register(NoticeKind(
     name="incidents.review", label=_("A referral is due for review"),
     template_prefix=_TEMPLATE, context_keys=_KEYS, required=_REQUIRED,
     subject_type=REFERRAL_SUBJECT))
+
+
+# The monthly dispute-screening return (矛盾纠纷排查): a school-level record,
+# not a child's, so the wording names the school, the month and the due day
+# — still never a dispute, a party or a count.
+DISPUTE_SUBJECT = "incidents.dispute_return"
+_DISPUTE_KEYS = {"school_name": (str,), "month": (str,), "due_date": (str,)}
+_DISPUTE_REQUIRED = frozenset(_DISPUTE_KEYS)
+
+
+def prepare_dispute_context(context: dict) -> dict:
+    """The stored "due_date" (YYYY-MM-DD) as a date and "month" (YYYY-MM) as
+    the month's first day, for the templates' |date. Raises ValueError for
+    anything else."""
+    try:
+        if "due_date" in context:
+            context["due_date"] = dt.date.fromisoformat(context["due_date"])
+        if "month" in context:
+            context["month"] = dt.date.fromisoformat(f"{context['month']}-01")
+    except ValueError:
+        raise ValueError("'due_date' must be YYYY-MM-DD and 'month' YYYY-MM") from None
+    return context
+
+
+# The morning of the day the return is due, if it is not filed yet.
+DISPUTE_REMINDER = register(NoticeKind(
+    name="incidents.dispute_reminder", label=_("A dispute-screening return is due"),
+    template_prefix="emails/dispute_reminder", context_keys=_DISPUTE_KEYS,
+    required=_DISPUTE_REQUIRED, subject_type=DISPUTE_SUBJECT,
+    preparer=prepare_dispute_context))
+# The morning after, if it is still not filed.
+DISPUTE_OVERDUE = register(NoticeKind(
+    name="incidents.dispute_overdue", label=_("A dispute-screening return is overdue"),
+    template_prefix="emails/dispute_overdue", context_keys=_DISPUTE_KEYS,
+    required=_DISPUTE_REQUIRED, subject_type=DISPUTE_SUBJECT,
+    preparer=prepare_dispute_context))

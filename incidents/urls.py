@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import dispute_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -21,4 +21,18 @@ urlpatterns = [
     path("referrals/<uuid:code>/note/", views.referral_note, name="referral_note"),
     path("referrals/<uuid:code>/<slug:name>/", views.referral_transition,
          name="referral_transition"),
+    # The monthly dispute screening (矛盾纠纷排查).
+    path("disputes/bureau/", dispute_views.bureau_disputes, name="bureau_disputes"),
+    path("disputes/bureau/excel/", dispute_views.bureau_disputes_xlsx,
+         name="bureau_disputes_xlsx"),
+    path("disputes/bureau/due-day/", dispute_views.bureau_dispute_day,
+         name="bureau_dispute_day"),
+    path("disputes/schools/<int:pk>/", dispute_views.school_disputes, name="school_disputes"),
+    path("disputes/schools/<int:pk>/<int:year>/<int:month>/", dispute_views.dispute_return,
+         name="dispute_return"),
+    path("disputes/schools/<int:pk>/<int:year>/<int:month>/add/", dispute_views.dispute_add,
+         name="dispute_add"),
+    path("disputes/schools/<int:pk>/<int:year>/<int:month>/file/",
+         dispute_views.dispute_return_submit, name="dispute_return_submit"),
+    path("disputes/<uuid:code>/settle/", dispute_views.dispute_settle, name="dispute_settle"),
 ]

@@ -16,7 +16,14 @@ from core.workflows import Transition, Workflow
 from schools import access
 
 from .access_rules import IncidentsPerm
-from .models import Referral, ReferralState, ReferralTransition
+from .models import (
+    Dispute,
+    DisputeTransition,
+    MediationStatus,
+    Referral,
+    ReferralState,
+    ReferralTransition,
+)
 
 S = ReferralState
 _OPEN = {S.DETECTED, S.REPORTED, S.ACCEPTED, S.COOPERATING}
@@ -38,5 +45,24 @@ REFERRAL = Workflow(
                    permission=IncidentsPerm.MANAGE_REFERRAL, reason_required=True,
                    refused=_("This referral is already closed."),
                    reason_missing=_("Give the outcome.")),
+    ],
+)
+
+
+# A dispute found in the monthly screening (矛盾纠纷排查): being mediated
+# (调处中) until it is resolved (已化解) or transferred (已移交) to another body
+# (the township's mediation committee, the police); nothing leaves either.
+# The school's principal and safety officer move it (incidents.file_disputes).
+M = MediationStatus
+DISPUTE = Workflow(
+    model=Dispute, state_field="status", authorize=access.allows,
+    record_model=DisputeTransition, subject_field="dispute",
+    transitions=[
+        Transition("resolve", sources={M.MEDIATING}, target=M.RESOLVED,
+                   permission=IncidentsPerm.FILE_DISPUTES,
+                   refused=_("Only a dispute being mediated can be resolved.")),
+        Transition("transfer", sources={M.MEDIATING}, target=M.TRANSFERRED,
+                   permission=IncidentsPerm.FILE_DISPUTES,
+                   refused=_("Only a dispute being mediated can be transferred.")),
     ],
 )

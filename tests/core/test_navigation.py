@@ -17,9 +17,14 @@ def entries_of(user):
 
 
 def test_school_staff_see_their_reports_and_no_bureau_pages(world):
-    # 强制报告 (nav-incidents): every member of staff logs concerns there.
+    # 强制报告 (nav-incidents): every member of staff logs concerns there;
+    # 矛盾纠纷排查 (nav-disputes): the principal and the safety officer file it.
     assert entries_of(world.safety_officer) == [
-        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-incidents", "nav-notices"]
+        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-incidents",
+        "nav-disputes", "nav-notices"]
+    disputes = next(link for link in nav_for(world.safety_officer)
+                    if link.testid == "nav-disputes")
+    assert disputes.href == reverse("incidents:school_disputes", args=[world.school_a.pk])
     reports = next(link for link in nav_for(world.safety_officer) if link.testid == "nav-reports")
     assert reports.href == reverse("reporting:school_reports", args=[world.school_a.pk])
 
@@ -40,7 +45,7 @@ def test_an_inspector_sees_the_dashboard_and_review_but_not_the_audit_log(world)
     # 重点群体统计 (nav-pupil-counts): counts only, for the bureau admin and inspector.
     assert entries_of(world.inspector) == [
         "nav-home", "nav-dashboard", "nav-review", "nav-schools", "nav-pupil-counts",
-        "nav-incident-counts", "nav-notices", "nav-admin"]
+        "nav-incident-counts", "nav-disputes", "nav-notices", "nav-admin"]
 
 
 def test_the_auditor_sees_the_audit_log_and_no_school_data(world):

@@ -37,3 +37,26 @@ def test_every_state_is_there_once_and_nobody_is_told_of_history():
     before = (Concern.objects.count(), Referral.objects.count())
     seed()
     assert (Concern.objects.count(), Referral.objects.count()) == before
+
+
+def test_every_school_has_its_dispute_returns_some_late_some_none_found_some_missing():
+    from core import clock
+    from incidents.disputes import due_date
+    from incidents.followup_kinds import DISPUTE_RETURN
+    from incidents.models import Dispute, DisputeReturn
+
+    call_command("seed_demo", schools=8, without_pupils=True, stdout=io.StringIO())
+    returns = DisputeReturn.objects.all()
+    assert returns.filter(submitted_at__isnull=True).count() == 0
+    assert returns.filter(none_found=True).exists()
+    assert returns.filter(none_found=False).exists()
+    assert set(Dispute.objects.values_list("status", flat=True)) == {
+        "mediating", "resolved", "transferred"}
+    late = [r for r in returns if clock.today(r.submitted_at) > due_date(r.month, 0)]
+    assert late
+    # Some schools have not filed last month: their follow-ups are open.
+    assert FollowUp.objects.filter(kind=DISPUTE_RETURN, state="open").exists()
+    assert not Notice.objects.filter(kind__startswith="incidents.dispute").exists()
+    before = (returns.count(), Dispute.objects.count())
+    call_command("seed_demo", schools=8, without_pupils=True, stdout=io.StringIO())
+    assert (DisputeReturn.objects.count(), Dispute.objects.count()) == before

@@ -590,7 +590,8 @@ TWO_SCHOOL_ROWS.update({
 
 
 def build_incident_samples(world, samples) -> None:
-    from incidents.models import Concern, Referral
+    from core import clock
+    from incidents.models import Concern, Dispute, DisputeReturn, Referral
 
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
                          (FOREIGN, world.school_c)):
@@ -603,6 +604,13 @@ def build_incident_samples(world, samples) -> None:
         samples[("incidents.referral", side)] = Referral.objects.create(
             school=school, concern=concern(), situations=["missing"],
             detected_at=timezone.now(), opened_by=world.principal)
+        # A dispute of this month's return, still a draft.
+        month = clock.today().replace(day=1)
+        samples[("incidents.dispute", side)] = Dispute.objects.create(
+            school=school, kind="student_student", parties="两名学生", summary="矩阵样本",
+            risk="low", responsible=world.principal, found_on=clock.today(),
+            recorded_by=world.principal,
+            screening_return=DisputeReturn.objects.create(school=school, month=month))
 
 
 def incident_code(label):
@@ -677,6 +685,53 @@ INCIDENT_ROWS: dict[str, Row] = {
                                      step_up=True),
 }
 PORTAL_ROWS.update(INCIDENT_ROWS)
+
+
+def school_month(world, side):
+    from core import clock
+
+    today = clock.today()
+    return {"pk": school_of(world, side).pk, "year": today.year, "month": today.month}
+
+
+def _disputes(outcome: str) -> dict[str, dict[str, str]]:
+    """矛盾纠纷排查: the school's principal and safety officer; whoever files
+    no return anywhere is refused at once (403); a filer of another school
+    does not see this one (404)."""
+    filers = {PRINCIPAL: outcome, SAFETY: outcome}
+    elsewhere = {PRINCIPAL: "404", SAFETY: "404"}
+    return by_side(own=signed_in("403", **filers), peer=signed_in("403", **elsewhere),
+                   foreign=signed_in("403", **elsewhere))
+
+
+_EVERYONE_405 = by_side(own=everyone("405"), peer=everyone("405"), foreign=everyone("405"))
+DISPUTE_ROWS: dict[str, Row] = {
+    "incidents:school_disputes": Row(get=_disputes("200"), post=_EVERYONE_405,
+                                     kwargs=school_pk, sides=(OWN, PEER, FOREIGN)),
+    "incidents:dispute_return": Row(get=_disputes("200"), post=_EVERYONE_405,
+                                    kwargs=school_month, sides=(OWN, PEER, FOREIGN)),
+    # An empty form: 400 with the errors, nothing recorded.
+    "incidents:dispute_add": Row(get=_EVERYONE_405, post=_disputes("400"),
+                                 kwargs=school_month, sides=(OWN, PEER, FOREIGN)),
+    # The sample return lists a dispute: filing it succeeds (and ends it, so last).
+    "incidents:dispute_return_submit": Row(get=_EVERYONE_405, post=_disputes("redirect"),
+                                           kwargs=school_month, sides=(OWN, PEER, FOREIGN),
+                                           last=True),
+    # No action, no date: 400. Another school's dispute does not exist (404).
+    "incidents:dispute_settle": Row(get=_EVERYONE_405, post=_disputes("400"),
+                                    kwargs=incident_code("incidents.dispute"),
+                                    sides=(OWN, PEER, FOREIGN)),
+    # The bureau: filing per school and suppressed counts for the bureau's
+    # admin and inspectors; the due day is the admin's (an empty POST: 400).
+    "incidents:bureau_disputes": Row(get=signed_in("403", bureau_admin="200", inspector="200"),
+                                     post=everyone("405")),
+    "incidents:bureau_disputes_xlsx": Row(get=signed_in("403", bureau_admin="200",
+                                                        inspector="200"),
+                                          post=everyone("405")),
+    "incidents:bureau_dispute_day": Row(get=everyone("405"),
+                                        post=signed_in("403", bureau_admin="400")),
+}
+PORTAL_ROWS.update(DISPUTE_ROWS)
 # Head teacher at A, principal at B: B's referrals are hers, A's do not exist.
 TWO_SCHOOL_ROWS.update({
     "incidents:concern_detail": (sides("404", "200"), sides("404", "400")),
@@ -690,6 +745,13 @@ TWO_SCHOOL_ROWS.update({
     # A's staff know A exists: its list is refused, not hidden.
     "incidents:school_concerns": (sides("403", "200"), NOT_ALLOWED),
     "incidents:school_leads": (sides("403", "200"), sides("403", "redirect")),
+    # 矛盾纠纷排查 is B's principal's: A (where she is a head teacher) refuses
+    # her; A's disputes are hidden from her.
+    "incidents:school_disputes": (sides("403", "200"), NOT_ALLOWED),
+    "incidents:dispute_return": (sides("403", "200"), NOT_ALLOWED),
+    "incidents:dispute_add": (NOT_ALLOWED, sides("403", "400")),
+    "incidents:dispute_return_submit": (NOT_ALLOWED, sides("403", "redirect")),
+    "incidents:dispute_settle": (NOT_ALLOWED, sides("404", "400")),
 })
 
 # ------------------------------------------------------------------ admin rows

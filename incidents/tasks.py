@@ -1,0 +1,12 @@
+"""incidents' Celery tasks: thin, they call the services."""
+
+from celery import shared_task
+
+
+@shared_task(name="incidents.arm_dispute_returns", ignore_result=True)
+def arm_dispute_returns() -> dict:
+    """Open the dispute-return follow-ups of the current and the previous
+    month that are missing (idempotent; incidents.disputes)."""
+    from .disputes import arm_dispute_returns as arm
+
+    return {"opened": arm()}
