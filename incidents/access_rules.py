@@ -11,13 +11,17 @@
 - Inspectors, the bureau admin and the officers see the bureau view: counts
   only, suppressed (incidents.counts), and which schools filed their monthly
   dispute-screening returns (incidents.disputes).
+- Bullying cases (学生欺凌) are the leads' and the principal's, as referrals
+  are; the counselor reaches a case's psychological support (BullyingSupport)
+  and nothing else of it; the head teacher of a pupil involved (of a class
+  they lead) sees the case's state and their own tasks (BullyingParty).
 - A school's principal and safety officer file its monthly dispute-screening
   return (矛盾纠纷排查) and keep its disputes' mediation up to date; the bureau
   admin sets the day of the month it is due.
 None of these models is in the admin: referrals are worked in the portal only.
 """
 
-from schools.access import Perm, SchoolScope
+from schools.access import Perm, PupilScope, SchoolScope
 from schools.models import Role
 
 
@@ -28,6 +32,10 @@ class IncidentsPerm(Perm):
     DESIGNATE_LEAD = "incidents.designate_lead"
     VIEW_COUNTS = "incidents.view_counts"
     FILE_DISPUTES = "incidents.file_disputes"
+    VIEW_BULLYING = "incidents.view_bullying"
+    MANAGE_BULLYING = "incidents.manage_bullying"
+    SUPPORT_BULLYING = "incidents.support_bullying"
+    VIEW_BULLYING_STATUS = "incidents.view_bullying_status"
     SET_DISPUTE_DAY = "incidents.set_dispute_day"
 
 
@@ -42,6 +50,14 @@ SCHOOL_RULES = {
     # admin can also place the role in the admin).
     IncidentsPerm.DESIGNATE_LEAD: {Role.PRINCIPAL},
     IncidentsPerm.FILE_DISPUTES: {Role.PRINCIPAL, Role.SAFETY_OFFICER},
+    # Bullying cases: the same named people as referrals open and work them;
+    # the counselor reaches the psychological support only; a head teacher
+    # (class-bound: the pupils of the classes they lead) the status and
+    # their own tasks, never the investigation.
+    IncidentsPerm.VIEW_BULLYING: _LEADS,
+    IncidentsPerm.MANAGE_BULLYING: _LEADS,
+    IncidentsPerm.SUPPORT_BULLYING: {Role.COUNSELOR, *_LEADS},
+    IncidentsPerm.VIEW_BULLYING_STATUS: {Role.HEAD_TEACHER, *_LEADS},
 }
 BUREAU_RULES = {
     IncidentsPerm.VIEW_REFERRAL: {Role.PROTECTION_OFFICER},
@@ -58,4 +74,9 @@ RECORD_SCOPES = {
     "incidents.loggedconcern": SchoolScope("school", seen_with=IncidentsPerm.LOG_CONCERN),
     "incidents.disputereturn": SchoolScope("school", seen_with=IncidentsPerm.FILE_DISPUTES),
     "incidents.dispute": SchoolScope("school", seen_with=IncidentsPerm.FILE_DISPUTES),
+    "incidents.bullyingcase": SchoolScope("school", seen_with=IncidentsPerm.VIEW_BULLYING),
+    "incidents.bullyingsupport": SchoolScope("school",
+                                             seen_with=IncidentsPerm.SUPPORT_BULLYING),
+    # A head teacher reaches a case through a pupil of theirs involved in it.
+    "incidents.bullyingparty": PupilScope("pupil"),
 }

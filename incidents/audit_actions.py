@@ -30,3 +30,21 @@ DISPUTE_DAY_SET = register("dispute_schedule.set", _("Set the dispute-return due
 EXPORT_DISPUTES = register("export.dispute_returns", _("Export dispute-return completeness"))
 register_transition("incidents.dispute", "resolve", DISPUTE_RESOLVE.code)
 register_transition("incidents.dispute", "transfer", DISPUTE_TRANSFER.code)
+
+# Bullying cases (学生欺凌): child-level records, by code only.
+BULLYING_REPORT = register("bullying.report", _("Record a bullying case"))
+BULLYING_STOP = register("bullying.stop", _("Bullying stopped and made safe"))
+BULLYING_GUARDIANS = register("bullying.guardians", _("Guardians informed of bullying"))
+BULLYING_LINK = register("bullying.link_referral", _("Link a bullying case to a report"))
+BULLYING_NOTE = register("bullying.note", _("Add to a bullying case's chronology"))
+BULLYING_SUPPORT = register("bullying.support", _("Psychological support after bullying"))
+BULLYING_SCHEDULE_VISIT = register("bullying.schedule_visit", _("Give a follow-up visit"))
+BULLYING_VISIT = register("bullying.visit", _("Record a follow-up visit"))
+for _name, _label in (("investigate", _("Bullying investigation started")),
+                      ("decide", _("Bullying case decided")),
+                      ("appeal", _("Bullying decision appealed")),
+                      ("recheck", _("Bullying re-check recorded")),
+                      ("follow_up", _("Bullying case: follow-up")),
+                      ("close", _("Close a bullying case"))):
+    register_transition("incidents.bullyingcase", _name,
+                        register(f"bullying.{_name}", _label).code)

@@ -1,14 +1,16 @@
 """The bureau's view of mandatory reporting (issue 10 item 7): how many
-referrals, of which situations, in which months and school types, and how
-fast the police were told — counts only, never a child, a school's case or a
-code, and every count through core.suppression (1–4 → "<5", complements
-withheld "*").
+referrals, of which situations, in which months and school types, how
+fast the police were told, and the bullying cases by state and whether
+their 10-day investigation and 15-day re-check were kept — counts only,
+never a child, a school's case or a code, and every count through
+core.suppression (1–4 → "<5", complements withheld "*").
 
 A bureau and a calendar year (Asia/Shanghai) are read in a fixed number of
 queries whatever the number of referrals: one for the months and the
-situations, one for school type × state, one for timeliness, two for the
-median and 90th percentile of the detection→police gap (left out when fewer
-than the small-cell threshold were reported).
+situations, one for school type × state, one for timeliness, one for the
+bullying cases, two for the median and 90th percentile of the
+detection→police gap (left out when fewer than the small-cell threshold were
+reported).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from core.suppression import (
 )
 from schools.models import SchoolType
 
-from .models import Referral, ReferralState, Situation
+from .models import BullyingCase, BullyingState, Referral, ReferralState, Situation
 
 MONTHS = range(1, 13)
 
@@ -72,6 +74,21 @@ class ReferralCounts:
     states: list[tuple[str, str]]
     by_type: SuppressedTable
     timeliness: Timeliness
+    bullying: BullyingCounts
+
+
+@dataclass(frozen=True)
+class BullyingCounts:
+    """The year's bullying cases (by the day reported), suppressed:
+    `by_state` one row (a count per state, total); `investigation` one row
+    (decided within the 10 days, decided late, not decided and overdue, not
+    decided and within the 10 days; total of those started); `recheck` the
+    same for the 15-day re-check of appealed cases (2017 plan)."""
+
+    states: list[tuple[str, str]]
+    by_state: SuppressedTable
+    investigation: SuppressedTable
+    recheck: SuppressedTable
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -124,7 +141,41 @@ def referral_counts(*, bureau_id: int, year: int, school_type: str = "",
         year=year, school_type=school_type, by_month=by_month,
         situations=[(v, str(label)) for v, label in Situation.choices],
         by_situation=by_situation, types=types, states=states, by_type=by_type,
-        timeliness=_timeliness(referrals, at))
+        timeliness=_timeliness(referrals, at),
+        bullying=_bullying(bureau_id=bureau_id, start=start, end=end, school_type=school_type,
+                           at=at))
+
+
+def _bullying(*, bureau_id: int, start, end, school_type: str, at) -> BullyingCounts:
+    """The bullying part of the bureau view: one query."""
+    cases = BullyingCase.objects.filter(school__bureau_id=bureau_id, reported_at__gte=start,
+                                        reported_at__lt=end)
+    if school_type:
+        cases = cases.filter(school__school_type=school_type)
+    states = [(v, str(label)) for v, label in BullyingState.choices]
+
+    def clock(prefix: str, done: str, due: str) -> dict:
+        return {
+            f"{prefix}_in_time": Count("id", filter=Q(**{f"{done}__isnull": False,
+                                                         f"{done}__lte": F(due)})),
+            f"{prefix}_late": Count("id", filter=Q(**{f"{done}__isnull": False,
+                                                      f"{done}__gt": F(due)})),
+            f"{prefix}_overdue": Count("id", filter=Q(**{f"{done}__isnull": True,
+                                                         f"{due}__lt": at})),
+            f"{prefix}_running": Count("id", filter=Q(**{f"{done}__isnull": True,
+                                                         f"{due}__gte": at})),
+        }
+
+    got = cases.aggregate(
+        **{f"s_{v}": Count("id", filter=Q(state=v)) for v, _label in states},
+        **clock("inv", "decided_at", "investigation_due_at"),
+        **clock("rc", "rechecked_at", "recheck_due_at"))
+    parts = ("in_time", "late", "overdue", "running")
+    return BullyingCounts(
+        states=states,
+        by_state=suppress_table([[got[f"s_{v}"] for v, _label in states]], row_totals=True),
+        investigation=suppress_table([[got[f"inv_{p}"] for p in parts]], row_totals=True),
+        recheck=suppress_table([[got[f"rc_{p}"] for p in parts]], row_totals=True))
 
 
 def _timeliness(referrals, at: dt.datetime) -> Timeliness:
@@ -230,6 +281,16 @@ def write_workbook(counts: ReferralCounts, *, bureau_name: str, out: IO[bytes]) 
     ws.append([str(_("Median (hours)")), t.median_hours if t.median_hours is not None else "—"])
     ws.append([str(_("90th percentile (hours)")),
                t.p90_hours if t.p90_hours is not None else "—"])
+    ws.append([])
+    b = counts.bullying
+    header([_("Bullying cases"), *(label for _v, label in b.states), _("Total")])
+    ws.append([str(_("Cases")), *shown(b.by_state.cells[0]), b.by_state.row_totals[0].shown])
+    header([_("Clock"), _("Done in time"), _("Done late"), _("Not done, overdue"),
+            _("Not done, still in time"), _("Total")])
+    ws.append([str(_("Investigation (10 days)")), *shown(b.investigation.cells[0]),
+               b.investigation.row_totals[0].shown])
+    ws.append([str(_("Re-check (15 days)")), *shown(b.recheck.cells[0]),
+               b.recheck.row_totals[0].shown])
     ws.append([])
     ws.append([safe_cell(legend())])
     ws.column_dimensions["A"].width = 40

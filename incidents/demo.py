@@ -53,6 +53,135 @@ def seed(bureau: Bureau) -> None:
     dispute returns (see the module docstring)."""
     _seed_referrals(bureau)
     _seed_disputes(bureau)
+    _seed_bullying(bureau)
+
+
+# Bullying cases at S001 and S002, one in every state (hours ago reported,
+# acts, what happened, the steps). Steps: ("stop" | "guardians" | "investigate"
+# | "decide" | "not_bullying" | "appeal" | "recheck" | "follow_up" | "close" |
+# "support" | "visit", hours after the report).
+BULLYING_CASES = [
+    (2, ["dignity"], "多名同学在课间给该生起侮辱性绰号并起哄。", []),
+    (24 * 3, ["physical", "property"],
+     "该生多次在放学路上被同校学生拦住索要零花钱，拒绝即被推搡。",
+     [("stop", 1), ("guardians", 2), ("support", 20), ("investigate", 24)]),
+    (24 * 13, ["exclusion", "online"],
+     "班级群中有学生发布该生照片并配侮辱性文字，号召其他同学孤立该生。",
+     [("stop", 1), ("guardians", 3), ("investigate", 24)]),
+    (24 * 20, ["physical"], "该生在宿舍被同寝室两名学生多次殴打。",
+     [("stop", 1), ("guardians", 2), ("support", 30), ("investigate", 24), ("decide", 24 * 8),
+      ("visit", 24 * 9)]),
+    (24 * 30, ["dignity", "online"], "该生被同学在网络上散布谣言，家长认为学校处理过轻。",
+     [("stop", 1), ("guardians", 2), ("support", 30), ("investigate", 24),
+      ("decide", 24 * 7), ("appeal", 24 * 10)]),
+    (24 * 60, ["physical", "property"], "该生长期被高年级学生索要钱财并殴打。",
+     [("stop", 1), ("guardians", 2), ("support", 20), ("investigate", 24),
+      ("decide", 24 * 6), ("appeal", 24 * 9), ("recheck", 24 * 20)]),
+    (24 * 80, ["dignity"], "两名学生课间互相取笑，一方家长反映孩子被欺负。",
+     [("stop", 1), ("guardians", 2), ("support", 24), ("investigate", 24),
+      ("not_bullying", 24 * 5), ("close", 24 * 6)]),
+]
+
+BULLYING_REASONS = {"recheck": "县防治学生欺凌工作办公室复查，维持学校认定。",
+                    "close": "已对双方进行教育，家长认可处理结果，结案。"}
+
+
+def _demo_pupils(school: School, teacher: User) -> list[Pupil]:
+    """Enrolled pupils of the classes `teacher` leads, each the only one of
+    their name in the class (the report form matches class and name)."""
+    from django.db.models import Count
+
+    led = list(teacher.memberships.filter(school=school).values_list("classes", flat=True))
+    unique = (Pupil.objects.filter(school=school, current_class_id__in=[c for c in led if c],
+                                   status=PupilStatus.ENROLLED)
+              .values("current_class_id", "name").annotate(n=Count("id")).filter(n=1))
+    names = {(row["current_class_id"], row["name"]) for row in unique}
+    pupils = Pupil.objects.filter(school=school, current_class_id__in=[c for c in led if c],
+                                  status=PupilStatus.ENROLLED).order_by("student_number")
+    return [p for p in pupils if (p.current_class_id, p.name) in names]
+
+
+def _seed_bullying(bureau: Bureau) -> None:
+    from .bullying import (
+        Involved,
+        bullying_appeal,
+        bullying_decide,
+        bullying_inform_guardians,
+        bullying_record_stop,
+        bullying_record_support,
+        bullying_record_visit,
+        bullying_report,
+        bullying_schedule_visit,
+        bullying_start_investigation,
+        bullying_transition,
+    )
+    from .models import BullyingCase
+
+    now = clock.now()
+    for code in SCHOOL_CODES:
+        school = School.objects.filter(bureau=bureau, code=code).first()
+        if school is None or BullyingCase.objects.filter(school=school).exists():
+            continue
+        number = int(code[1:])
+        lead = User.objects.get(username=f"s{number:02d}-safety")
+        principal = User.objects.get(username=f"s{number:02d}-principal")
+        teacher = User.objects.get(username=f"s{number:02d}-teacher-a")
+        counselor = User.objects.filter(username=f"s{number:02d}-counselor").first()
+        pupils = _demo_pupils(school, teacher)
+        if len(pupils) < 3:
+            continue  # a demo without pupils (seed_demo --without-pupils)
+        for index, (hours, acts, what, steps) in enumerate(BULLYING_CASES):
+            reported = now - dt.timedelta(hours=hours)
+            target, other, bystander = (pupils[(index * 3 + k) % len(pupils)] for k in range(3))
+            involved = [Involved(target.current_class_id, target.name, "target"),
+                        Involved(other.current_class_id, other.name, "perpetrator")]
+            if bystander.pk not in (target.pk, other.pk):
+                involved.append(Involved(bystander.current_class_id, bystander.name,
+                                         "bystander"))
+            case = bullying_report(school=school, by=lead, reporter="guardian",
+                                   reported_at=reported - dt.timedelta(minutes=40), acts=acts,
+                                   description=what, involved=involved,
+                                   occurred_on=clock.today(reported), place="校内",
+                                   at=reported)
+            for step, after in steps:
+                at = reported + dt.timedelta(hours=after)
+                if step == "stop":
+                    case = bullying_record_stop(
+                        case=case, stopped_at=at, by=lead, at=at,
+                        safety_measures="已将双方分开，课间安排教师值守，上下学由家长接送。")
+                elif step == "guardians":
+                    for side in ("target", "perpetrator"):
+                        bullying_inform_guardians(case=case, side=side, informed_at=at,
+                                                  method="in_person", by=lead, at=at)
+                elif step == "support" and counselor is not None:
+                    bullying_record_support(
+                        case=case, text="与被欺凌学生个别心理辅导一次，情绪趋于稳定。",
+                        by=counselor, at=at)
+                elif step == "investigate":
+                    case = bullying_start_investigation(case=case, by=lead, at=at)
+                elif step in ("decide", "not_bullying"):
+                    case = bullying_decide(
+                        case=case, committee_on=clock.today(at),
+                        committee_members="校长、法治副校长、德育主任、班主任、家长代表",
+                        is_bullying=step == "decide",
+                        finding="经调查，行为人多次故意实施，构成学生欺凌。" if step == "decide"
+                        else "系同学间玩笑，未造成伤害，不构成欺凌。",
+                        investigation_findings="调取监控并分别询问双方及目击学生。",
+                        severity="serious" if step == "decide" else "",
+                        measures=["education", "discipline"] if step == "decide" else [],
+                        by=principal, at=at)
+                elif step == "visit":
+                    bullying_schedule_visit(case=case, assignee_id=teacher.pk,
+                                            due_on=clock.today(now) + dt.timedelta(days=3),
+                                            by=lead, at=at)
+                    bullying_record_visit(case=case, text="家访：家长表示孩子情绪好转。", by=lead,
+                                          at=at)
+                elif step == "appeal":
+                    case = bullying_appeal(case=case, appealed_on=clock.today(at), by=lead,
+                                           at=at)
+                elif step in ("recheck", "close", "follow_up"):
+                    case = bullying_transition(case=case, name=step, by=principal, at=at,
+                                               reason=BULLYING_REASONS.get(step, ""))
 
 
 # (kind, parties by role, what it is about, risk); mediation follows from the age.
@@ -69,7 +198,7 @@ DISPUTES = [
 def _seed_disputes(bureau: Bureau) -> None:
     now = clock.now()
     today = clock.today(now)
-    due_day = disputes.due_day_of(bureau.pk)
+    schedule = disputes.Schedule(bureau.pk)
     this_month = disputes.month_start(today)
     for school in School.objects.filter(bureau=bureau).order_by("code"):
         if DisputeReturn.objects.filter(school=school).exists():
@@ -81,7 +210,7 @@ def _seed_disputes(bureau: Bureau) -> None:
             continue
         month = disputes.next_month(disputes.month_start(school.joined_on))
         while month < this_month:
-            due = disputes.due_date(month, due_day)
+            due = disputes.due_date(month, schedule(month))
             if school.closed_on is not None and due >= school.closed_on:
                 break
             index = number * 13 + month.month * 7

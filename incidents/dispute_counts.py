@@ -35,7 +35,7 @@ from core.suppression import (
 )
 from schools.models import School, SchoolType, expected_on_q, in_period
 
-from .disputes import due_at, due_date, due_day_of
+from .disputes import Schedule, due_at, due_date
 from .models import Dispute, DisputeKind, DisputeReturn, DisputeRisk, MediationStatus
 
 # How a school stands for a month, as the per-school table marks it.
@@ -64,8 +64,11 @@ class MonthFiling:
 
     @property
     def rate(self) -> float | None:
-        """Filed ÷ owed, in percent with one decimal; None when nobody owes."""
-        return round(100 * self.filed / self.owed, 1) if self.owed else None
+        """Filed ÷ owed, in percent with one decimal, once the due date has
+        passed; None before it or when nobody owes."""
+        if not self.owed or self.pending:
+            return None
+        return round(100 * self.filed / self.owed, 1)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class DisputeCompleteness:
 
     year: int
     school_type: str
-    due_day: int
+    due_day: int  # the one in effect for the latest month shown
     months: list[MonthFiling]
     kinds: list[tuple[str, str]]
     by_kind: SuppressedTable  # kind × month found, with totals
@@ -100,7 +103,8 @@ def dispute_completeness(*, bureau_id: int, year: int, school_type: str = "",
     which months are past their due date. Four queries."""
     at = at or clock.now()
     today = clock.today(at)
-    due_day = due_day_of(bureau_id)
+    schedule = Schedule(bureau_id)
+    due_day = schedule(min(dt.date(year, 12, 1), today.replace(day=1)))
     months = _months(year, today)
     schools = School.objects.filter(bureau_id=bureau_id)
     returns = DisputeReturn.objects.filter(school__bureau_id=bureau_id, month__in=months,
@@ -113,16 +117,16 @@ def dispute_completeness(*, bureau_id: int, year: int, school_type: str = "",
 
     rows: list[MonthFiling] = []
     if months:
-        dues = {m: due_date(m, due_day) for m in months}
+        dues = {m: due_date(m, schedule(m)) for m in months}
         owed = schools.aggregate(**{f"m{m.month}": Count("id", filter=_owed_q(m, dues[m]))
                                     for m in months})
         filed: dict[str, int] = {}
         for m in months:
             of_month = Q(month=m) & _owed_q(m, dues[m], "school__")
             filed[f"t{m.month}"] = Count("id", filter=of_month
-                                         & Q(submitted_at__lt=due_at(m, due_day)))
+                                         & Q(submitted_at__lt=due_at(m, schedule(m))))
             filed[f"l{m.month}"] = Count("id", filter=of_month
-                                         & Q(submitted_at__gte=due_at(m, due_day)))
+                                         & Q(submitted_at__gte=due_at(m, schedule(m))))
             filed[f"n{m.month}"] = Count("id", filter=of_month & Q(none_found=True))
         got = returns.aggregate(**filed)
         for m in months:

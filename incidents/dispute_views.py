@@ -76,16 +76,17 @@ def school_disputes(request, pk: int):
     return render(request, "incidents/disputes_school.html", {
         "school": school, "months": disputes.school_months(school),
         "open_disputes": list(disputes.open_disputes(school)),
-        "settle_form": DisputeSettleForm(initial={"on": clock.today()}),
+        "settle_form": DisputeSettleForm(), "today": clock.today(),
         "due_day_text": dispute_counts.due_day_text(disputes.due_day_of(school.bureau_id))})
 
 
 def _return_page(request, school, month, *, dispute_form=None, submit_form=None, status=200):
     screening = disputes.return_for(school, month)
-    due = disputes.due_date(month, disputes.due_day_of(school.bureau_id))
+    due = disputes.due_date(month, disputes.due_day_of(school.bureau_id, month))
     filed = screening is not None and screening.is_submitted
     return render(request, "incidents/dispute_return.html", {
         "school": school, "month": month, "due": due, "screening": screening,
+        "overdue": clock.today() > due,
         "filed": filed, "late": filed and clock.today(screening.submitted_at) > due,
         "disputes": list(disputes.month_disputes(screening)),
         "carried": list(disputes.carried_over(school, month)),
@@ -180,7 +181,7 @@ def dispute_settle(request, code):
     return render(request, "incidents/disputes_school.html", {
         "school": school, "months": disputes.school_months(school),
         "open_disputes": list(disputes.open_disputes(school)),
-        "settle_form": form, "settling": dispute.code,
+        "settle_form": form, "settling": dispute.code, "today": clock.today(),
         "due_day_text": dispute_counts.due_day_text(disputes.due_day_of(school.bureau_id))},
         status=400)
 

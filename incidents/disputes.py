@@ -33,7 +33,7 @@ from core.signals import business_action
 from followups.models import FollowUp
 from followups.services import Opening, followup_complete, followup_open_many, followup_rearm
 from schools import access
-from schools.models import Bureau, Membership, School
+from schools.models import Bureau, Membership, School, in_period
 
 from .access_rules import IncidentsPerm
 from .followup_kinds import DISPUTE_RETURN, dispute_subject_code
@@ -75,10 +75,29 @@ def next_month(month: dt.date) -> dt.date:
     return month_start(month + dt.timedelta(days=31))
 
 
-def due_day_of(bureau_id: int) -> int:
-    """The bureau's due day (DisputeSchedule.due_day; 0 when it set none)."""
-    return (DisputeSchedule.objects.filter(bureau_id=bureau_id)
-            .values_list("due_day", flat=True).first() or 0)
+class Schedule:
+    """A bureau's due days by the month they apply from (one query): call it
+    with a month (a first day) for that month's due day, 0 before the
+    bureau set any."""
+
+    def __init__(self, bureau_id: int):
+        self.changes = list(DisputeSchedule.objects.filter(bureau_id=bureau_id)
+                            .order_by("effective_from").values_list("effective_from",
+                                                                    "due_day"))
+
+    def __call__(self, month: dt.date) -> int:
+        day = 0
+        for effective_from, due_day in self.changes:
+            if effective_from > month:
+                break
+            day = due_day
+        return day
+
+
+def due_day_of(bureau_id: int, month: dt.date | None = None) -> int:
+    """The bureau's due day for `month` (a first day; default the current
+    month): the DisputeSchedule in effect then, 0 when it set none."""
+    return Schedule(bureau_id)(month or month_start(clock.today()))
 
 
 def due_date(month: dt.date, due_day: int) -> dt.date:
@@ -130,8 +149,9 @@ def arm_dispute_returns(*, at: dt.datetime | None = None,
     today = clock.today(at)
     opened = 0
     for bureau_id in Bureau.objects.values_list("pk", flat=True):
-        due_day = due_day_of(bureau_id)
+        schedule = Schedule(bureau_id)
         for month in (previous_month(month_start(today)), month_start(today)):
+            due_day = schedule(month)
             filed = DisputeReturn.objects.filter(school=OuterRef("pk"), month=month,
                                                  submitted_at__isnull=False)
             schools = (expected_schools(bureau_id, month, due_day).filter(~Exists(filed))
@@ -149,10 +169,12 @@ def arm_dispute_returns(*, at: dt.datetime | None = None,
 @transaction.atomic
 def dispute_schedule_set(*, bureau: Bureau, due_day: int, by, at: dt.datetime | None = None,
                          request=None) -> DisputeSchedule:
-    """Set the day the bureau's schools file their return by: 0 for the last
-    day of the month screened, 1–28 for that day of the following month. The
-    open follow-ups of its schools move to the new date (a reminder already
-    sent is sent again for it). Raises PermissionDenied unless `by` holds
+    """Set the day the bureau's schools file their return by, from the
+    current month (at `at`) on: 0 for the last day of the month screened,
+    1–28 for that day of the following month. Earlier months keep their due
+    dates (and their late marks). The open follow-ups of this month's and
+    later returns move to the new date (a reminder already sent is sent
+    again for it). Raises PermissionDenied unless `by` holds
     incidents.set_dispute_day in `bureau`; ValidationError({"due_day": …})."""
     if bureau.pk not in access.bureaus_for(by, IncidentsPerm.SET_DISPUTE_DAY):
         raise PermissionDenied
@@ -164,15 +186,17 @@ def dispute_schedule_set(*, bureau: Bureau, due_day: int, by, at: dt.datetime | 
         raise ValidationError({"due_day": _(
             "Choose the last day of the month, or a day from 1 to %(max)s of the following "
             "month.") % {"max": MAX_DUE_DAY}})
-    schedule, _created = DisputeSchedule.objects.select_for_update().get_or_create(
-        bureau=bureau, defaults={"due_day": due_day, "updated_by": by})
-    schedule.due_day, schedule.updated_by = due_day, by
-    schedule.save()
+    at = at or clock.now()
+    this_month = month_start(clock.today(at))
+    schedule, _created = DisputeSchedule.objects.select_for_update().update_or_create(
+        bureau=bureau, effective_from=this_month,
+        defaults={"due_day": due_day, "updated_by": by})
     rows = FollowUp.objects.open().filter(kind=DISPUTE_RETURN, school__bureau=bureau)
     for month_text in sorted({row["data__month"] for row in rows.values("data__month")}):
         month = dt.date.fromisoformat(f"{month_text}-01")
-        followup_rearm(rows.filter(subject_code__endswith=f":{month_text}"),
-                       due_at=due_at(month, due_day))
+        if month >= this_month:
+            followup_rearm(rows.filter(subject_code__endswith=f":{month_text}"),
+                           due_at=due_at(month, due_day))
     arm_dispute_returns(at=at)
     _announce("dispute_schedule.set", by=by, obj=bureau, school_id=None, request=request,
               kind=str(due_day))
@@ -342,12 +366,19 @@ def dispute_settle(*, dispute: Dispute, name: str, on: dt.date, by, transferred_
 class MonthRow:
     """One month on the school's return page: the month (first day), its due
     date, the return (None before anything was recorded), how many disputes
-    it lists, and whether it was filed late."""
+    it lists, whether the school owes it, and whether it is past due."""
 
     month: dt.date
     due: dt.date
     screening: DisputeReturn | None
     disputes: int
+    owed: bool = True  # the school owes it (expected_schools)
+    overdue: bool = False  # past the due date
+
+    @property
+    def missing(self) -> bool:
+        """Owed, past its due date and not filed."""
+        return self.owed and self.overdue and not self.filed
 
     @property
     def filed(self) -> bool:
@@ -360,12 +391,20 @@ class MonthRow:
 
 def school_months(school: School, *, today: dt.date | None = None) -> list[MonthRow]:
     """The school's months (month_choices) with their returns: two queries."""
+    today = today or clock.today()
     months = month_choices(school, today=today)
-    due_day = due_day_of(school.bureau_id)
+    schedule = Schedule(school.bureau_id)
     returns = {r.month: r for r in DisputeReturn.objects.filter(
         school=school, month__in=months).annotate(n=Count("disputes"))}
-    return [MonthRow(month=m, due=due_date(m, due_day), screening=returns.get(m),
-                     disputes=returns[m].n if m in returns else 0) for m in months]
+    rows = []
+    for m in months:
+        due = due_date(m, schedule(m))
+        rows.append(MonthRow(month=m, due=due, screening=returns.get(m),
+                             disputes=returns[m].n if m in returns else 0,
+                             owed=in_period(m, school.joined_on, school.closed_on)
+                             and in_period(due, school.joined_on, school.closed_on),
+                             overdue=today > due))
+    return rows
 
 
 def open_disputes(school: School):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,8 @@ from followups.kinds import FollowUpKind, Step, register
 from schools.models import Role, School
 
 from .notice_kinds import (
+    BULLYING_DUE,
+    BULLYING_SUBJECT,
     CONCERN_SUBJECT,
     DISPUTE_OVERDUE,
     DISPUTE_REMINDER,
@@ -130,4 +133,81 @@ register(FollowUpKind(
     link=_dispute_link,
     title=lambda row: str(_("Dispute-screening return for %(month)s, due %(date)s") % {
         "month": row.data["month"], "date": _due_date(row)}),
+))
+
+
+# ---------------------------------------------------------------- bullying
+
+BULLYING_INVESTIGATION = "incidents.bullying_investigation"
+BULLYING_RECHECK = "incidents.bullying_recheck"
+BULLYING_SUPPORT = "incidents.bullying_support"
+BULLYING_VISIT = "incidents.bullying_visit"
+# The 2017 plan: an investigation within 10 days of starting, a re-check
+# within 15 (domain.md §2d).
+INVESTIGATION_DAYS = 10
+RECHECK_DAYS = 15
+
+
+def case_code_of(row) -> str:
+    """The case's code from a bullying follow-up's subject ("<code>" or
+    "<code>:<n>" for a visit)."""
+    return row.subject_code.split(":", 1)[0]
+
+
+def _bullying_context(rows) -> dict[int, dict]:
+    names = dict(School.objects.filter(pk__in={r.school_id for r in rows})
+                 .values_list("pk", "name"))
+    return {row.pk: {"path": _bullying_link(row), "school_name": names.get(row.school_id, "")}
+            for row in rows}
+
+
+def _bullying_link(row) -> str:
+    code = case_code_of(row)
+    if row.kind == BULLYING_SUPPORT:
+        return reverse("incidents:bullying_support", args=[code])
+    if row.kind == BULLYING_VISIT:
+        return reverse("incidents:bullying_status", args=[code])
+    return reverse("incidents:bullying_detail", args=[code])
+
+
+def _support_steps() -> list[Step]:
+    # Told at once (the step fires when the case is recorded), then the
+    # principal hears of it when the support is overdue.
+    days = dt.timedelta(days=settings.INCIDENTS_BULLYING_SUPPORT_DAYS)
+    return [Step("new", -days, BULLYING_DUE.name),
+            Step("overdue", dt.timedelta(0), BULLYING_DUE.name,
+                 roles=(Role.COUNSELOR, Role.PRINCIPAL))]
+
+
+for _name, _label, _title, _days in (
+        (BULLYING_INVESTIGATION, _("Bullying investigation"),
+         _("Finish a bullying investigation"), INVESTIGATION_DAYS),
+        (BULLYING_RECHECK, _("Bullying re-check"),
+         _("Record the county's re-check of a bullying case"), RECHECK_DAYS)):
+    register(FollowUpKind(
+        name=_name, label=_label, roles=LEADS,
+        # Two days before, and on the day it falls due.
+        steps=(Step("remind", -dt.timedelta(days=2), BULLYING_DUE.name),
+               Step("overdue", dt.timedelta(0), BULLYING_DUE.name)),
+        context=_bullying_context, subject_type=BULLYING_SUBJECT, link=_bullying_link,
+        title=lambda row, _title=_title: str(_title),
+    ))
+
+register(FollowUpKind(
+    name=BULLYING_SUPPORT,
+    label=_("Psychological support after bullying"),
+    roles=(Role.COUNSELOR,),
+    steps=_support_steps,
+    context=_bullying_context, subject_type=BULLYING_SUBJECT, link=_bullying_link,
+    title=lambda row: str(_("Give psychological support to the pupils of a bullying case")),
+))
+
+register(FollowUpKind(
+    name=BULLYING_VISIT,
+    label=_("Follow-up visit after bullying"),
+    roles=LEADS,  # the row's assignee (a head teacher) is told, then the leads
+    steps=(Step("due", dt.timedelta(hours=-16), BULLYING_DUE.name),
+           Step("overdue", dt.timedelta(days=1), BULLYING_DUE.name, roles=LEADS)),
+    context=_bullying_context, subject_type=BULLYING_SUBJECT, link=_bullying_link,
+    title=lambda row: str(_("Follow-up visit for a bullying case")),
 ))

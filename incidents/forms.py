@@ -7,7 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.forms import PupilCountFilterForm
 
-from .models import Agency, DisputeKind, DisputeRisk, ReportMethod, Situation
+from .models import (
+    Agency,
+    BullyingAct,
+    BullyingMeasure,
+    BullyingReporter,
+    BullyingRole,
+    BullyingSeverity,
+    ContactMethod,
+    DisputeKind,
+    DisputeRisk,
+    ReportMethod,
+    Situation,
+)
 
 
 class ConcernForm(forms.Form):
@@ -63,6 +75,7 @@ class CountsFilterForm(PupilCountFilterForm):
     def __init__(self, *args, years, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, str(y)) for y in years]
+        self.fields["year"].widget.attrs["class"] = "form-select"
 
 
 class LeadsForm(forms.Form):
@@ -115,7 +128,7 @@ class DisputeForm(forms.Form):
     """One dispute found in the month's screening. `responsible` lists the
     school's staff (disputes.responsible_choices)."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=DisputeKind.choices,
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *DisputeKind.choices],
                              error_messages={"required": _("Choose the kind of dispute.")})
     parties = forms.CharField(
         label=_("Parties, by their role"), max_length=200,
@@ -125,14 +138,15 @@ class DisputeForm(forms.Form):
     summary = forms.CharField(
         label=_("What it is about"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say what the dispute is about.")})
-    risk = forms.ChoiceField(label=_("Risk level"), choices=DisputeRisk.choices,
+    risk = forms.ChoiceField(label=_("Risk level"),
+                             choices=[("", "---------"), *DisputeRisk.choices],
                              error_messages={"required": _("Choose the risk level.")})
     responsible = forms.TypedChoiceField(
         label=_("Responsible person"), coerce=int,
         error_messages={"required": _("Choose a member of the school's staff."),
                         "invalid_choice": _("Choose a member of the school's staff.")})
     found_on = forms.DateField(
-        label=_("Found on"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Found on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("Give the date."),
                         "invalid": _("Give the date, e.g. 2026-12-01.")})
 
@@ -152,7 +166,8 @@ class DisputeSettleForm(forms.Form):
     action = forms.ChoiceField(choices=[("resolve", _("Resolved")),
                                         ("transfer", _("Transferred"))],
                                widget=forms.HiddenInput)
-    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"}),
+    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"},
+                                                               format="%Y-%m-%d"),
                          error_messages={"required": _("Give the date."),
                                          "invalid": _("Give the date, e.g. 2026-12-01.")})
     transferred_to = forms.CharField(label=_("Transferred to"), max_length=100, required=False,
@@ -163,7 +178,134 @@ class DisputeSettleForm(forms.Form):
 class DueDayForm(forms.Form):
     due_day = forms.TypedChoiceField(
         label=_("The monthly return is due on"), coerce=int,
-        choices=[(0, _("the last day of the month screened")),
-                 *((d, _("day %(day)s of the following month") % {"day": d})
-                   for d in range(1, 29))],
+        widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"invalid_choice": _("Choose a day from the list.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built here, not at import: the choices are in the reader's language.
+        self.fields["due_day"].choices = [
+            (0, _("the last day of the month screened")),
+            *((d, _("day %(day)s of the following month") % {"day": d}) for d in range(1, 29))]
+
+
+# ------------------------------------------------------------------ bullying
+
+_DATETIME = {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                           format="%Y-%m-%dT%H:%M"),
+             "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]}
+_DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+_BAD_TIME = {"invalid": _("Give the date and time, e.g. 2026-12-01 08:30.")}
+_BAD_DATE = {"invalid": _("Give the date, e.g. 2026-12-01.")}
+PARTY_ROWS = 6
+
+
+class BullyingReportForm(forms.Form):
+    """登记欺凌事件: who reported it and when, the acts, what happened, and up
+    to PARTY_ROWS pupils involved (class, name, role) — blank lines are
+    ignored. `classes` are the school's classes this school year."""
+
+    reporter = forms.ChoiceField(label=_("Reported by"), choices=BullyingReporter.choices)
+    reported_at = forms.DateTimeField(label=_("When the school learned of it"),
+                                      error_messages=_BAD_TIME, **_DATETIME)
+    acts = forms.MultipleChoiceField(label=_("Acts"), choices=BullyingAct.choices,
+                                     widget=forms.CheckboxSelectMultiple,
+                                     error_messages={"required": _(
+                                         "Choose at least one kind of act.")})
+    description = forms.CharField(label=_("What happened"), max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 4}),
+                                  help_text=_("Objective words: who did what, as far as known."))
+    occurred_on = forms.DateField(label=_("When it happened"), required=False,
+                                  error_messages=_BAD_DATE, **_DATE)
+    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+
+    def __init__(self, *args, classes, **kwargs):
+        super().__init__(*args, **kwargs)
+        class_choices = [("", "---------"), *((c.pk, str(c)) for c in classes)]
+        role_choices = [("", "---------"), *BullyingRole.choices]
+        for n in range(PARTY_ROWS):
+            self.fields[f"class_{n}"] = forms.TypedChoiceField(
+                label=_("Class"), choices=class_choices, coerce=int, required=False,
+                empty_value=None)
+            self.fields[f"name_{n}"] = forms.CharField(label=_("Name"), max_length=50,
+                                                       required=False)
+            self.fields[f"role_{n}"] = forms.ChoiceField(label=_("Role"), choices=role_choices,
+                                                         required=False)
+
+    def party_rows(self):
+        """[(class field, name field, role field)] for the template."""
+        return [(self[f"class_{n}"], self[f"name_{n}"], self[f"role_{n}"])
+                for n in range(PARTY_ROWS)]
+
+    def involved(self):
+        from .bullying import Involved
+
+        data = self.cleaned_data
+        return [Involved(school_class_id=data.get(f"class_{n}"), name=data.get(f"name_{n}", ""),
+                         role=data.get(f"role_{n}", "")) for n in range(PARTY_ROWS)]
+
+
+class BullyingStopForm(forms.Form):
+    stopped_at = forms.DateTimeField(label=_("Stopped at"), error_messages=_BAD_TIME,
+                                     **_DATETIME)
+    safety_measures = forms.CharField(
+        label=_("What keeps the pupils safe now"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GuardianContactForm(forms.Form):
+    side = forms.ChoiceField(label=_("Whose guardians"), choices=[
+        (BullyingRole.TARGET.value, _("The bullied pupil's guardians")),
+        (BullyingRole.PERPETRATOR.value, _("The guardians of those who carried it out"))])
+    informed_at = forms.DateTimeField(label=_("Informed at"), error_messages=_BAD_TIME,
+                                      **_DATETIME)
+    method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class BullyingDecisionForm(forms.Form):
+    committee_on = forms.DateField(label=_("The committee met on"), error_messages=_BAD_DATE,
+                                   **_DATE)
+    committee_members = forms.CharField(label=_("Members present"), max_length=500)
+    investigation_findings = forms.CharField(
+        label=_("What the investigation found"), max_length=4000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}))
+    is_bullying = forms.TypedChoiceField(
+        label=_("Is it bullying?"), coerce=lambda v: v == "yes", empty_value=None,
+        choices=[("yes", _("Yes, it is bullying")), ("no", _("No, it is not bullying"))],
+        widget=forms.RadioSelect)
+    finding = forms.CharField(label=_("The committee's finding"), max_length=4000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    severity = forms.ChoiceField(label=_("Severity"), required=False,
+                                 choices=[("", "---------"), *BullyingSeverity.choices])
+    measures = forms.MultipleChoiceField(label=_("Measures"), required=False,
+                                         choices=BullyingMeasure.choices,
+                                         widget=forms.CheckboxSelectMultiple)
+
+
+class AppealForm(forms.Form):
+    appealed_on = forms.DateField(label=_("Appealed on"), error_messages=_BAD_DATE, **_DATE)
+
+
+class VisitAssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Who visits"), coerce=int)
+    due_on = forms.DateField(label=_("By"), error_messages=_BAD_DATE, **_DATE)
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "---------"), *staff]
+
+
+class LinkReferralForm(forms.Form):
+    referral = forms.ChoiceField(label=_("Mandatory report"))
+
+    def __init__(self, *args, referrals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].choices = [("", "---------"), *referrals]
+
+
+class TextForm(forms.Form):
+    """A note, a support record or a visit: one text."""
+
+    text = forms.CharField(label=_("What was done"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

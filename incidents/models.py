@@ -22,6 +22,7 @@ public code (a UUID).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -305,13 +306,16 @@ class MediationStatus(models.TextChoices):
 
 
 class DisputeSchedule(models.Model):
-    """When a bureau's schools file their dispute-screening return: 0 (the
-    default when a bureau has set nothing) the last day of the month
-    screened, 1–28 that day of the following month (每月N日前报送上月情况;
-    issue 10 item 4; incidents.disputes.due_date)."""
+    """When a bureau's schools file their dispute-screening return, from the
+    month `effective_from` (a first day) on: 0 (the default when a bureau has
+    set nothing) the last day of the month screened, 1–28 that day of the
+    following month (每月N日前报送上月情况; issue 10 item 4;
+    incidents.disputes.due_date). A change applies from the month it is made
+    in: a past month keeps the due date it had, and so its late marks."""
 
-    bureau = models.OneToOneField("schools.Bureau", on_delete=models.CASCADE,
-                                  related_name="+", verbose_name=_("bureau"))
+    bureau = models.ForeignKey("schools.Bureau", on_delete=models.CASCADE,
+                               related_name="+", verbose_name=_("bureau"))
+    effective_from = models.DateField(_("from the month"), default=dt.date(2000, 1, 1))
     due_day = models.PositiveSmallIntegerField(
         _("due day"), default=0,
         help_text=_("0: the last day of the month screened; 1–28: that day of the following "
@@ -324,11 +328,16 @@ class DisputeSchedule(models.Model):
     class Meta:
         verbose_name = _("dispute-screening schedule")
         verbose_name_plural = _("dispute-screening schedules")
-        constraints = [models.CheckConstraint(condition=Q(due_day__lte=28),
-                                              name="dispute_schedule_day_in_month")]
+        ordering = ["bureau_id", "effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_day__lte=28),
+                                   name="dispute_schedule_day_in_month"),
+            models.UniqueConstraint(fields=["bureau", "effective_from"],
+                                    name="dispute_schedule_once_a_month"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.bureau_id}: {self.due_day}"
+        return f"{self.bureau_id}: {self.due_day} from {self.effective_from:%Y-%m}"
 
 
 class DisputeReturn(TimeStampedModel):
@@ -431,3 +440,275 @@ class DisputeTransition(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.dispute_id}: {self.from_state} -> {self.to_state}"
+
+
+# ------------------------------------------------------------------ bullying
+#
+# 学生欺凌 (未成年人保护法 Art. 39 and 130; 《未成年人学校保护规定》 Art. 21; the
+# 2017 《加强中小学生欺凌综合治理方案》; domain.md §2d; issue 10 item 3): a
+# case from the report to its closure — stopped and made safe, both families
+# told, investigated within 10 days, decided by the school's committee,
+# measures by severity, psychological support for the pupils involved, a
+# guardian's appeal to the county office re-checked within 15 days, follow-up
+# visits, closed with an outcome. Child-level records: the same named people
+# as referrals open them, behind the second factor, each open an audit row.
+
+
+class BullyingAct(models.TextChoices):
+    """The acts staff must stop (《规定》 Art. 21; domain.md BullyingAct)."""
+
+    PHYSICAL = "physical", _("Physical: hitting, kicking, pushing, threatening")
+    DIGNITY = "dignity", _("Dignity: insults, mockery, humiliating nicknames")
+    PROPERTY = "property", _("Property: seizing, extorting or damaging belongings")
+    EXCLUSION = "exclusion", _("Exclusion: malicious exclusion or isolation")
+    ONLINE = "online", _("Online: defamation, rumours, spreading private information")
+
+
+class BullyingRole(models.TextChoices):
+    TARGET = "target", _("Bullied")  # 被欺凌
+    PERPETRATOR = "perpetrator", _("Carried it out")  # 实施
+    BYSTANDER = "bystander", _("Bystander")  # 旁观
+
+
+class BullyingReporter(models.TextChoices):
+    """Who brought the case to the school."""
+
+    TARGET = "target", _("The bullied pupil")
+    PUPIL = "pupil", _("Another pupil")
+    GUARDIAN = "guardian", _("A guardian")
+    STAFF = "staff", _("A member of staff")
+    ANONYMOUS = "anonymous", _("Anonymous (hotline, box)")
+    OTHER = "other", _("Someone else")
+
+
+class BullyingState(models.TextChoices):
+    REPORTED = "reported", _("Reported")  # 已报告
+    INVESTIGATING = "investigating", _("Being investigated")  # 调查中
+    DECIDED = "decided", _("Decided by the committee")  # 已认定
+    APPEALED = "appealed", _("Under re-check")  # 复查中
+    FOLLOW_UP = "follow_up", _("Follow-up")  # 跟踪回访
+    CLOSED = "closed", pgettext_lazy("bullying cases", "Closed")  # 结案
+
+
+class BullyingSeverity(models.TextChoices):
+    """The 2017 plan's tiers (domain.md §2d)."""
+
+    MINOR = "minor", _("Minor")  # 情节轻微
+    SERIOUS = "serious", _("Serious")  # 情节较重
+    EGREGIOUS = "egregious", _("Repeated or egregious")  # 情节恶劣
+    CRIMINAL = "criminal", _("Unlawful or criminal")  # 违法犯罪
+
+
+class BullyingMeasure(models.TextChoices):
+    EDUCATION = "education", _("Criticism and education")  # 批评教育
+    DISCIPLINE = "discipline", _("Disciplinary sanction")  # 纪律处分
+    POLICE_ADMONITION = "police_admonition", _("Police admonition")  # 公安训诫
+    SPECIAL_SCHOOL = "special_school", _("Referral to a special school")  # 专门学校
+    POLICE_CASE = "police_case", _("Handed to the police")  # 移送公安机关
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Telephone")
+    IN_PERSON = "in_person", _("In person")
+    WECHAT = "wechat", _("WeChat")
+    LETTER = "letter", _("In writing")
+
+
+class BullyingCase(TimeStampedModel):
+    """One bullying case of a school (see the block comment above). The
+    investigation runs from `investigation_started_at` (its 10-day clock);
+    the committee's finding, the severity and the measures are the
+    decision; an appeal (`appealed_on`) is re-checked by the county office
+    (its 15-day clock from `recheck_started_at`)."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("school"))
+    state = models.CharField(_("state"), max_length=20, choices=BullyingState.choices,
+                             default=BullyingState.REPORTED)
+    reported_at = models.DateTimeField(_("reported at"))
+    reporter = models.CharField(_("reported by"), max_length=20,
+                                choices=BullyingReporter.choices)
+    acts = models.JSONField(_("acts"), default=list,
+                            help_text=_("Values of BullyingAct, at least one."))
+    description = models.TextField(_("what happened"), max_length=4000)
+    occurred_on = models.DateField(_("when it happened"), null=True, blank=True)
+    place = models.CharField(_("where"), max_length=200, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    safety_measures = models.TextField(_("safety measures"), max_length=2000, blank=True)
+    investigation_started_at = models.DateTimeField(_("investigation started"), null=True,
+                                                    blank=True)
+    # When the investigation is due (10 days) and when the committee decided:
+    # the bureau counts clock compliance from these.
+    investigation_due_at = models.DateTimeField(_("investigation due"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    investigation_findings = models.TextField(_("investigation findings"), max_length=4000,
+                                              blank=True)
+    committee_on = models.DateField(_("committee met on"), null=True, blank=True)
+    committee_members = models.CharField(_("members present"), max_length=500, blank=True)
+    is_bullying = models.BooleanField(_("found to be bullying"), null=True, blank=True)
+    finding = models.TextField(_("the committee's finding"), max_length=4000, blank=True)
+    severity = models.CharField(_("severity"), max_length=20, choices=BullyingSeverity.choices,
+                                blank=True)
+    measures = models.JSONField(_("measures"), default=list, blank=True)
+    appealed_on = models.DateField(_("appealed on"), null=True, blank=True)
+    recheck_started_at = models.DateTimeField(_("re-check started"), null=True, blank=True)
+    recheck_due_at = models.DateTimeField(_("re-check due"), null=True, blank=True)
+    rechecked_at = models.DateTimeField(_("re-check recorded at"), null=True, blank=True)
+    recheck_result = models.TextField(_("re-check result"), max_length=4000, blank=True)
+    outcome = models.TextField(_("outcome"), max_length=4000, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="bullying_cases",
+                                 verbose_name=_("mandatory report"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("bullying case")
+        verbose_name_plural = _("bullying cases")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state="closed") | ~Q(outcome=""),
+                                   name="bullying_closed_has_outcome"),
+            models.CheckConstraint(
+                condition=Q(state__in=["reported", "investigating"])
+                | Q(is_bullying__isnull=False, committee_on__isnull=False),
+                name="bullying_decided_has_finding"),
+        ]
+        indexes = [models.Index(fields=["school", "state"], name="bullying_school_state_idx"),
+                   models.Index(fields=["reported_at"], name="bullying_reported_idx")]
+
+    def __str__(self) -> str:
+        return f"bullying:{self.code}"
+
+    @property
+    def act_labels(self) -> list[str]:
+        chosen = set(self.acts or [])
+        return [str(label) for value, label in BullyingAct.choices if value in chosen]
+
+    @property
+    def measure_labels(self) -> list[str]:
+        chosen = set(self.measures or [])
+        return [str(label) for value, label in BullyingMeasure.choices if value in chosen]
+
+
+class BullyingSupport(BullyingCase):
+    """A bullying case as the school's counselor reaches it: the pupils
+    involved and the psychological support given, not the investigation
+    (issue 10 item 3). The same rows; its own access scope."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("psychological support after bullying")
+        verbose_name_plural = _("psychological support after bullying")
+
+
+class BullyingParty(models.Model):
+    """A pupil involved in a case, with their role in it."""
+
+    case = models.ForeignKey(BullyingCase, on_delete=models.CASCADE, related_name="parties",
+                             verbose_name=_("case"))
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("pupil"))
+    role = models.CharField(_("role"), max_length=20, choices=BullyingRole.choices)
+
+    class Meta:
+        verbose_name = _("pupil involved")
+        verbose_name_plural = _("pupils involved")
+        ordering = ["role", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "pupil"],
+                                               name="bullying_party_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.pupil_id}:{self.role}"
+
+
+class GuardianContact(models.Model):
+    """Guardians of the bullied side or of the side that carried it out,
+    told of the case: when and how (未成年人保护法 Art. 39: both sets)."""
+
+    case = models.ForeignKey(BullyingCase, on_delete=models.CASCADE,
+                             related_name="guardian_contacts", verbose_name=_("case"))
+    side = models.CharField(_("side"), max_length=20, choices=[
+        (BullyingRole.TARGET.value, _("The bullied pupil's guardians")),
+        (BullyingRole.PERPETRATOR.value, _("The guardians of those who carried it out"))])
+    informed_at = models.DateTimeField(_("informed at"))
+    method = models.CharField(_("how"), max_length=20, choices=ContactMethod.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("guardians informed")
+        verbose_name_plural = _("guardians informed")
+        ordering = ["informed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.side}@{self.informed_at:%Y-%m-%d}"
+
+
+class BullyingEntryKind(models.TextChoices):
+    REPORTED = "reported", _("Case reported")
+    STOPPED = "stopped", _("Stopped and made safe")
+    GUARDIANS = "guardians", _("Guardians informed")
+    STATE = "state", _("State changed")
+    SUPPORT = "support", _("Psychological support")
+    VISIT = "visit", _("Follow-up visit")
+    NOTE = "note", _("Note")
+    REFERRAL = "referral", _("Linked to a mandatory report")
+
+
+class BullyingEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002 - refused whatever is asked
+        raise TypeError("the chronology is added to, never changed")
+
+    def delete(self):
+        raise TypeError("the chronology is added to, never deleted")
+
+
+class BullyingEntry(models.Model):
+    """One event of a case's chronology: who, when, what. Never changed or
+    deleted (the model, its queryset and, on PostgreSQL, a trigger refuse)."""
+
+    case = models.ForeignKey(BullyingCase, on_delete=models.PROTECT, related_name="chronology",
+                             verbose_name=_("case"))
+    at = models.DateTimeField(_("time"), default=clock.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                           blank=True, related_name="+", verbose_name=_("by"))
+    kind = models.CharField(_("kind"), max_length=20, choices=BullyingEntryKind.choices)
+    text = models.TextField(_("what"), max_length=4000)
+
+    objects = BullyingEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bullying case entry")
+        verbose_name_plural = _("bullying case entries")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}@{self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("the chronology is added to, never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the chronology is added to, never deleted")
+
+
+class BullyingTransition(TransitionRecord):
+    """One state change of a bullying case (incidents.workflows.BULLYING)."""
+
+    case = models.ForeignKey(BullyingCase, on_delete=models.CASCADE,
+                             related_name="transitions", verbose_name=_("case"))
+    from_state = models.CharField(_("from"), max_length=20, choices=BullyingState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=BullyingState.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("bullying case state change")
+        verbose_name_plural = _("bullying case state changes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state} -> {self.to_state}"

@@ -4,7 +4,9 @@ concerns they logged, where the button to log one is; the bureau's
 child-protection officer to the district's referrals. The bureau's people
 who hold incidents.view_counts also get 强制报告统计. 矛盾纠纷排查 takes a
 school's principal and safety officer to their school's monthly returns, and
-the bureau's people to which schools filed them."""
+the bureau's people to which schools filed them. 学生欺凌 takes the leads
+and the principal to their school's cases and a head teacher to the cases of
+their pupils."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +42,16 @@ def _disputes(user) -> str | None:
     return None
 
 
+def _bullying(user) -> str | None:
+    led = access.schools_for(user, IncidentsPerm.VIEW_BULLYING)
+    if led:
+        return reverse("incidents:school_bullying", args=[led[0]])
+    if access.schools_for(user, IncidentsPerm.VIEW_BULLYING_STATUS):
+        return reverse("incidents:bullying_classes")  # a head teacher
+    return None
+
+
 NAV = [NavItem(46, _("Mandatory reporting"), _incidents, testid="nav-incidents"),
        NavItem(47, _("Mandatory-reporting counts"), _counts, testid="nav-incident-counts"),
-       NavItem(48, _("Dispute screening"), _disputes, testid="nav-disputes")]
+       NavItem(48, _("Dispute screening"), _disputes, testid="nav-disputes"),
+       NavItem(49, _("Bullying"), _bullying, testid="nav-bullying")]

@@ -69,3 +69,13 @@ DISPUTE_OVERDUE = register(NoticeKind(
     template_prefix="emails/dispute_overdue", context_keys=_DISPUTE_KEYS,
     required=_DISPUTE_REQUIRED, subject_type=DISPUTE_SUBJECT,
     preparer=prepare_dispute_context))
+
+
+# Bullying cases: the same words as every child-level record ("a record of
+# <school> needs your attention" and a link). Subject: the case (a visit's
+# follow-up: "<case code>:<n>").
+BULLYING_SUBJECT = "incidents.bullyingcase"
+BULLYING_DUE = register(NoticeKind(
+    name="incidents.bullying", label=_("A bullying case needs attention"),
+    template_prefix=_TEMPLATE, context_keys=_KEYS, required=_REQUIRED,
+    subject_type=BULLYING_SUBJECT))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import dispute_views, views
+from . import bullying_views, dispute_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -35,4 +35,14 @@ urlpatterns = [
     path("disputes/schools/<int:pk>/<int:year>/<int:month>/file/",
          dispute_views.dispute_return_submit, name="dispute_return_submit"),
     path("disputes/<uuid:code>/settle/", dispute_views.dispute_settle, name="dispute_settle"),
+    # Bullying cases (学生欺凌).
+    path("bullying/classes/", bullying_views.bullying_classes, name="bullying_classes"),
+    path("bullying/schools/<int:pk>/", bullying_views.school_bullying, name="school_bullying"),
+    path("bullying/schools/<int:pk>/new/", bullying_views.bullying_new, name="bullying_new"),
+    path("bullying/<uuid:code>/", bullying_views.bullying_detail, name="bullying_detail"),
+    path("bullying/<uuid:code>/support/", bullying_views.bullying_support,
+         name="bullying_support"),
+    path("bullying/<uuid:code>/status/", bullying_views.bullying_status, name="bullying_status"),
+    path("bullying/<uuid:code>/<slug:action>/", bullying_views.bullying_action,
+         name="bullying_action"),
 ]

@@ -17,6 +17,9 @@ from schools import access
 
 from .access_rules import IncidentsPerm
 from .models import (
+    BullyingCase,
+    BullyingState,
+    BullyingTransition,
     Dispute,
     DisputeTransition,
     MediationStatus,
@@ -64,5 +67,40 @@ DISPUTE = Workflow(
         Transition("transfer", sources={M.MEDIATING}, target=M.TRANSFERRED,
                    permission=IncidentsPerm.FILE_DISPUTES,
                    refused=_("Only a dispute being mediated can be transferred.")),
+    ],
+)
+
+
+# A bullying case (domain.md §2d): REPORTED → INVESTIGATING (once stopped and
+# made safe; the 10-day clock) → DECIDED (the committee's finding) →
+# FOLLOW_UP → CLOSED (an outcome). A guardian's appeal to the county office
+# takes a decided case to APPEALED (the 15-day re-check), whose result leads
+# to FOLLOW_UP. A case found not to be bullying may be closed once decided.
+# Only the school's leads and the principal move it (incidents.manage_bullying).
+B = BullyingState
+BULLYING = Workflow(
+    model=BullyingCase, state_field="state", authorize=access.allows,
+    record_model=BullyingTransition, subject_field="case",
+    transitions=[
+        Transition("investigate", sources={B.REPORTED}, target=B.INVESTIGATING,
+                   permission=IncidentsPerm.MANAGE_BULLYING,
+                   refused=_("The investigation has already started.")),
+        Transition("decide", sources={B.INVESTIGATING}, target=B.DECIDED,
+                   permission=IncidentsPerm.MANAGE_BULLYING,
+                   refused=_("Only a case under investigation can be decided.")),
+        Transition("appeal", sources={B.DECIDED, B.FOLLOW_UP}, target=B.APPEALED,
+                   permission=IncidentsPerm.MANAGE_BULLYING,
+                   refused=_("Only a decided case can be appealed.")),
+        Transition("recheck", sources={B.APPEALED}, target=B.FOLLOW_UP,
+                   permission=IncidentsPerm.MANAGE_BULLYING, reason_required=True,
+                   refused=_("Only a case under re-check can take its result."),
+                   reason_missing=_("Give the re-check's result.")),
+        Transition("follow_up", sources={B.DECIDED}, target=B.FOLLOW_UP,
+                   permission=IncidentsPerm.MANAGE_BULLYING,
+                   refused=_("Only a decided case moves to follow-up.")),
+        Transition("close", sources={B.DECIDED, B.FOLLOW_UP}, target=B.CLOSED,
+                   permission=IncidentsPerm.MANAGE_BULLYING, reason_required=True,
+                   refused=_("Only a decided case can be closed."),
+                   reason_missing=_("Give the outcome.")),
     ],
 )

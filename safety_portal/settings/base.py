@@ -340,6 +340,9 @@ REPORT_REMINDER_DAYS = env.list("REPORT_REMINDER_DAYS", cast=int, default=[2, 0]
 # may sit in COOPERATING before its lead is asked to review it.
 INCIDENTS_POLICE_REPORT_HOURS = env.int("INCIDENTS_POLICE_REPORT_HOURS", default=24)
 INCIDENTS_REVIEW_DAYS = env.int("INCIDENTS_REVIEW_DAYS", default=30)
+# Days the counselor has to give psychological support after a bullying case
+# is recorded (未成年人保护法 Art. 39: 心理辅导; the bureau's limit).
+INCIDENTS_BULLYING_SUPPORT_DAYS = env.int("INCIDENTS_BULLYING_SUPPORT_DAYS", default=2)
 # School group robots (notifications.robots): the hosts a principal's webhook URL
 # may point to (https only), so the portal cannot be made to post elsewhere.
 GROUP_ROBOT_HOSTS = env.list("GROUP_ROBOT_HOSTS",

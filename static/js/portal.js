@@ -180,3 +180,19 @@ document.addEventListener("submit", function (event) {
   });
   carry("draft_carried", "1");
 });
+
+// <form data-guard-unsent="ID" data-guard-message="…">: before this form is
+// sent, if form #ID holds typed words that were never sent, ask first (a
+// dispute typed but not recorded would be lost when the return is filed).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var id = form.getAttribute && form.getAttribute("data-guard-unsent");
+  var other = id && document.getElementById(id);
+  if (!other || other === form) { return; }
+  var typed = Array.prototype.some.call(other.elements, function (field) {
+    return (field.tagName === "TEXTAREA" || field.type === "text") && field.value.trim() !== "";
+  });
+  if (typed && !window.confirm(form.getAttribute("data-guard-message"))) {
+    event.preventDefault();
+  }
+});

@@ -32,7 +32,7 @@ def test_school_staff_see_their_reports_and_no_bureau_pages(world):
 def test_a_head_teacher_also_sees_their_classes(world):
     assert entries_of(world.head_teacher) == [
         "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-my-classes",
-        "nav-incidents", "nav-notices"]
+        "nav-incidents", "nav-bullying", "nav-notices"]
     roster = next(link for link in nav_for(world.head_teacher) if link.testid == "nav-roster")
     assert roster.href == reverse("schools:roster", args=[world.school_a.pk])
 

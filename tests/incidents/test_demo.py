@@ -60,3 +60,37 @@ def test_every_school_has_its_dispute_returns_some_late_some_none_found_some_mis
     before = (returns.count(), Dispute.objects.count())
     call_command("seed_demo", schools=8, without_pupils=True, stdout=io.StringIO())
     assert (DisputeReturn.objects.count(), Dispute.objects.count()) == before
+
+
+def test_bullying_cases_in_every_state_at_the_first_two_schools():
+    """With pupils in the classes teacher-a leads (made here: the demo's
+    full roster is slow), every state once, nobody told of history but the
+    follow-ups still open, and seeding again adds nothing."""
+    from incidents import demo
+    from incidents.models import BullyingCase, BullyingState
+    from schools.models import Bureau, Membership, School
+    from schools.school_year import current_school_year
+    from tests.schools.factories import SchoolClassFactory
+    from tests.schools.pupil_factories import PupilFactory
+
+    seed()
+    for code in ("S001", "S002"):
+        school = School.objects.get(code=code)
+        teacher = Membership.objects.get(user__username=f"s{int(code[1:]):02d}-teacher-a",
+                                         school=school)
+        cls = SchoolClassFactory(school=school, grade=9, number=9,
+                                 school_year=current_school_year())
+        teacher.classes.add(cls)
+        for n in range(8):
+            PupilFactory(school=school, current_class=cls, name=f"演示学生{n}")
+    bureau = Bureau.objects.get(schools__code="S001")
+    demo._seed_bullying(bureau)
+    for code in ("S001", "S002"):
+        states = set(BullyingCase.objects.filter(school__code=code)
+                     .values_list("state", flat=True))
+        assert states == set(BullyingState.values)
+    assert not Notice.objects.filter(kind="incidents.bullying").exists()
+    assert FollowUp.objects.filter(kind="incidents.bullying_visit", state="open").exists()
+    before = BullyingCase.objects.count()
+    demo._seed_bullying(bureau)
+    assert BullyingCase.objects.count() == before

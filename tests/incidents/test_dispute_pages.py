@@ -81,6 +81,11 @@ class TestTheSchoolsPages:
         assert (months[OCTOBER].filed, months[OCTOBER].late) == (True, False)
         assert months[NOVEMBER].filed is False
         assert months[NOVEMBER].due == dt.date(2026, 11, 30)
+        assert (months[NOVEMBER].missing, months[dt.date(2026, 8, 1)].missing) == (False, True)
+        assert months[dt.date(2025, 12, 1)].owed is False  # joined on its first day
+        body = page.content.decode()
+        assert 'data-testid="month-overdue"' in body
+        assert 'data-testid="month-not-owed"' in body
 
     def test_record_a_dispute_then_file_the_return(self, client, district):
         sign_in(client, district.safety_officer)

@@ -89,6 +89,27 @@ class TestTheDueDay:
         assert disputes.due_day_of(district.other_bureau.pk) == 0  # its own, untouched
         assert AuditEvent.objects.filter(action="dispute_schedule.set").count() == 1
 
+    def test_a_change_applies_from_this_month_and_leaves_past_months_alone(self, district):
+        # October's return, filed on 3 November: late under "the last day".
+        disputes.dispute_return_submit(school=district.school_a, month=OCTOBER,
+                                       by=district.principal, none_found=True,
+                                       at=shanghai("2026-11-03 09:00"))
+        disputes.dispute_schedule_set(bureau=district.bureau, due_day=5,
+                                      by=district.bureau_admin)
+        assert disputes.due_day_of(district.bureau.pk, OCTOBER) == 0
+        assert disputes.due_day_of(district.bureau.pk, NOVEMBER) == 5
+        rows = {row.month: row for row in disputes.school_months(district.school_a)}
+        assert rows[OCTOBER].due == dt.date(2026, 10, 31)
+        assert rows[OCTOBER].late is True
+        assert rows[NOVEMBER].due == dt.date(2026, 12, 5)
+
+    def test_setting_it_twice_in_a_month_keeps_the_last(self, district):
+        for day in (5, 10):
+            disputes.dispute_schedule_set(bureau=district.bureau, due_day=day,
+                                          by=district.bureau_admin)
+        assert DisputeSchedule.objects.count() == 1
+        assert disputes.due_day_of(district.bureau.pk) == 10
+
     @pytest.mark.parametrize("day", [-1, 29, 31, "x", None])
     def test_a_day_every_month_does_not_have_is_refused(self, district, day):
         with pytest.raises(ValidationError) as refused:

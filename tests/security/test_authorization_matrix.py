@@ -591,7 +591,14 @@ TWO_SCHOOL_ROWS.update({
 
 def build_incident_samples(world, samples) -> None:
     from core import clock
-    from incidents.models import Concern, Dispute, DisputeReturn, Referral
+    from incidents.models import (
+        BullyingCase,
+        BullyingParty,
+        Concern,
+        Dispute,
+        DisputeReturn,
+        Referral,
+    )
 
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
                          (FOREIGN, world.school_c)):
@@ -604,6 +611,13 @@ def build_incident_samples(world, samples) -> None:
         samples[("incidents.referral", side)] = Referral.objects.create(
             school=school, concern=concern(), situations=["missing"],
             detected_at=timezone.now(), opened_by=world.principal)
+        # A bullying case about the pupil-page sample pupil (the bullied one).
+        case = BullyingCase.objects.create(
+            school=school, reported_at=timezone.now(), reporter="staff", acts=["physical"],
+            description="矩阵样本", recorded_by=world.principal)
+        BullyingParty.objects.create(case=case, pupil=samples[("pupil_page.pupil", side)],
+                                     role="target")
+        samples[("incidents.bullyingcase", side)] = case
         # A dispute of this month's return, still a draft.
         month = clock.today().replace(day=1)
         samples[("incidents.dispute", side)] = Dispute.objects.create(
@@ -732,6 +746,59 @@ DISPUTE_ROWS: dict[str, Row] = {
                                         post=signed_in("403", bureau_admin="400")),
 }
 PORTAL_ROWS.update(DISPUTE_ROWS)
+
+
+def bullying_note_kwargs(world, side):
+    return {"code": world.admin_sample("incidents.bullyingcase", side).code, "action": "note"}
+
+
+def _support(outcome: str) -> dict[str, dict[str, str]]:
+    """The counselor's page of a case: the school's counselor and principal;
+    whoever supports nowhere is refused at once; another school's case does
+    not exist."""
+    return held_by(by_side(own=signed_in("404", principal=outcome, counselor=outcome),
+                           peer=signed_in("404"), foreign=signed_in("404")),
+                   PRINCIPAL, COUNSELOR)
+
+
+def _status(principal: str, head_teacher: str) -> dict[str, dict[str, str]]:
+    """The head teacher's page of a case: the head teacher of the pupil's
+    class and the principal; another head teacher of the school does not
+    reach it (404)."""
+    return held_by(by_side(own=signed_in("404", principal=principal, head_teacher=head_teacher,
+                                         head_other="404"),
+                           peer=signed_in("404"), foreign=signed_in("404")),
+                   PRINCIPAL, HEAD, HEAD_OTHER)
+
+
+# 学生欺凌 (issue 10 item 3): the school's cases are its principal's (and its
+# leads', none here); the counselor reaches the support page; the head
+# teacher of the sample pupil's class the status page.
+BULLYING_ROWS: dict[str, Row] = {
+    "incidents:school_bullying": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                     kwargs=school_pk, sides=(OWN, PEER, FOREIGN),
+                                     step_up=True),
+    # An empty form: 400 with the errors, nothing recorded.
+    "incidents:bullying_new": Row(get=_incident("200"), post=_incident("400"),
+                                  kwargs=school_pk, sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:bullying_detail": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                     kwargs=incident_code("incidents.bullyingcase"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:bullying_action": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
+                                     kwargs=bullying_note_kwargs,
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:bullying_support": Row(get=_support("200"), post=_support("400"),
+                                      kwargs=incident_code("incidents.bullyingcase"),
+                                      sides=(OWN, PEER, FOREIGN), step_up=True),
+    # With no visit given to her, a POST is refused (403).
+    "incidents:bullying_status": Row(get=_status("200", "200"), post=_status("403", "403"),
+                                     kwargs=incident_code("incidents.bullyingcase"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:bullying_classes": Row(
+        get=signed_in("403", principal="200", head_teacher="200", head_other="200"),
+        post=everyone("405"), step_up=True),
+}
+PORTAL_ROWS.update(BULLYING_ROWS)
 # Head teacher at A, principal at B: B's referrals are hers, A's do not exist.
 TWO_SCHOOL_ROWS.update({
     "incidents:concern_detail": (sides("404", "200"), sides("404", "400")),
@@ -752,6 +819,13 @@ TWO_SCHOOL_ROWS.update({
     "incidents:dispute_add": (NOT_ALLOWED, sides("403", "400")),
     "incidents:dispute_return_submit": (NOT_ALLOWED, sides("403", "redirect")),
     "incidents:dispute_settle": (NOT_ALLOWED, sides("404", "400")),
+    # Bullying: B's cases are hers; at A she is a head teacher of no class.
+    "incidents:school_bullying": (sides("403", "200"), NOT_ALLOWED),
+    "incidents:bullying_new": (sides("403", "200"), sides("403", "400")),
+    "incidents:bullying_detail": (sides("404", "200"), NOT_ALLOWED),
+    "incidents:bullying_action": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:bullying_support": (sides("404", "200"), sides("404", "400")),
+    "incidents:bullying_status": (sides("404", "200"), sides("404", "403")),
 })
 
 # ------------------------------------------------------------------ admin rows

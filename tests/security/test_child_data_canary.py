@@ -628,6 +628,82 @@ class TestThroughThePages:
 # ------------------------------------------------------------------ G4
 
 
+class TestMandatoryReportingAndBullying:
+    """Issue 10 item 9: a concern, its referral and a bullying case about the
+    canary pupil go through their pages — logged, told, opened, worked,
+    counted by the bureau — and no canary reaches a sink."""
+
+    def test_a_concern_a_referral_and_a_bullying_case_about_the_child(
+            self, world, classes, sinks, client, django_capture_on_commit_callbacks):
+        from incidents.models import BullyingCase, Concern, Referral
+
+        lead(world.head_teacher, classes[1])
+        for user in (world.principal, world.safety_officer, world.head_teacher,
+                     world.counselor):
+            type(user).objects.filter(pk=user.pk).update(email=f"{user.username}@a.example")
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil = make_canary_pupil(world, classes[1])
+            # A teacher logs a concern from her phone, naming the child.
+            sign_in(client, world.head_teacher)
+            assert client.post(reverse("incidents:concern_new"), {
+                "school_class": classes[1].pk, "child_name": PUPIL_NAME.value,
+                "observed": NOTE.value, "observed_at": "2026-11-30T09:30",
+                "child_words": REASON.value}).status_code == 302
+            concern = Concern.objects.get()
+            assert concern.pupil == pupil
+            # The principal opens the referral and reports to the police.
+            sign_in(client, world.principal, verified=True)
+            assert client.post(reverse("incidents:concern_detail", args=[concern.code]),
+                               {"situations": ["injury_neglect"]}).status_code == 302
+            referral = Referral.objects.get()
+            assert client.post(reverse("incidents:referral_report", args=[referral.code]), {
+                "agency": "police", "reported_at": "2026-11-30T09:50",
+                "receiving_unit": "城关派出所", "method": "call_110",
+                "officer": GUARDIAN_NAME.value, "receipt_number": "R-1"}).status_code == 302
+            assert client.get(reverse("incidents:referral_print", args=[referral.code])
+                              ).status_code == 200
+            # A bullying case about the same child, worked through its pages.
+            assert client.post(reverse("incidents:bullying_new", args=[world.school_a.pk]), {
+                "reporter": "guardian", "reported_at": "2026-11-30T09:00",
+                "acts": ["physical"], "description": NOTE.value,
+                "class_0": classes[1].pk, "name_0": PUPIL_NAME.value, "role_0": "target",
+            }).status_code == 302
+            case = BullyingCase.objects.get()
+
+            def act(name, data=None):
+                return client.post(reverse("incidents:bullying_action",
+                                           args=[case.code, name]), data or {})
+
+            assert act("stop", {"stopped_at": "2026-11-30T09:10",
+                                "safety_measures": REASON.value}).status_code == 302
+            assert act("link", {"referral": str(referral.code)}).status_code == 302
+            assert act("investigate").status_code == 302
+            assert act("decide", {"committee_on": "2026-11-30", "committee_members": "校长",
+                                  "is_bullying": "yes", "finding": NOTE.value,
+                                  "severity": "serious", "measures": ["discipline"]}
+                       ).status_code == 302
+            assert act("visit_assign", {"assignee": world.head_teacher.pk,
+                                        "due_on": "2026-12-01"}).status_code == 302
+            # The counselor and the head teacher, each on their page.
+            sign_in(client, world.counselor, verified=True)
+            assert client.post(reverse("incidents:bullying_support", args=[case.code]),
+                               {"text": REASON.value}).status_code == 302
+            sign_in(client, world.head_teacher, verified=True)
+            assert client.post(reverse("incidents:bullying_status", args=[case.code]),
+                               {"text": NOTE.value}).status_code == 302
+            # The bureau counts it.
+            sign_in(client, world.inspector)
+            assert client.get(reverse("incidents:bureau_counts")).status_code == 200
+            assert client.get(reverse("incidents:bureau_counts_xlsx")).status_code == 200
+            from followups.services import scan
+
+            scan(at=IN_2026_27 + dt.timedelta(days=3))
+            deliver_everything()
+        assert Notice.objects.filter(kind__startswith="incidents.").exists()
+        assert sinks.requests
+        sinks.assert_clean()
+
+
 class TestEachOpenIsOneAuditRow:
     N = 4
 
