@@ -38,3 +38,26 @@ def csrf_failure(request, reason=""):
     telling them to go back and send it again, instead of Django's bare page.
     The reason (a developer's string) is never shown."""
     return render(request, "403_csrf.html", status=403)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A 405 with no body (Django's require_POST and friends) becomes the
+    portal's own page for a person's browser: someone who reloads the address
+    a form was sent to, or switches language there, reads what happened and
+    where to go, instead of the browser's bare "HTTP ERROR 405". The status
+    and the Allow header stay as they were; API-style requests (not asking
+    for HTML) keep the empty body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code == 405 and not response.content
+                and request.method in ("GET", "HEAD")
+                and "text/html" in request.headers.get("Accept", "")):
+            page = render(request, "405.html", status=405)
+            if response.has_header("Allow"):
+                page["Allow"] = response["Allow"]
+            return page
+        return response

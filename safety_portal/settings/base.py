@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "schools.middleware.NoStoreForAuthenticatedMiddleware",
     "audit.middleware.ForbiddenResponseAuditMiddleware",
+    # A bare 405 (a reloaded form address) as the portal's own page.
+    "safety_portal.errors.MethodNotAllowedPageMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into
     # its lockout response.
     "axes.middleware.AxesMiddleware",

@@ -228,3 +228,28 @@ class TestTheHeadTeachersPages:
         sign_in(client, school.other_head, verified=True)
         assert client.get(reverse("incidents:bullying_status", args=[case.code])
                           ).status_code == 404
+
+
+class TestThePupilsTimeline:
+    """A pupil's page lists the cases the pupil is in for those who may know
+    of them: the lead with a link to the case, the head teacher of the
+    pupil's class with a link to the status, the counselor not at all."""
+
+    def test_who_sees_what_on_the_timeline(self, school):
+        from core.timelines import entries_for
+        from incidents import services
+
+        a_case(school)
+        services.concern_log(school=school.school_a, by=school.staff, pupil=school.target,
+                             observed="x", observed_at=NOW - dt.timedelta(hours=1))
+        code = str(school.target.code)
+        lead = {e.source: e for e in entries_for("schools.pupil", code, school.principal)}
+        assert set(lead) >= {"incidents.concern", "incidents.bullying"}
+        assert "/status/" not in lead["incidents.bullying"].link
+        head = {e.source: e for e in entries_for("schools.pupil", code, school.head_teacher)}
+        assert "incidents.concern" not in head
+        assert head["incidents.bullying"].link.endswith("/status/")
+        counselor = entries_for("schools.pupil", code, school.counselor)
+        assert not [e for e in counselor if e.source.startswith("incidents.")]
+        assert WHAT not in str([e.title for e in entries_for("schools.pupil", code,
+                                                             school.principal)])
