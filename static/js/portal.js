@@ -20,11 +20,32 @@ function formIsComplete(form) {
   return complete;
 }
 
+// <form data-guard-unsent="ID" data-guard-message="…">: before this form is
+// sent, if form #ID holds typed words that were never sent, ask first (a
+// dispute typed but not recorded would be lost when the return is filed).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var id = form.getAttribute && form.getAttribute("data-guard-unsent");
+  var other = id && document.getElementById(id);
+  if (!other || other === form) { return; }
+  var typed = Array.prototype.some.call(other.elements, function (field) {
+    return (field.tagName === "TEXTAREA" || field.type === "text") && field.value.trim() !== "";
+  });
+  if (!typed) { return; }
+  if (window.confirm(form.getAttribute("data-guard-message"))) {
+    event.portalConfirmed = true;  // asked once: the confirmation below is not asked again
+  } else {
+    event.preventDefault();
+  }
+});
+
 // <form data-confirm="…"> or <button data-confirm="…">: ask before an action
 // that is hard to undo. With data-confirm-if-complete, ask only when the form is
 // complete: an incomplete report goes straight to the server, which names what
 // is missing and keeps what was typed (issue 8, walk-through i).
 document.addEventListener("submit", function (event) {
+  // A guard above said no already, or asked and was answered yes.
+  if (event.defaultPrevented || event.portalConfirmed) { return; }
   var source = event.submitter && event.submitter.getAttribute("data-confirm")
     ? event.submitter : event.target;
   if (source.hasAttribute("data-confirm-if-complete") && !formIsComplete(event.target)) {
@@ -179,20 +200,4 @@ document.addEventListener("submit", function (event) {
     carry(field.name, field.value);
   });
   carry("draft_carried", "1");
-});
-
-// <form data-guard-unsent="ID" data-guard-message="…">: before this form is
-// sent, if form #ID holds typed words that were never sent, ask first (a
-// dispute typed but not recorded would be lost when the return is filed).
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  var id = form.getAttribute && form.getAttribute("data-guard-unsent");
-  var other = id && document.getElementById(id);
-  if (!other || other === form) { return; }
-  var typed = Array.prototype.some.call(other.elements, function (field) {
-    return (field.tagName === "TEXTAREA" || field.type === "text") && field.value.trim() !== "";
-  });
-  if (typed && !window.confirm(form.getAttribute("data-guard-message"))) {
-    event.preventDefault();
-  }
 });
