@@ -4,8 +4,8 @@ Writes benchmarks/results.json (full run) or benchmarks/results-quick.json
 (--quick, sizes 100 and 1,000 in the *_500 and *_50000 slots; for the roster
 keys 100 and 10,000 pupils in the *_1000 and *_1000000 slots and a 300-row
 file in the *_3000 slot) and the table in benchmarks/README.md. `--only
-roster` measures the roster keys alone and keeps the other keys' figures of
-the previous run."""
+roster` (or `--only incidents`) measures those keys alone and keeps the other
+keys' figures of the previous run."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ KEYS = ["dashboard_queries_500", "dashboard_queries_50000", "dashboard_ms_500",
         "roster_import_s_3000", "roster_import_peak_mb_3000",
         "pupil_list_queries_1000", "pupil_list_queries_1000000",
         "pupil_list_ms_1000", "pupil_list_ms_1000000",
-        "bureau_priority_counts_ms_1000", "bureau_priority_counts_ms_1000000"]
+        "bureau_priority_counts_ms_1000", "bureau_priority_counts_ms_1000000",
+        # Issue 10 item 7: the bureau pages of incidents (benchmarks/incidents_pages.py).
+        "incidents_bureau_view_queries_500", "incidents_bureau_view_queries_50000",
+        "incidents_bureau_view_ms_50000",
+        "dispute_bureau_view_queries_500", "dispute_bureau_view_queries_50000",
+        "dispute_bureau_view_ms_50000"]
 
 
 def main() -> int:
@@ -43,7 +48,7 @@ def main() -> int:
                         help="skip the deadline rush (300 schools × 5 photos; minutes on 2 cores)")
     parser.add_argument("--skip-roster", action="store_true",
                         help="skip the roster keys (the first run builds 1,000,000 pupils)")
-    parser.add_argument("--only", choices=["roster"],
+    parser.add_argument("--only", choices=["roster", "incidents"],
                         help="measure only these keys; the others keep the previous run's")
     args = parser.parse_args()
     small, large = (100, 1000) if args.quick else (500, 50000)
@@ -64,9 +69,10 @@ def main() -> int:
 
     results: dict = dict.fromkeys(KEYS)
     notes: dict[str, str] = {}
-    from . import roster
+    from . import incidents_pages, roster
 
     assert set(roster.KEYS) <= set(KEYS)
+    assert set(incidents_pages.KEYS) <= set(KEYS)
     rsizes = roster.QUICK if args.quick else roster.FULL
     name = "results-quick.json" if args.quick else "results.json"
 
@@ -78,15 +84,18 @@ def main() -> int:
             traceback.print_exc()
             return None
 
-    if args.only == "roster":
+    if args.only:
         path = env.BENCH_DIR / name
         previous = json.loads(path.read_text()) if path.exists() else {}
         results.update({k: v for k, v in previous.items() if k in KEYS})
-        results.update(roster.run(rsizes, workdir, attempt))
+        if args.only == "roster":
+            results.update(roster.run(rsizes, workdir, attempt))
+        else:
+            results.update(incidents_pages.run((small, large), attempt))
         earlier = _run_line(args.quick)
-        notes["only"] = ("only the roster keys were measured (`--only roster`); the "
-                             "other figures are the previous run's"
-                             + (f" ({earlier})" if earlier else ""))
+        notes["only"] = (f"only the {args.only} keys were measured (`--only {args.only}`); "
+                         "the other figures are the previous run's"
+                         + (f" ({earlier})" if earlier else ""))
         return _finish(results, small, large, args.quick, notes, rsizes, name, workdir)
     # The photo pipeline needs no data: measured first, so a failure below still shows it.
     try:
@@ -134,6 +143,9 @@ def main() -> int:
                      f"(SQL {r['sql_ms']:.1f} ms); "
                      f"slowest: " + " | ".join(f"{q['time']}s {q['sql'][:160]}"
                                                for q in r["slowest"][:2]))
+
+    # The bureau pages of incidents, on their own data in the same bureaus.
+    results.update(incidents_pages.run((small, large), attempt))
 
     r = attempt("scan", lambda: measure.overdue_scan(datasets[large]))
     if r:
@@ -320,6 +332,9 @@ def render_table(r: dict, small: int, large: int, quick: bool, notes: dict,
 
     rs = rsizes or (roster.QUICK if quick else roster.FULL)
     rows += roster.table_rows(r, rs, _fmt, verdict)
+    from . import incidents_pages
+
+    rows += incidents_pages.table_rows(r, small, large, _fmt, verdict)
     lines = [f"Run: {'quick' if quick else 'full'} ({small} / {large} schools; "
              f"{rs.small} / {rs.large} pupils), {time.strftime('%Y-%m-%d %H:%M %Z')}", "",
              "| key | setting | value | target | result |", "|---|---|---|---|---|"]
@@ -428,6 +443,29 @@ What is measured:
     median of 7 (after 1 warm-up), past the step-up second factor.
   * `bureau_priority_counts_ms_*`: the bureau's priority-group counts
     (`schools:pupil_counts`) for the inspector, at both sizes, the same way.
+
+* **incidents bureau pages** (issue 10 item 7; `--only incidents` to measure
+  these keys alone and keep the other keys' figures of the previous run).
+  `benchmarks/incidents_data.py` adds to `BENCH-500` and `BENCH-50000` (once,
+  set-based SQL; reused; a later run adds the months that have passed; with
+  `--only incidents` on an empty database it makes the bureaus' schools, staff
+  and inspector as the data builder does) for the current year: 2 referrals per
+  10 schools, each with its concern (one or two situations; ~79 % reported to
+  the police, most within the 24 hours, some 1–10 days after; the rest not
+  reported), in a mix of states; 1 bullying case per 10 schools in every state,
+  the 10-day investigation and 15-day re-check clocks set as the services set
+  them (some kept, some late, some overdue, some still running); a dispute
+  return for every school and every month of the year before the current one
+  (~85 % filed on time, ~10 % late, ~5 % missing: drafts or no row; "none
+  found" but for 1 return in 20, which lists a dispute).
+  * `incidents_bureau_view_queries_*`: 强制报告统计 (`incidents:bureau_counts`)
+    for the bureau's inspector, queries of one request at each size (must be
+    equal); `incidents_bureau_view_ms_50000` the median of 7 (after 1 warm-up)
+    at 50,000 schools.
+  * `dispute_bureau_view_queries_*` / `dispute_bureau_view_ms_50000`: the same
+    for 矛盾纠纷排查 (`incidents:bureau_disputes`: each month's filing, the
+    suppressed dispute counts and the first page of 50 schools with their
+    marks). When the counts differ, the run logs the queries that grew.
 
 No broker is used: Celery runs eager in-process and the delivery kick is a
 no-op. A figure that could not be obtained is written as `null` in the JSON and

@@ -1,5 +1,5 @@
 """`photo_cpu_s_12mp`: CPU seconds per 12-megapixel phone photo through
-reporting.photos.process_photo, and the quality of what it stores (issue 8 item 2, "Speed").
+core.photos.process_photo, and the quality of what it stores (issue 8 item 2, "Speed").
 
 The photo is synthetic (4032×3024, what a 12 MP phone camera writes): colour gradients, a
 few hundred hard-edged shapes and lines, text, and sensor-like noise, saved as a quality-92
@@ -69,7 +69,7 @@ def measure(data: bytes | None = None, runs: int = 5) -> dict:
     """Median CPU seconds (time.process_time) of `runs` passes through process_photo, and
     the PSNR of the stored photo against the reference. Returns
     {"cpu_s", "runs", "size", "psnr_db", "resample_psnr_db", "reference_cpu_s"}."""
-    from reporting.photos import JPEG_QUALITY, process_photo
+    from core.photos import JPEG_QUALITY, process_photo
 
     data = data or phone_jpeg()
     process_photo(BytesIO(data))  # warm-up: imports, ICC and codec set-up
@@ -86,7 +86,7 @@ def measure(data: bytes | None = None, runs: int = 5) -> dict:
     ref.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
     ref_stored = Image.open(BytesIO(buf.getvalue())).convert("RGB")
     # The pipeline's pixels before its JPEG encoding, to report the resampling alone.
-    from reporting.photos import _decode
+    from core.photos import _decode
 
     resampled = _decode(data, max_pixels=40_000_000, max_side=2048)
     return {"cpu_s": statistics.median(times), "runs": runs, "size": stored.size,
@@ -98,7 +98,7 @@ def _with_p3_profile(data: bytes, runs: int) -> float:
     """The same photo carrying an iPhone's Display-P3 profile (converted to sRGB)."""
     from pathlib import Path
 
-    from reporting.photos import process_photo
+    from core.photos import process_photo
 
     fixture = Path(__file__).resolve().parents[1] / "tests/reporting/field_trial/display_p3.jpg"
     profile = Image.open(fixture).info["icc_profile"]

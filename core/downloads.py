@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 
 from . import clock
@@ -57,4 +57,18 @@ def attachment(response: HttpResponse, name: str, fallback: str) -> HttpResponse
     response["Content-Disposition"] = (
         f'attachment; filename="{ascii_name(fallback)}"; '
         f"filename*=UTF-8''{quote(name, safe='')}")
+    return response
+
+
+def photo_response(field, *, filename: str, as_attachment: bool) -> FileResponse:
+    """A stored JPEG we encoded ourselves (core.photos) as an HTTP response: inline (shown
+    in the browser) or as a download. Always image/jpeg with X-Content-Type-Options:
+    nosniff, `Content-Security-Policy: default-src 'none'; sandbox` (opened on its own, the
+    document can run nothing) and private, no-store caching (security.md U1, G8).
+    Non-ASCII filenames go out as RFC 5987 filename*. `field` is a FieldFile."""
+    response = FileResponse(field.open("rb"), content_type="image/jpeg",
+                            as_attachment=as_attachment, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

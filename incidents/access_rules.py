@@ -69,6 +69,8 @@ BUREAU_RULES = {
 RECORD_SCOPES = {
     "incidents.referral": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
     "incidents.concern": SchoolScope("school", seen_with=IncidentsPerm.VIEW_REFERRAL),
+    "incidents.referralattachment": SchoolScope("referral__school",
+                                                seen_with=IncidentsPerm.VIEW_REFERRAL),
     # The logger's own read-back: the school's staff, narrowed by the page to
     # the concerns `logged_by` them; nobody reads another's through it.
     "incidents.loggedconcern": SchoolScope("school", seen_with=IncidentsPerm.LOG_CONCERN),

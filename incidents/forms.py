@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import MultipleFileField, MultipleFileInput
 from schools.forms import PupilCountFilterForm
 
 from .models import (
@@ -309,3 +310,15 @@ class TextForm(forms.Form):
 
     text = forms.CharField(label=_("What was done"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttachmentForm(forms.Form):
+    """Photos of injuries or of documents for a referral."""
+
+    files = MultipleFileField(
+        label=_("Photos"), required=False,
+        widget=MultipleFileInput(attrs={
+            "accept": "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,image/*"}),
+        help_text=_("JPEG, PNG or HEIC, up to 10 MB each. A document: photograph it."))
+    caption = forms.CharField(label=_("What it shows"), max_length=200,
+                              error_messages={"required": _("Say what the photo shows.")})

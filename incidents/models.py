@@ -213,12 +213,45 @@ class AgencyReport(models.Model):
         return f"{self.referral_id}: {self.agency}"
 
 
+MAX_ATTACHMENTS_PER_REFERRAL = 30
+
+
+class ReferralAttachment(models.Model):
+    """A photo of an injury or of a document kept with a referral (issue 10
+    item 1): re-encoded by core.photos before it is stored (only the pixels
+    survive, never the uploader's bytes, metadata or file name), under random
+    names outside the static root, served only to the people who may open
+    the referral, each open an audit row."""
+
+    code = models.UUIDField(_("code"), default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="attachments",
+                                 verbose_name=_("referral"))
+    image = models.FileField(_("photo"), max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), max_length=200)
+    caption = models.CharField(_("what it shows"), max_length=200)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("referral attachment")
+        verbose_name_plural = _("referral attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attachment:{self.code}"
+
+
 class ChronologyKind(models.TextChoices):
     CONCERN = "concern", _("Concern logged")
     OPENED = "opened", _("Referral opened")
     REPORT = "report", _("Report to a department")
     STATE = "state", _("State changed")
     NOTE = "note", _("Note")
+    ATTACHMENT = "attachment", _("Attachment added")
 
 
 class ChronologyEntryQuerySet(models.QuerySet):

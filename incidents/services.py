@@ -17,11 +17,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.photos import PhotoRejected, process_photo, random_storage_name, safe_display_name
 from core.signals import business_action
 from followups.models import FollowUp
 from followups.services import followup_cancel, followup_complete, followup_open
@@ -34,12 +37,14 @@ from schools.services import membership_designate
 from .access_rules import IncidentsPerm
 from .followup_kinds import LEADS, POLICE_REPORT, REFERRAL_REVIEW
 from .models import (
+    MAX_ATTACHMENTS_PER_REFERRAL,
     Agency,
     AgencyReport,
     ChronologyEntry,
     ChronologyKind,
     Concern,
     Referral,
+    ReferralAttachment,
     ReferralState,
     ReportMethod,
     Situation,
@@ -405,6 +410,82 @@ def referral_add_note(*, referral: Referral, text: str, by, at: dt.datetime | No
     _announce("referral.note", by=by, obj=referral, school_id=referral.school_id,
               request=request)
     return entry
+
+
+@dataclass
+class AttachmentUpload:
+    """One file chosen on the referral's page, and what it shows."""
+
+    file: object  # an UploadedFile
+    caption: str
+
+
+def referral_attach(*, referral: Referral, uploads: list[AttachmentUpload], by,
+                    at: dt.datetime | None = None, request=None
+                    ) -> tuple[list[ReferralAttachment], list[str]]:
+    """Keep photos of injuries or of documents with `referral` (issue 10 item 1),
+    each re-encoded by core.photos (JPEG, PNG or HEIC in; a clean JPEG and a
+    thumbnail out; at most core.photos.DEFAULT_MAX_BYTES each). A file that is not
+    a readable photo is skipped with a message naming it (safe_display_name);
+    the others are kept, at most MAX_ATTACHMENTS_PER_REFERRAL in all. `caption`
+    (what it shows, required, at most 200 characters, no ID-card number) is
+    the same for the batch. Each kept file is a chronology entry and an audit
+    row by code. Returns (kept, messages). Raises PermissionDenied
+    (incidents.manage_referral), ValidationError({"caption": …}) or
+    ({"referral": …}) for a closed referral."""
+    if not access.allows(by, IncidentsPerm.MANAGE_REFERRAL, referral):
+        raise PermissionDenied
+    if referral.state == ReferralState.CLOSED:
+        raise ValidationError({"referral": _("This referral is closed.")})
+    at = at or clock.now()
+    errors: list[str] = []
+    for upload in uploads:
+        caption = (upload.caption or "").strip()
+        if not caption:
+            raise ValidationError({"caption": _("Say what the photo shows.")})
+        if len(caption) > 200:
+            raise ValidationError({"caption": _("At most 200 characters.")})
+        if ID_CARD.search(caption):
+            raise ValidationError({"caption": _("Do not write an ID-card number here.")})
+    processed = []
+    # Re-encoding takes seconds: outside the transaction and without a lock.
+    for upload in uploads:
+        try:
+            processed.append((upload, process_photo(upload.file)))
+        except PhotoRejected as exc:
+            errors.append(exc.message)
+    written: list[str] = []
+    kept: list[ReferralAttachment] = []
+    try:
+        with transaction.atomic():
+            locked = REFERRAL.lock(referral)
+            room = MAX_ATTACHMENTS_PER_REFERRAL - locked.attachments.count()
+            for upload, _photo in processed[max(room, 0):]:
+                errors.append(_("%(name)s was not kept: a referral holds at most %(n)s "
+                                "attachments.") % {"name": safe_display_name(upload.file.name),
+                                                   "n": MAX_ATTACHMENTS_PER_REFERRAL})
+            for upload, photo in processed[:max(room, 0)]:
+                image = default_storage.save(random_storage_name(folder="incidents"),
+                                             ContentFile(photo.image))
+                written.append(image)
+                thumb = default_storage.save(random_storage_name(folder="incidents"),
+                                             ContentFile(photo.thumbnail))
+                written.append(thumb)
+                row = ReferralAttachment.objects.create(
+                    referral=locked, image=image, thumbnail=thumb,
+                    caption=upload.caption.strip(), width=photo.width, height=photo.height,
+                    sha256=photo.sha256, uploaded_by=by, uploaded_at=at)
+                kept.append(row)
+                _chronicle(locked, ChronologyKind.ATTACHMENT, _("Attachment added"), by=by,
+                           at=at)
+                _announce("referral.attach", by=by, obj=locked, school_id=locked.school_id,
+                          request=request, kind=str(row.code))
+    except Exception:
+        # A failed save (a full disk, a database error) leaves no orphan files.
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return kept, errors
 
 
 def referral_counts_exported(*, bureau, year: int, school_type: str, by, request=None) -> None:

@@ -19,6 +19,10 @@ urlpatterns = [
     path("referrals/<uuid:code>/report/", views.referral_report, name="referral_report"),
     path("referrals/<uuid:code>/print/", views.referral_print, name="referral_print"),
     path("referrals/<uuid:code>/note/", views.referral_note, name="referral_note"),
+    path("referrals/<uuid:code>/attachments/", views.referral_attach, name="referral_attach"),
+    path("attachments/<uuid:code>/", views.attachment_view, name="attachment_view"),
+    path("attachments/<uuid:code>/download/", views.attachment_download,
+         name="attachment_download"),
     path("referrals/<uuid:code>/<slug:name>/", views.referral_transition,
          name="referral_transition"),
     # The monthly dispute screening (矛盾纠纷排查).

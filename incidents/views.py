@@ -15,17 +15,26 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock, downloads
+from core.downloads import photo_response
+from core.photos import DEFAULT_MAX_BYTES
+from core.uploads import PhotoSizeLimitHandler
 from core.workflows import InvalidTransition
 from schools import access
 from schools.models import Bureau, School
@@ -34,6 +43,7 @@ from . import counts, selectors, services
 from .access_rules import IncidentsPerm
 from .forms import (
     AgencyReportForm,
+    AttachmentForm,
     ConcernForm,
     CountsFilterForm,
     LeadsForm,
@@ -41,7 +51,7 @@ from .forms import (
     ReferralOpenForm,
     TransitionForm,
 )
-from .models import Concern, Referral
+from .models import Concern, Referral, ReferralAttachment
 from .workflows import REFERRAL
 
 
@@ -389,6 +399,9 @@ def _referral_context(request, referral, **forms):
         "referral": referral, "concern": referral.concern, "manages": manages,
         "reports": list(referral.reports.select_related("recorded_by")),
         "chronology": list(referral.chronology.select_related("by")),
+        "attachments": list(referral.attachments.all()),
+        "attachment_form": forms.get("attachment_form") or (
+            AttachmentForm() if manages and referral.state != "closed" else None),
         "transitions": transitions if manages else [],
         "report_form": forms.get("report_form") or (AgencyReportForm() if manages else None),
         "note_form": forms.get("note_form") or (NoteForm() if manages else None),
@@ -457,3 +470,93 @@ def referral_transition(request, code, name):
         return redirect("incidents:referral_detail", code=referral.code)
     return render(request, "incidents/referral_detail.html",
                   _referral_context(request, referral, transition_form=form), status=400)
+
+
+@csrf_exempt  # the CSRF check runs in _referral_attach, after the size-limit handler is set
+@require_POST
+@login_required
+def referral_attach(request, code):
+    """附件: photos of injuries or of documents added to a referral (POST,
+    multipart), each re-encoded; a file that is not a readable photo is
+    named and skipped, the others kept. The size cap is enforced while the
+    upload is read (core.uploads)."""
+    request.upload_handlers.insert(0, PhotoSizeLimitHandler(request))
+    return _referral_attach(request, code)
+
+
+@csrf_protect
+@never_cache
+@access.require_recent_second_factor(perm=IncidentsPerm.MANAGE_REFERRAL,
+                                     target="incidents.referral")
+def _referral_attach(request, code):
+    referral = _referral(request, code, IncidentsPerm.MANAGE_REFERRAL)
+    try:
+        request.FILES  # noqa: B018 - parse the upload now, under the size handler
+    except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig):
+        form = AttachmentForm()
+        form.add_error(None, _("Too many files were sent at once; add them a few at a time."))
+        return render(request, "incidents/referral_detail.html",
+                      _referral_context(request, referral, attachment_form=form), status=400)
+    form = AttachmentForm(request.POST, request.FILES)
+    oversize = [_("%(name)s is larger than %(limit)s MB.") % {
+        "name": name, "limit": DEFAULT_MAX_BYTES // (1024 * 1024)}
+        for name in getattr(request, "oversize_files", [])]
+    if form.is_valid():
+        files = form.cleaned_data["files"]
+        if not files and not oversize:
+            form.add_error("files", _("Choose at least one photo."))
+        else:
+            try:
+                kept, refused = services.referral_attach(
+                    referral=referral, by=request.user, request=request,
+                    uploads=[services.AttachmentUpload(file=f,
+                                                       caption=form.cleaned_data["caption"])
+                             for f in files])
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                for message in [*oversize, *refused]:
+                    messages.error(request, message)
+                if kept:
+                    messages.success(request, ngettext(
+                        "%(n)s attachment kept.", "%(n)s attachments kept.", len(kept)) % {
+                        "n": len(kept)})
+                    return redirect("incidents:referral_detail", code=referral.code)
+                form.add_error("files", _("No photo was kept."))
+    for message in oversize:
+        form.add_error("files", message)
+    return render(request, "incidents/referral_detail.html",
+                  _referral_context(request, referral, attachment_form=form), status=400)
+
+
+@never_cache
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
+                                     target="incidents.referralattachment")
+def attachment_view(request, code):
+    """A referral's photo in the browser, for those who may open the
+    referral: ``?size=thumb`` the thumbnail (shown on the referral's page,
+    whose open is the audit row), otherwise the full photo — an audit row of
+    its own."""
+    thumb = request.GET.get("size") == "thumb"
+    attachment = access.get_for_user(
+        request, ReferralAttachment.objects.select_related("referral__school"),
+        IncidentsPerm.VIEW_REFERRAL, sensitive=not thumb, code=code)
+    return photo_response(attachment.thumbnail if thumb else attachment.image,
+                          filename=f"{attachment.code.hex[:8]}.jpg", as_attachment=False)
+
+
+@never_cache
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.VIEW_REFERRAL,
+                                     target="incidents.referralattachment")
+def attachment_download(request, code):
+    """下载附件: the full photo as a file named by the referral's date and
+    the photo's code, never its caption (it may name a child). An audit row
+    (export)."""
+    attachment = access.get_for_user(
+        request, ReferralAttachment.objects.select_related("referral__school"),
+        IncidentsPerm.VIEW_REFERRAL, sensitive=True, action="export", code=code)
+    name = f"{_('mandatory report')}-{attachment.referral.detected_at:%Y-%m-%d}-" \
+           f"{attachment.code.hex[:8]}.jpg"
+    return photo_response(attachment.image, filename=name, as_attachment=True)

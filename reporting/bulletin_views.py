@@ -34,7 +34,7 @@ def _weasyprint():
     """The weasyprint module, imported on first use (it is large). Importing it
     sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES to True, which
     would let truncated uploads pass as grey filler; the photo pipeline refuses
-    to run while it is set (reporting.photos, security.md U6). It is put back
+    to run while it is set (core.photos, security.md U6). It is put back
     to False here, after every import: the 通报 has no images to load."""
     import weasyprint
     from PIL import ImageFile

@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.uploads import MultipleFileField, MultipleFileInput
 
 from .models import SECTIONS, DeadlineKind, Measure, ProgressReport
 from .services import MAX_SECTION_CHARS
@@ -78,26 +79,6 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].widget.attrs.pop("maxlength", None)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django's documented pattern); each is only
-    checked to be a file here: reporting.photos decides what it really is."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        """The uploaded files, as a list. An empty (0-byte) file is not an
-        error of the whole field: the photo service refuses it by name and
-        keeps the others of the batch (FileField.clean would drop them all)."""
-        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
-        return [f for f in files if f is not None]
 
 
 class PhotoForm(forms.Form):

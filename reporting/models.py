@@ -381,7 +381,7 @@ MAX_PHOTOS_PER_REPORT = 20
 
 
 class ReportPhoto(models.Model):
-    """An activity photo, re-encoded by reporting.photos before it is stored:
+    """An activity photo, re-encoded by core.photos before it is stored:
     random names under MEDIA_ROOT (outside the static root), served only
     through a permission-checked view."""
 

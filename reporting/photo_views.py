@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.downloads import photo_response
 from schools import access
 
 from .access_rules import ReportingPerm
@@ -22,20 +22,6 @@ from .models import ReportPhoto
 
 # Characters no file system or browser download dialog should get from a school's name.
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]+')
-
-
-def photo_response(field, *, filename: str, as_attachment: bool) -> FileResponse:
-    """A stored JPEG as an HTTP response: inline (shown in the browser) or as a download.
-
-    Always image/jpeg with X-Content-Type-Options: nosniff, `Content-Security-Policy:
-    default-src 'none'; sandbox` (opened on its own, the document can run nothing) and
-    private, no-store caching (U1, G8). Non-ASCII filenames go out as RFC 5987 filename*."""
-    response = FileResponse(field.open("rb"), content_type="image/jpeg",
-                            as_attachment=as_attachment, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 def download_name(photo: ReportPhoto) -> str:

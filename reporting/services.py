@@ -25,6 +25,13 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core import clock
+from core.photos import (
+    PhotoRejected,
+    ProcessedPhoto,
+    process_photo,
+    random_storage_name,
+    safe_display_name,
+)
 from core.workflows import InvalidTransition
 from schools import access
 from schools.models import Bureau, School, User
@@ -46,13 +53,6 @@ from .models import (
     ReportMeasure,
     ReportPhoto,
     ReportStatus,
-)
-from .photos import (
-    PhotoRejected,
-    ProcessedPhoto,
-    process_photo,
-    random_storage_name,
-    safe_display_name,
 )
 
 MAX_SECTION_CHARS = 5000

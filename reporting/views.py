@@ -19,6 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
 from core import clock, downloads
+from core.downloads import photo_response
+from core.photos import DEFAULT_MAX_BYTES, safe_display_name
+from core.uploads import PhotoSizeLimitHandler
 from schools import access
 from schools.access_rules import SchoolsPerm
 from schools.models import School, SchoolType
@@ -35,9 +38,6 @@ from .models import (
     ProgressReport,
     ReportPhoto,
 )
-from .photo_views import photo_response
-from .photos import DEFAULT_MAX_BYTES, safe_display_name
-from .uploads import PhotoSizeLimitHandler
 
 
 def _add_errors(form, exc: ValidationError) -> None:

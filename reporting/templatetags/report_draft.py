@@ -4,8 +4,8 @@ sending photos."""
 
 from django import template
 
+from core.photos import DEFAULT_MAX_BYTES
 from reporting.models import MAX_PHOTOS_PER_REPORT
-from reporting.photos import DEFAULT_MAX_BYTES
 
 register = template.Library()
 
@@ -25,6 +25,6 @@ def draft_key(user, school_id, deadline_id) -> str:
 @register.simple_tag
 def photo_limits() -> dict:
     """{"files": 20, "bytes": 10485760, "mb": 10}: a report's photo limits, the
-    ones reporting.photos and reporting.uploads enforce on the server."""
+    ones core.photos and core.uploads enforce on the server."""
     return {"files": MAX_PHOTOS_PER_REPORT, "bytes": DEFAULT_MAX_BYTES,
             "mb": DEFAULT_MAX_BYTES // (1024 * 1024)}

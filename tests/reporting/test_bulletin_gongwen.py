@@ -461,7 +461,7 @@ class TestPdf:
         pipeline refuses to run while that is so. After a PDF, photos still work."""
         from PIL import Image, ImageFile
 
-        from reporting.photos import process_photo
+        from core.photos import process_photo
 
         client = login(world.inspector)
         page(client, deadline)

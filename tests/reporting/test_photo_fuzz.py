@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
-from reporting.photos import PhotoRejected, process_photo
+from core.photos import PhotoRejected, process_photo
 
 from . import icc
 

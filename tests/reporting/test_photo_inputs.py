@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import override
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
-from reporting import photos
-from reporting.photos import PhotoRejected, process_photo
+from core import photos
+from core.photos import PhotoRejected, process_photo
 
 from . import icc
 
@@ -130,7 +130,7 @@ def test_any_exception_inside_the_pipeline_is_a_refusal_by_name(monkeypatch, cap
 
     assert message == "班会.png is damaged or incomplete."
     # An unexpected kind is logged with its traceback (so a bug shows), without the name.
-    record = next(r for r in caplog.records if r.name == "reporting.photos")
+    record = next(r for r in caplog.records if r.name == "core.photos")
     assert record.levelname == "WARNING"
     assert record.exc_info is not None
     assert "班会" not in caplog.text

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from reporting import photos
+from core import photos
 from reporting.models import ProgressReport, ReportPhoto, ReportStatus
 
 pytestmark = pytest.mark.django_db

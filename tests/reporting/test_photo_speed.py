@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from benchmarks import photos as bench
-from reporting.photos import process_photo
+from core.photos import process_photo
 
 
 def cheap_jpeg(size) -> bytes:

@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import override
 from PIL import Image, ImageFile, PngImagePlugin, features
 
-from reporting.photos import (
+from core.photos import (
     PhotoRejected,
     ProcessedPhoto,
     process_photo,

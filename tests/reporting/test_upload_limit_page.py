@@ -6,8 +6,8 @@ the portal enforces."""
 import re
 from pathlib import Path
 
+from core.photos import DEFAULT_MAX_BYTES
 from reporting.models import MAX_PHOTOS_PER_REPORT
-from reporting.photos import DEFAULT_MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "docs" / "deploy" / "nginx-portal.conf"

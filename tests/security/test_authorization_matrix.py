@@ -598,6 +598,7 @@ def build_incident_samples(world, samples) -> None:
         Dispute,
         DisputeReturn,
         Referral,
+        ReferralAttachment,
     )
 
     for side, school in ((OWN, world.school_a), (PEER, world.school_b),
@@ -611,6 +612,10 @@ def build_incident_samples(world, samples) -> None:
         samples[("incidents.referral", side)] = Referral.objects.create(
             school=school, concern=concern(), situations=["missing"],
             detected_at=timezone.now(), opened_by=world.principal)
+        samples[("incidents.referralattachment", side)] = ReferralAttachment.objects.create(
+            referral=samples[("incidents.referral", side)], image=sample_jpeg(),
+            thumbnail=sample_jpeg(), caption="样本", width=4, height=4, sha256="0" * 64,
+            uploaded_by=world.principal)
         # A bullying case about the pupil-page sample pupil (the bullied one).
         case = BullyingCase.objects.create(
             school=school, reported_at=timezone.now(), reporter="staff", acts=["physical"],
@@ -660,6 +665,16 @@ INCIDENT_ROWS: dict[str, Row] = {
     "incidents:referral_note": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
                                    kwargs=incident_code("incidents.referral"),
                                    sides=(OWN, PEER, FOREIGN), step_up=True),
+    # No file and no caption: 400 with the errors.
+    "incidents:referral_attach": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
+                                     kwargs=incident_code("incidents.referral"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:attachment_view": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                     kwargs=incident_code("incidents.referralattachment"),
+                                     sides=(OWN, PEER, FOREIGN), step_up=True),
+    "incidents:attachment_download": Row(get=_incident("200"), post=_INCIDENT_POST_ONLY,
+                                         kwargs=incident_code("incidents.referralattachment"),
+                                         sides=(OWN, PEER, FOREIGN), step_up=True),
     "incidents:referral_transition": Row(get=_INCIDENT_POST_ONLY, post=_incident("400"),
                                          kwargs=referral_transition_kwargs,
                                          sides=(OWN, PEER, FOREIGN), step_up=True),
@@ -806,6 +821,9 @@ TWO_SCHOOL_ROWS.update({
     "incidents:referral_print": (sides("404", "200"), NOT_ALLOWED),
     "incidents:referral_report": (NOT_ALLOWED, sides("404", "400")),
     "incidents:referral_note": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:referral_attach": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:attachment_view": (sides("404", "200"), NOT_ALLOWED),
+    "incidents:attachment_download": (sides("404", "200"), NOT_ALLOWED),
     "incidents:referral_transition": (NOT_ALLOWED, sides("404", "400")),
     # Neither sample is one she logged.
     "incidents:my_concern_detail": (sides("404", "404"), NOT_ALLOWED),

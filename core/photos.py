@@ -1,4 +1,6 @@
-"""Re-encoding of uploaded activity photos (security.md U1–U12, G9; issue 8 item 2).
+"""Re-encoding of uploaded photos — reporting's activity photos, incidents' photos of
+injuries and of documents (security.md U1–U12, G9; issue 8 item 2; issue 10 item 1). Below
+every app (core): pixels in, pixels out, no model.
 
 An upload is hostile until it has been decoded and written out again by us: only the pixels
 survive, never the uploader's bytes, metadata or filename.
@@ -54,7 +56,7 @@ MAX_ICC_BYTES = 4 * 1024 * 1024
 # Bidi embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069) are category Cf; removing
 # every control/format/private/separator character also covers NUL, LRM/RLM and zero-widths.
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
-_EXT_RE = re.compile(r"[a-z0-9]{1,10}")
+_EXT_RE = re.compile(r"[a-z0-9]{1,10}")  # an extension, or a storage folder
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The PNG chunks a photo's pixels need; every other chunk (tEXt, zTXt, iTXt with XMP, the
@@ -138,12 +140,15 @@ def safe_display_name(name: str | None) -> str:
     return name
 
 
-def random_storage_name(ext: str = "jpg") -> str:
-    """photos/YYYY/MM/<uuid4>.<ext>: the user's filename never reaches storage (U10)."""
-    if not _EXT_RE.fullmatch(ext):
-        raise ValueError(f"unsafe extension {ext!r}")
+def random_storage_name(ext: str = "jpg", *, folder: str = "photos") -> str:
+    """<folder>/YYYY/MM/<uuid4>.<ext> (folder "photos" by default; incidents keeps its
+    attachments under "incidents"): the user's filename never reaches storage (U10).
+    Raises ValueError for an extension or a folder that is not plain lower-case letters and
+    digits."""
+    if not _EXT_RE.fullmatch(ext) or not _EXT_RE.fullmatch(folder):
+        raise ValueError(f"unsafe extension or folder {ext!r}, {folder!r}")
     today = timezone.localdate()
-    return f"photos/{today:%Y}/{today:%m}/{uuid.uuid4().hex}.{ext}"
+    return f"{folder}/{today:%Y}/{today:%m}/{uuid.uuid4().hex}.{ext}"
 
 
 def process_photo(
