@@ -233,15 +233,18 @@ def _open_case(case: BullyingCase) -> None:
 @transaction.atomic
 def bullying_record_stop(*, case: BullyingCase, stopped_at: dt.datetime, safety_measures: str,
                          by, at: dt.datetime | None = None, request=None) -> BullyingCase:
-    """Record that the bullying was stopped (when, not in the future) and the
-    measures that keep the pupils safe (required, at most 2000 characters).
-    May be recorded again (a later, fuller account). Raises
-    PermissionDenied, ValidationError."""
+    """Record that the bullying was stopped (when: not in the future, not
+    before the day it happened) and the measures that keep the pupils safe
+    (required, at most 2000 characters). May be recorded again (a later,
+    fuller account). Raises PermissionDenied, ValidationError."""
     at = at or clock.now()
     locked = _locked(case, by)
     _open_case(locked)
     errors: dict[str, str] = {}
     _not_future(stopped_at, "stopped_at", at, errors, missing=_("Say when it was stopped."))
+    if "stopped_at" not in errors and locked.occurred_on and \
+            clock.today(stopped_at) < locked.occurred_on:
+        errors["stopped_at"] = _("It cannot have been stopped before it happened.")
     measures = _text(safety_measures, "safety_measures", 2000, errors,
                      missing=_("Say what keeps the pupils safe now."))
     if errors:
@@ -376,6 +379,10 @@ def bullying_appeal(*, case: BullyingCase, appealed_on: dt.date, by,
                                                 "future.")})
     if case.committee_on and appealed_on < case.committee_on:
         raise ValidationError({"appealed_on": _("An appeal cannot come before the decision.")})
+    if case.appealed_on is not None:
+        # The county's re-check is the last word (2017 plan): one appeal a case.
+        raise ValidationError({"appealed_on": _("This case was appealed and re-checked "
+                                                "already.")})
     locked = BULLYING.apply(case, "appeal", by=by, at=at, changes=lambda obj, when: {
         "appealed_on": appealed_on, "recheck_started_at": when,
         "recheck_due_at": recheck_due(when), "rechecked_at": None, "recheck_result": ""}).obj
@@ -408,8 +415,12 @@ def bullying_transition(*, case: BullyingCase, name: str, by, reason: str = "",
         return {}
 
     locked = BULLYING.apply(case, name, by=by, reason=reason, at=at, changes=changes).obj
-    _entry(locked, BullyingEntryKind.STATE, _("State: %(state)s") % {
-        "state": BullyingState(locked.state).label}, by=by, at=at)
+    text = _("State: %(state)s") % {"state": BullyingState(locked.state).label}
+    if name == "recheck":
+        text = _("Re-check result: %(result)s") % {"result": reason}
+    elif name == "close":
+        text = _("Closed: %(outcome)s") % {"outcome": reason}
+    _entry(locked, BullyingEntryKind.STATE, text, by=by, at=at)
     mine = FollowUp.objects.filter(Q(subject_code=str(locked.code))
                                    | Q(subject_code__startswith=f"{locked.code}:"),
                                    subject_type=BULLYING_SUBJECT)
@@ -486,9 +497,9 @@ def bullying_record_support(*, case: BullyingCase, text: str, by,
 
 
 def visit_staff(case: BullyingCase) -> list[tuple[int, str]]:
-    """(user id, name) of the people a visit may be given to: the head
-    teachers of the classes of the pupils involved (this school year), then
-    the school's other staff, by name."""
+    """(user id, label) of the people a visit may be given to: the head
+    teachers of the classes of the pupils involved (this school year, their
+    name marked as such), then the school's other staff, by name."""
     heads = set(Membership.objects.active().filter(
         school_id=case.school_id, role=Role.HEAD_TEACHER,
         classes__in=case.parties.values("pupil__current_class")).values_list(
@@ -497,7 +508,8 @@ def visit_staff(case: BullyingCase) -> list[tuple[int, str]]:
     for m in (Membership.objects.active().filter(school_id=case.school_id)
               .select_related("user").order_by("user__full_name", "user__username")):
         people.setdefault(m.user_id, m.user.full_name or m.user.username)
-    return ([(pk, name) for pk, name in people.items() if pk in heads]
+    mark = _("head teacher of a pupil involved")
+    return ([(pk, f"{name}（{mark}）") for pk, name in people.items() if pk in heads]
             + [(pk, name) for pk, name in people.items() if pk not in heads])
 
 
@@ -577,6 +589,21 @@ def clock_of(case: BullyingCase, kind: str) -> FollowUp | None:
     """The case's investigation or re-check follow-up (open or not), if any."""
     return (FollowUp.objects.filter(kind=kind, subject_code=str(case.code))
             .order_by("-created_at").first())
+
+
+ROLE_ORDER = {BullyingRole.TARGET: 0, BullyingRole.PERPETRATOR: 1, BullyingRole.BYSTANDER: 2}
+
+
+def ordered_parties(case: BullyingCase) -> list[BullyingParty]:
+    """The pupils involved: the bullied first, then those who did it, then
+    the bystanders; by name within each."""
+    return sorted(case.parties.select_related("pupil__current_class"),
+                  key=lambda p: (ROLE_ORDER.get(p.role, 9), p.pupil.name))
+
+
+def due_day(row: FollowUp | None) -> dt.date | None:
+    """The day a follow-up is due (its due_at is the first instant after it)."""
+    return None if row is None else clock.today(row.due_at - dt.timedelta(microseconds=1))
 
 
 def parties_for_head_teacher(user):

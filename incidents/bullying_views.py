@@ -8,9 +8,12 @@ incidents.bullying decide.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +36,7 @@ from .forms import (
     BullyingStopForm,
     GuardianContactForm,
     LinkReferralForm,
+    NoteForm,
     TextForm,
     TransitionForm,
     VisitAssignForm,
@@ -67,6 +71,12 @@ def school_bullying(request, pk: int):
         request.GET.get("page"))
     access.record_sensitive_reads(request, "incidents.bullyingcase", [c.code for c in page],
                                   "view", IncidentsPerm.VIEW_BULLYING, school_id=school.pk)
+    now = clock.now()
+    for case in page:
+        due = case.recheck_due_at if case.state == "appealed" else (
+            case.investigation_due_at if case.state == "investigating" else None)
+        case.clock_due = due and clock.today(due - dt.timedelta(microseconds=1))
+        case.clock_overdue = due is not None and due <= now
     return render(request, "incidents/bullying_school.html", {
         "school": school, "page": page, "closed": closed,
         "may_report": access.can(request.user, IncidentsPerm.MANAGE_BULLYING, school)})
@@ -120,7 +130,9 @@ ACTION_LABELS = {
 def _context(request, case, **forms):
     manages = access.allows(request.user, IncidentsPerm.MANAGE_BULLYING, case)
     available = {t.name for t in BULLYING.available(case, request.user)} if manages else set()
-    referrals = [(str(r.code), f"{r.detected_at:%Y-%m-%d %H:%M} · {', '.join(r.situation_labels)}")
+    zone = timezone.get_default_timezone()
+    referrals = [(str(r.code), f"{timezone.localtime(r.detected_at, zone):%Y-%m-%d %H:%M} · "
+                               f"{'、'.join(r.situation_labels)}")
                  for r in Referral.objects.filter(school_id=case.school_id)
                  .order_by("-detected_at")[:50]] if manages else []
 
@@ -130,17 +142,21 @@ def _context(request, case, **forms):
         return factory() if manages else None
 
     investigation = bullying.clock_of(case, BULLYING_INVESTIGATION)
+    recheck = bullying.clock_of(case, BULLYING_RECHECK)
+    visits = list(bullying.open_visits(case))
+    for visit in visits:
+        visit.due_day = bullying.due_day(visit)
     return {
         "case": case, "manages": manages, "available": available,
         "investigation_overdue": investigation is not None and investigation.state == "open"
         and investigation.due_at < clock.now(),
         "action_labels": ACTION_LABELS,
-        "parties": list(case.parties.select_related("pupil__current_class")),
+        "parties": bullying.ordered_parties(case),
         "contacts": list(case.guardian_contacts.select_related("recorded_by")),
         "chronology": list(case.chronology.select_related("by")),
-        "investigation": investigation,
-        "recheck": bullying.clock_of(case, BULLYING_RECHECK),
-        "visits": list(bullying.open_visits(case)),
+        "investigation": investigation, "investigation_due": bullying.due_day(investigation),
+        "recheck": recheck, "recheck_due": bullying.due_day(recheck),
+        "visits": visits,
         "stop_form": form("stop", lambda: BullyingStopForm(initial={
             "stopped_at": case.stopped_at or _now_minute(),
             "safety_measures": case.safety_measures})),
@@ -153,7 +169,7 @@ def _context(request, case, **forms):
         "visit_form": form("visit_assign", lambda: VisitAssignForm(
             staff=bullying.visit_staff(case))),
         "link_form": form("link", lambda: LinkReferralForm(referrals=referrals)),
-        "note_form": form("note", TextForm),
+        "note_form": form("note", NoteForm),
         "visit_record_form": form("visit", TextForm),
     }
 
@@ -187,7 +203,8 @@ def _run(request, case, action, data):
         return bullying.bullying_transition(**common, name=action, reason=data.get("reason", ""))
     if action == "link":
         referral = Referral.objects.filter(code=data["referral"],
-                                           school_id=case.school_id).first()
+                                           school_id=case.school_id).first() \
+            if data.get("referral") else None
         if referral is None:
             raise ValidationError({"referral": _("Choose one of the school's referrals.")})
         return bullying.bullying_link_referral(**common, referral=referral)
@@ -201,12 +218,27 @@ def _run(request, case, action, data):
     raise KeyError(action)
 
 
+DONE = {
+    "stop": gettext_lazy("Recorded: how it was stopped and what keeps the pupils safe."),
+    "guardians": gettext_lazy("Recorded: the guardians were told."),
+    "investigate": gettext_lazy("The investigation has started: 10 days to the decision."),
+    "decide": gettext_lazy("The committee's decision is recorded."),
+    "appeal": gettext_lazy("The appeal is recorded: the county's re-check is due in 15 days."),
+    "recheck": gettext_lazy("The re-check's result is recorded."),
+    "follow_up": gettext_lazy("The case is in follow-up."),
+    "close": gettext_lazy("The case is closed."),
+    "link": gettext_lazy("The case is linked to its mandatory report."),
+    "note": gettext_lazy("Added to the chronology."),
+    "visit_assign": gettext_lazy("The visit is given; it is in their 我的待办."),
+    "visit": gettext_lazy("The visit is recorded."),
+}
+
 FORMS = {
     "stop": ("stop", BullyingStopForm), "guardians": ("guardians", GuardianContactForm),
     "investigate": ("transition", TransitionForm), "decide": ("decide", BullyingDecisionForm),
     "appeal": ("appeal", AppealForm), "recheck": ("transition", TransitionForm),
     "follow_up": ("transition", TransitionForm), "close": ("transition", TransitionForm),
-    "link": ("link", None), "note": ("note", TextForm),
+    "link": ("link", None), "note": ("note", NoteForm),
     "visit_assign": ("visit_assign", None), "visit": ("visit", TextForm),
 }
 
@@ -238,6 +270,7 @@ def bullying_action(request, code, action):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
+            messages.success(request, DONE.get(action, _("Saved.")))
             return redirect("incidents:bullying_detail", code=case.code)
     case.refresh_from_db()
     return render(request, "incidents/bullying_detail.html",
@@ -308,8 +341,12 @@ def bullying_status(request, code):
                 return redirect("incidents:bullying_status", code=case.code)
         status = 400
     mine = [p for p in bullying.parties_for_head_teacher(request.user).filter(case=case)]
+    for visit in visits:
+        visit.due_day = bullying.due_day(visit)
     return render(request, "incidents/bullying_status.html", {
-        "case": case, "pupils": mine, "visits": visits, "form": form}, status=status)
+        "case": case, "pupils": mine, "visits": visits, "form": form,
+        "my_visits": list(case.chronology.filter(kind=BullyingEntryKind.VISIT,
+                                                 by=request.user))}, status=status)
 
 
 @never_cache
@@ -327,3 +364,25 @@ def bullying_classes(request):
                                   sorted({str(p.case.code) for p in page}), "view",
                                   IncidentsPerm.VIEW_BULLYING_STATUS)
     return render(request, "incidents/bullying_classes.html", {"page": page})
+
+
+@never_cache
+@require_GET
+@access.require_recent_second_factor(perm=IncidentsPerm.SUPPORT_BULLYING)
+def bullying_support_list(request):
+    """心理辅导 (欺凌事件): for the counselor, the open cases of her school(s)
+    with the support recorded so far, to go back to a case after its first
+    session; 50 a page, each listed case an audit row."""
+    school_ids = access.schools_for(request.user, IncidentsPerm.SUPPORT_BULLYING)
+    if not school_ids:
+        access.deny(request, IncidentsPerm.SUPPORT_BULLYING, request.path, status=403)
+    cases = (BullyingSupport.objects.filter(school_id__in=school_ids)
+             .exclude(state="closed").select_related("school")
+             .annotate(sessions=Count("chronology", filter=Q(
+                 chronology__kind=BullyingEntryKind.SUPPORT)))
+             .order_by("-reported_at", "-id"))
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    access.record_sensitive_reads(request, "incidents.bullyingsupport",
+                                  [c.code for c in page], "view",
+                                  IncidentsPerm.SUPPORT_BULLYING)
+    return render(request, "incidents/bullying_support_list.html", {"page": page})

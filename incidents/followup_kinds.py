@@ -199,7 +199,8 @@ register(FollowUpKind(
     roles=(Role.COUNSELOR,),
     steps=_support_steps,
     context=_bullying_context, subject_type=BULLYING_SUBJECT, link=_bullying_link,
-    title=lambda row: str(_("Give psychological support to the pupils of a bullying case")),
+    title=lambda row: str(_("Psychological support after a bullying case recorded %(day)s")
+                          % {"day": f"{clock.today(row.created_at):%Y-%m-%d}"}),
 ))
 
 register(FollowUpKind(
@@ -209,5 +210,6 @@ register(FollowUpKind(
     steps=(Step("due", dt.timedelta(hours=-16), BULLYING_DUE.name),
            Step("overdue", dt.timedelta(days=1), BULLYING_DUE.name, roles=LEADS)),
     context=_bullying_context, subject_type=BULLYING_SUBJECT, link=_bullying_link,
-    title=lambda row: str(_("Follow-up visit for a bullying case")),
+    title=lambda row: str(_("Follow-up visit for a bullying case, by %(day)s") % {
+        "day": f"{_due_date(row)}"}),
 ))

@@ -206,7 +206,8 @@ class BullyingReportForm(forms.Form):
     to PARTY_ROWS pupils involved (class, name, role) — blank lines are
     ignored. `classes` are the school's classes this school year."""
 
-    reporter = forms.ChoiceField(label=_("Reported by"), choices=BullyingReporter.choices)
+    reporter = forms.ChoiceField(label=_("Reported by"),
+                                 choices=[("", "---------"), *BullyingReporter.choices])
     reported_at = forms.DateTimeField(label=_("When the school learned of it"),
                                       error_messages=_BAD_TIME, **_DATETIME)
     acts = forms.MultipleChoiceField(label=_("Acts"), choices=BullyingAct.choices,
@@ -227,11 +228,12 @@ class BullyingReportForm(forms.Form):
         for n in range(PARTY_ROWS):
             self.fields[f"class_{n}"] = forms.TypedChoiceField(
                 label=_("Class"), choices=class_choices, coerce=int, required=False,
-                empty_value=None)
+                empty_value=None, widget=forms.Select(attrs={"class": "form-select"}))
             self.fields[f"name_{n}"] = forms.CharField(label=_("Name"), max_length=50,
                                                        required=False)
-            self.fields[f"role_{n}"] = forms.ChoiceField(label=_("Role"), choices=role_choices,
-                                                         required=False)
+            self.fields[f"role_{n}"] = forms.ChoiceField(
+                label=_("Role"), choices=role_choices, required=False,
+                widget=forms.Select(attrs={"class": "form-select"}))
 
     def party_rows(self):
         """[(class field, name field, role field)] for the template."""
@@ -298,7 +300,7 @@ class VisitAssignForm(forms.Form):
 
 
 class LinkReferralForm(forms.Form):
-    referral = forms.ChoiceField(label=_("Mandatory report"))
+    referral = forms.ChoiceField(label=_("Mandatory report"), required=False)
 
     def __init__(self, *args, referrals, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,8 +5,8 @@ child-protection officer to the district's referrals. The bureau's people
 who hold incidents.view_counts also get 强制报告统计. 矛盾纠纷排查 takes a
 school's principal and safety officer to their school's monthly returns, and
 the bureau's people to which schools filed them. 学生欺凌 takes the leads
-and the principal to their school's cases and a head teacher to the cases of
-their pupils."""
+and the principal to their school's cases, a head teacher to the cases of
+their pupils, the counselor to the cases she supports."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,8 @@ def _bullying(user) -> str | None:
         return reverse("incidents:school_bullying", args=[led[0]])
     if access.schools_for(user, IncidentsPerm.VIEW_BULLYING_STATUS):
         return reverse("incidents:bullying_classes")  # a head teacher
+    if access.schools_for(user, IncidentsPerm.SUPPORT_BULLYING):
+        return reverse("incidents:bullying_support_list")  # the counselor
     return None
 
 

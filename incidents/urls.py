@@ -41,6 +41,8 @@ urlpatterns = [
     path("disputes/<uuid:code>/settle/", dispute_views.dispute_settle, name="dispute_settle"),
     # Bullying cases (学生欺凌).
     path("bullying/classes/", bullying_views.bullying_classes, name="bullying_classes"),
+    path("bullying/support/", bullying_views.bullying_support_list,
+         name="bullying_support_list"),
     path("bullying/schools/<int:pk>/", bullying_views.school_bullying, name="school_bullying"),
     path("bullying/schools/<int:pk>/new/", bullying_views.bullying_new, name="bullying_new"),
     path("bullying/<uuid:code>/", bullying_views.bullying_detail, name="bullying_detail"),

@@ -239,6 +239,31 @@ class TestTheLifecycle:
         row.refresh_from_db()
         assert row.state == "done"
 
+    def test_one_appeal_a_case_and_its_result_stays_in_the_chronology(self, school):
+        case = decide(school, investigate(school, report(school)))
+        case = bullying.bullying_appeal(case=case, appealed_on=dt.date(2026, 11, 22),
+                                        by=school.principal, at=shanghai("2026-11-23 09:00"))
+        case = bullying.bullying_transition(case=case, name="recheck", by=school.principal,
+                                            reason="县办维持原认定",
+                                            at=shanghai("2026-11-30 09:00"))
+        with pytest.raises(ValidationError) as refused:
+            bullying.bullying_appeal(case=case, appealed_on=dt.date(2026, 11, 30),
+                                     by=school.principal, at=shanghai("2026-12-01 09:00"))
+        assert "appealed_on" in refused.value.message_dict
+        closed = bullying.bullying_transition(case=case, name="close", by=school.principal,
+                                              reason="回访无异常，结案",
+                                              at=shanghai("2026-12-10 09:00"))
+        texts = list(closed.chronology.values_list("text", flat=True))
+        assert any("县办维持原认定" in t for t in texts)
+        assert any("回访无异常，结案" in t for t in texts)
+
+    def test_it_cannot_have_been_stopped_before_it_happened(self, school):
+        case = report(school)  # it happened on 13 November
+        with pytest.raises(ValidationError) as refused:
+            bullying.bullying_record_stop(case=case, stopped_at=shanghai("2026-11-12 10:00"),
+                                          safety_measures="x", by=school.safety_officer)
+        assert "stopped_at" in refused.value.message_dict
+
     def test_an_appeal_before_the_decision_or_in_the_future_is_refused(self, school):
         case = decide(school, investigate(school, report(school)))
         for day in (dt.date(2026, 11, 19), dt.date(2026, 12, 1)):

@@ -188,6 +188,24 @@ class TestTheCounselorsPage:
                           ).status_code == 404
 
 
+class TestTheCounselorsList:
+    def test_her_schools_open_cases_with_the_sessions_recorded(self, client, school):
+        case = a_case(school)
+        bullying.bullying_record_support(case=case, text="辅导一次", by=school.counselor)
+        sign_in(client, school.counselor, verified=True)
+        page = client.get(reverse("incidents:bullying_support_list"))
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert reverse("incidents:bullying_support", args=[case.code]) in body
+        assert WHAT not in body
+        assert TARGET not in body
+        assert [c.sessions for c in page.context["page"]] == [1]
+        assert AuditEvent.objects.filter(action="record.view", target_code=str(case.code),
+                                         target_type="incidents.bullyingsupport").exists()
+        sign_in(client, school.head_teacher, verified=True)
+        assert client.get(reverse("incidents:bullying_support_list")).status_code == 403
+
+
 class TestTheHeadTeachersPages:
     def test_the_state_her_pupil_and_her_tasks_only(self, client, school):
         case = a_case(school, decided=True)
@@ -206,7 +224,9 @@ class TestTheHeadTeachersPages:
         assert WHAT not in body
         assert FINDING not in body
         assert page.context["visits"]
+        assert "被欺凌" in body  # her pupil's role, for the home visit
         assert client.post(url, {"text": "家访一次，情况稳定"}).status_code == 302
+        assert "家访一次，情况稳定" in client.get(url).content.decode()  # her visit, shown
         assert client.post(url, {"text": "再次"}).status_code == 403  # her task is done
         assert client.get(reverse("incidents:bullying_detail", args=[case.code])
                           ).status_code == 403

@@ -140,6 +140,12 @@ class TestArming:
         assert row.due_at == shanghai("2026-11-01 00:00")
         assert row.data == {"month": "2026-10"}
 
+    def test_the_nightly_task_arms_them(self, district):
+        from incidents.tasks import arm_dispute_returns
+
+        assert arm_dispute_returns.apply().get() == {"opened": 6}
+        assert arm_dispute_returns.apply().get() == {"opened": 0}
+
     def test_a_school_that_joined_mid_month_owes_from_the_next(self, district, world):
         late = SchoolFactory(bureau=world.bureau)
         School.objects.filter(pk=late.pk).update(joined_on=dt.date(2026, 10, 15))

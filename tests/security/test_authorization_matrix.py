@@ -463,6 +463,8 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
 TWO_SCHOOL_PLAIN_ROWS: dict[str, tuple[str, str]] = {
     # A head teacher at A (leading no class): the page with its empty state.
     "schools:my_classes": ("200", "405"),
+    # Principal at B: B's open bullying cases, as its counselor sees them.
+    "incidents:bullying_support_list": ("200", "405"),
 }
 
 # ------------------------------------------------------------------ a pupil's page
@@ -809,6 +811,10 @@ BULLYING_ROWS: dict[str, Row] = {
     "incidents:bullying_status": Row(get=_status("200", "200"), post=_status("403", "403"),
                                      kwargs=incident_code("incidents.bullyingcase"),
                                      sides=(OWN, PEER, FOREIGN), step_up=True),
+    # The counselor's list of her school's open cases (and the principal's).
+    "incidents:bullying_support_list": Row(
+        get=signed_in("403", principal="200", counselor="200"), post=everyone("405"),
+        step_up=True),
     "incidents:bullying_classes": Row(
         get=signed_in("403", principal="200", head_teacher="200", head_other="200"),
         post=everyone("405"), step_up=True),
