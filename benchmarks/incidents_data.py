@@ -165,7 +165,7 @@ _SCHOOLS = """
                (SELECT min(m.user_id) FROM schools_membership m
                  WHERE m.school_id = s.id AND m.role = 'safety_officer') AS officer
         FROM schools_school s
-        WHERE s.bureau_id = %(bureau)s AND s.closed_on IS NULL
+        WHERE s.bureau_id = %(bureau)s
     ), numbered AS (
         SELECT * FROM sch WHERE principal IS NOT NULL AND officer IS NOT NULL
     ), n AS (SELECT count(*) AS n FROM numbered)
