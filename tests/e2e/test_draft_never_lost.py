@@ -26,6 +26,9 @@ def open_form(page, base, people):  # noqa: F811
     page.goto(f"{base}/reporting/schools/{people['school'].pk}/")
     page.get_by_role("link", name="填写报告").first.click()
     expect(page.get_by_test_id("report-form")).to_be_visible()
+    # The form shows before the page's scripts have run; typing then would
+    # go unseen by the draft script (a loaded machine showed it: CI, stop 18).
+    page.wait_for_load_state("load")
     return page.url
 
 
