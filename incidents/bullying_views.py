@@ -40,17 +40,12 @@ from .forms import (
     TextForm,
     TransitionForm,
     VisitAssignForm,
+    add_service_errors,
 )
 from .models import BullyingCase, BullyingEntryKind, BullyingParty, BullyingSupport, Referral
 from .workflows import BULLYING
 
 PER_PAGE = 50
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _now_minute():
@@ -103,7 +98,7 @@ def bullying_new(request, pk: int):
                     description=data["description"], involved=form.involved(),
                     occurred_on=data["occurred_on"], place=data["place"], request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The case is recorded; the counselor has been "
                                             "asked to support the pupils. Record now how it "
@@ -268,7 +263,7 @@ def bullying_action(request, code, action):
         except InvalidTransition as exc:
             form.add_error(None, exc.messages[0])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, DONE.get(action, _("Saved.")))
             return redirect("incidents:bullying_detail", code=case.code)
@@ -295,7 +290,7 @@ def bullying_support(request, code):
                 bullying.bullying_record_support(case=case, text=form.cleaned_data["text"],
                                                  by=request.user, request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The support was recorded."))
                 return redirect("incidents:bullying_support", code=case.code)
@@ -335,7 +330,7 @@ def bullying_status(request, code):
                 bullying.bullying_record_visit(case=case, text=form.cleaned_data["text"],
                                                by=request.user, request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The visit was recorded."))
                 return redirect("incidents:bullying_status", code=case.code)

@@ -39,14 +39,9 @@ from .forms import (
     DisputeReturnSubmitForm,
     DisputeSettleForm,
     DueDayForm,
+    add_service_errors,
 )
 from .models import Dispute
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _school(request, pk: int) -> School:
@@ -125,7 +120,7 @@ def dispute_add(request, pk: int, year: int, month: int):
                                  responsible_id=data["responsible"], found_on=data["found_on"],
                                  request=request)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The dispute was recorded. File the return when the "
                                         "month's screening is complete."))
@@ -146,7 +141,7 @@ def dispute_return_submit(request, pk: int, year: int, month: int):
                                            none_found=form.cleaned_data["none_found"],
                                            request=request)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The return for %(month)s is filed.") % {
                 "month": f"{first:%Y-%m}"})
@@ -173,7 +168,7 @@ def dispute_settle(request, code):
         except InvalidTransition as exc:
             form.add_error(None, exc.messages[0])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The dispute's mediation was recorded."))
             return redirect("incidents:school_disputes", pk=dispute.school_id)
@@ -292,7 +287,7 @@ def bureau_dispute_day(request):
             disputes.dispute_schedule_set(bureau=bureau, due_day=form.cleaned_data["due_day"],
                                           by=request.user, request=request)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The due day was saved; the schools' open returns "
                                         "now fall due on it."))

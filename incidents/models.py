@@ -254,7 +254,9 @@ class ChronologyKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment added")
 
 
-class ChronologyEntryQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """A chronology's rows: never changed or deleted in bulk either."""
+
     def update(self, **kwargs):  # noqa: ARG002 - refused whatever is asked
         raise TypeError("the chronology is added to, never changed")
 
@@ -262,7 +264,21 @@ class ChronologyEntryQuerySet(models.QuerySet):
         raise TypeError("the chronology is added to, never deleted")
 
 
-class ChronologyEntry(models.Model):
+class AppendOnly:
+    """Mixin of a chronology's model (a referral's, a bullying case's): a row
+    once saved is never saved again nor deleted. PostgreSQL refuses too (a
+    trigger per table: migrations 0002 and 0007)."""
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("the chronology is added to, never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the chronology is added to, never deleted")
+
+
+class ChronologyEntry(AppendOnly, models.Model):
     """One event of a referral's chronology: who, when, what. Never changed
     or deleted (the model and its queryset refuse; PostgreSQL refuses too:
     migration 0002's trigger)."""
@@ -275,7 +291,7 @@ class ChronologyEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ChronologyKind.choices)
     text = models.TextField(_("what"), max_length=4000)
 
-    objects = ChronologyEntryQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("chronology entry")
@@ -284,14 +300,6 @@ class ChronologyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id}@{self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("the chronology is added to, never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("the chronology is added to, never deleted")
 
 
 class ReferralTransition(TransitionRecord):
@@ -692,15 +700,7 @@ class BullyingEntryKind(models.TextChoices):
     REFERRAL = "referral", _("Linked to a mandatory report")
 
 
-class BullyingEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002 - refused whatever is asked
-        raise TypeError("the chronology is added to, never changed")
-
-    def delete(self):
-        raise TypeError("the chronology is added to, never deleted")
-
-
-class BullyingEntry(models.Model):
+class BullyingEntry(AppendOnly, models.Model):
     """One event of a case's chronology: who, when, what. Never changed or
     deleted (the model, its queryset and, on PostgreSQL, a trigger refuse)."""
 
@@ -712,7 +712,7 @@ class BullyingEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=BullyingEntryKind.choices)
     text = models.TextField(_("what"), max_length=4000)
 
-    objects = BullyingEntryQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bullying case entry")
@@ -721,14 +721,6 @@ class BullyingEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}@{self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("the chronology is added to, never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("the chronology is added to, never deleted")
 
 
 class BullyingTransition(TransitionRecord):

@@ -50,16 +50,10 @@ from .forms import (
     NoteForm,
     ReferralOpenForm,
     TransitionForm,
+    add_service_errors,
 )
 from .models import Concern, Referral, ReferralAttachment
 from .workflows import REFERRAL
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
 
 PER_PAGE = 50
 
@@ -299,7 +293,7 @@ def school_leads(request, pk: int):
                 services.reporting_leads_set(school=school, user_ids=form.cleaned_data["leads"],
                                              by=request.user, request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The mandatory-reporting leads were saved."))
                 return redirect("incidents:school_leads", pk=school.pk)
@@ -334,7 +328,7 @@ def concern_detail(request, code):
                     concern=concern, situations=form.cleaned_data["situations"],
                     by=request.user, request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The referral is open. Record the report to the "
                                             "police as soon as it is made."))
@@ -421,7 +415,7 @@ def referral_report(request, code):
             services.referral_record_report(referral=referral, by=request.user,
                                             request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The report was recorded."))
             return redirect("incidents:referral_detail", code=referral.code)
@@ -441,7 +435,7 @@ def referral_note(request, code):
             services.referral_add_note(referral=referral, text=form.cleaned_data["text"],
                                        by=request.user, request=request)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("incidents:referral_detail", code=referral.code)
     return render(request, "incidents/referral_detail.html",
@@ -465,7 +459,7 @@ def referral_transition(request, code, name):
     except InvalidTransition as exc:
         form.add_error(None, exc.messages[0])
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_service_errors(form, exc)
     else:
         return redirect("incidents:referral_detail", code=referral.code)
     return render(request, "incidents/referral_detail.html",
@@ -513,7 +507,7 @@ def _referral_attach(request, code):
                                                        caption=form.cleaned_data["caption"])
                              for f in files])
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 for message in [*oversize, *refused]:
                     messages.error(request, message)

@@ -20,3 +20,18 @@ def people(world):
                                   username="cp-officer")
     world.pupil = PupilFactory(school=world.school_a, name=CANARY)
     return world
+
+
+@pytest.fixture
+def district(world):
+    """The world's three schools in the campaign since January 2026 (so that
+    their monthly returns are owed: schools.models.in_period)."""
+    import datetime as dt
+
+    from schools.models import School
+
+    School.objects.filter(pk__in=[world.school_a.pk, world.school_b.pk, world.school_c.pk]) \
+        .update(joined_on=dt.date(2026, 1, 1))
+    for name in ("school_a", "school_b", "school_c"):
+        getattr(world, name).refresh_from_db()
+    return world

@@ -46,14 +46,6 @@ def _now():
         yield
 
 
-@pytest.fixture
-def district(world):
-    """The world's schools in the campaign since January."""
-    School.objects.filter(pk__in=[world.school_a.pk, world.school_b.pk, world.school_c.pk]) \
-        .update(joined_on=dt.date(2026, 1, 1))
-    for name in ("school_a", "school_b", "school_c"):
-        getattr(world, name).refresh_from_db()
-    return world
 
 
 def add(world, *, by=None, month=NOVEMBER, found_on=dt.date(2026, 11, 10), **changes):
