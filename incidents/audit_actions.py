@@ -24,6 +24,7 @@ for _name, _action in (("report", REFERRAL_REPORT), ("accept", REFERRAL_ACCEPT),
 
 # The monthly dispute screening (矛盾纠纷排查): a school-level record.
 DISPUTE_ADD = register("dispute.add", _("Record a dispute"))
+DISPUTE_REMOVE = register("dispute.remove", _("Take back a dispute recorded by mistake"))
 DISPUTE_RETURN_SUBMIT = register("dispute_return.submit", _("File a dispute-screening return"))
 DISPUTE_RESOLVE = register("dispute.resolve", _("Dispute resolved"))
 DISPUTE_TRANSFER = register("dispute.transfer", _("Dispute transferred"))

@@ -151,6 +151,26 @@ def dispute_return_submit(request, pk: int, year: int, month: int):
 
 @require_POST
 @login_required
+def dispute_remove(request, code):
+    """Take back a dispute recorded by mistake, while its month's return is
+    not filed; back to the return, or the return with the reason (400)."""
+    if not access.holds_anywhere(request.user, IncidentsPerm.FILE_DISPUTES):
+        access.deny(request, IncidentsPerm.FILE_DISPUTES, request.path, status=403)
+    dispute = access.get_for_user(request, Dispute.objects.select_related(
+        "school", "screening_return"), IncidentsPerm.FILE_DISPUTES, code=code)
+    month = dispute.screening_return.month
+    try:
+        disputes.dispute_remove(dispute=dispute, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.message_dict.get("dispute", [])))
+        return _return_page(request, dispute.school, month, status=400)
+    messages.success(request, _("The dispute was taken back."))
+    return redirect("incidents:dispute_return", pk=dispute.school_id, year=month.year,
+                    month=month.month)
+
+
+@require_POST
+@login_required
 def dispute_settle(request, code):
     """Record that a dispute was resolved or transferred; back to the school's
     page, or that page again with the error (400)."""

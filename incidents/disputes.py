@@ -328,6 +328,24 @@ def dispute_return_submit(*, school: School, month: dt.date, by, none_found: boo
 
 
 @transaction.atomic
+def dispute_remove(*, dispute: Dispute, by, request=None) -> None:
+    """Take back a dispute recorded by mistake while its month's return is not
+    filed (a filed return is final, and so are its disputes). The removal is
+    an audit row by code ("dispute.remove"). Raises PermissionDenied unless
+    `by` holds incidents.file_disputes at the dispute's school;
+    ValidationError({"dispute": …}) once the return is filed."""
+    if not access.allows(by, IncidentsPerm.FILE_DISPUTES, dispute):
+        raise PermissionDenied
+    screening = DisputeReturn.objects.select_for_update().get(pk=dispute.screening_return_id)
+    if screening.is_submitted:
+        raise ValidationError({"dispute": _(
+            "This month's return is filed: its disputes stay as they were filed.")})
+    _announce("dispute.remove", by=by, obj=dispute, school_id=dispute.school_id,
+              request=request)
+    dispute.delete()
+
+
+@transaction.atomic
 def dispute_settle(*, dispute: Dispute, name: str, on: dt.date, by, transferred_to: str = "",
                    at: dt.datetime | None = None, request=None) -> Dispute:
     """Record the end of a dispute's mediation: `name` "resolve" (已化解) or

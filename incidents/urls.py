@@ -39,6 +39,7 @@ urlpatterns = [
     path("disputes/schools/<int:pk>/<int:year>/<int:month>/file/",
          dispute_views.dispute_return_submit, name="dispute_return_submit"),
     path("disputes/<uuid:code>/settle/", dispute_views.dispute_settle, name="dispute_settle"),
+    path("disputes/<uuid:code>/remove/", dispute_views.dispute_remove, name="dispute_remove"),
     # Bullying cases (学生欺凌).
     path("bullying/classes/", bullying_views.bullying_classes, name="bullying_classes"),
     path("bullying/support/", bullying_views.bullying_support_list,

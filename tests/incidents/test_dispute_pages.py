@@ -258,3 +258,28 @@ class TestTheBureauView:
         with CaptureQueriesContext(connection) as many:
             assert client.get(BUREAU).status_code == 200
         assert len(many) == len(few)
+
+
+class TestTakingBack:
+    def test_a_dispute_is_taken_back_until_the_return_is_filed(self, client, district):
+        record(district.school_a, district.principal, NOVEMBER, n=2)
+        first, second = Dispute.objects.order_by("id")
+        sign_in(client, district.safety_officer)
+        url = reverse("incidents:dispute_remove", args=[first.code])
+        assert client.post(url).status_code == 302
+        assert list(Dispute.objects.all()) == [second]
+        assert AuditEvent.objects.filter(action="dispute.remove",
+                                         target_code=str(first.code)).exists()
+        file(district.school_a, district.principal, NOVEMBER)
+        refused = client.post(reverse("incidents:dispute_remove", args=[second.code]))
+        assert refused.status_code == 400
+        assert Dispute.objects.filter(pk=second.pk).exists()
+
+    def test_nobody_else_takes_one_back(self, district):
+        from django.core.exceptions import PermissionDenied
+
+        record(district.school_a, district.principal, NOVEMBER)
+        dispute = Dispute.objects.get()
+        for who in (district.head_teacher, district.peer_principal):
+            with pytest.raises(PermissionDenied):
+                disputes.dispute_remove(dispute=dispute, by=who)

@@ -632,6 +632,13 @@ def build_incident_samples(world, samples) -> None:
             risk="low", responsible=world.principal, found_on=clock.today(),
             recorded_by=world.principal,
             screening_return=DisputeReturn.objects.create(school=school, month=month))
+        # Another, in last month's draft return: the one taken back.
+        last_month = (month - dt.timedelta(days=1)).replace(day=1)
+        samples[("incidents.dispute_removable", side)] = Dispute.objects.create(
+            school=school, kind="home_school", parties="家长与学校", summary="矩阵样本",
+            risk="low", responsible=world.principal, found_on=last_month,
+            recorded_by=world.principal,
+            screening_return=DisputeReturn.objects.create(school=school, month=last_month))
 
 
 def incident_code(label):
@@ -748,6 +755,11 @@ DISPUTE_ROWS: dict[str, Row] = {
     "incidents:dispute_return_submit": Row(get=_EVERYONE_405, post=_disputes("redirect"),
                                            kwargs=school_month, sides=(OWN, PEER, FOREIGN),
                                            last=True),
+    # Its own sample, in a draft return: taking it back succeeds (and removes
+    # the sample, so last). Another school's dispute does not exist.
+    "incidents:dispute_remove": Row(get=_EVERYONE_405, post=_disputes("redirect"),
+                                    kwargs=incident_code("incidents.dispute_removable"),
+                                    sides=(OWN, PEER, FOREIGN), last=True),
     # No action, no date: 400. Another school's dispute does not exist (404).
     "incidents:dispute_settle": Row(get=_EVERYONE_405, post=_disputes("400"),
                                     kwargs=incident_code("incidents.dispute"),
@@ -843,6 +855,7 @@ TWO_SCHOOL_ROWS.update({
     "incidents:dispute_add": (NOT_ALLOWED, sides("403", "400")),
     "incidents:dispute_return_submit": (NOT_ALLOWED, sides("403", "redirect")),
     "incidents:dispute_settle": (NOT_ALLOWED, sides("404", "400")),
+    "incidents:dispute_remove": (NOT_ALLOWED, sides("404", "redirect")),
     # Bullying: B's cases are hers; at A she is a head teacher of no class.
     "incidents:school_bullying": (sides("403", "200"), NOT_ALLOWED),
     "incidents:bullying_new": (sides("403", "200"), sides("403", "400")),
