@@ -122,14 +122,20 @@ ACTION_LABELS = {
 }
 
 
+def _referral_choices(case) -> list[tuple[str, str]]:
+    """(code, "detected time · situations") of the school's 50 latest
+    referrals, times in Asia/Shanghai: what a case may be linked to."""
+    zone = timezone.get_default_timezone()
+    return [(str(r.code), f"{timezone.localtime(r.detected_at, zone):%Y-%m-%d %H:%M} · "
+                          f"{'、'.join(r.situation_labels)}")
+            for r in Referral.objects.filter(school_id=case.school_id)
+            .order_by("-detected_at")[:50]]
+
+
 def _context(request, case, **forms):
     manages = access.allows(request.user, IncidentsPerm.MANAGE_BULLYING, case)
     available = {t.name for t in BULLYING.available(case, request.user)} if manages else set()
-    zone = timezone.get_default_timezone()
-    referrals = [(str(r.code), f"{timezone.localtime(r.detected_at, zone):%Y-%m-%d %H:%M} · "
-                               f"{'、'.join(r.situation_labels)}")
-                 for r in Referral.objects.filter(school_id=case.school_id)
-                 .order_by("-detected_at")[:50]] if manages else []
+    referrals = _referral_choices(case) if manages else []
 
     def form(name, factory):
         if name in forms:
@@ -250,9 +256,7 @@ def bullying_action(request, code, action):
         access.deny(request, IncidentsPerm.MANAGE_BULLYING, f"bullying:{action}", status=404)
     slot, form_class = FORMS[action]
     if action == "link":
-        context = _context(request, case)
-        form = LinkReferralForm(request.POST, referrals=context["link_form"].fields[
-            "referral"].choices[1:])
+        form = LinkReferralForm(request.POST, referrals=_referral_choices(case))
     elif action == "visit_assign":
         form = VisitAssignForm(request.POST, staff=bullying.visit_staff(case))
     else:

@@ -26,10 +26,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock, downloads
-from core.signals import business_action
 from core.workflows import InvalidTransition
 from schools import access
-from schools.models import Bureau, School
+from schools.models import School
 
 from . import dispute_counts, disputes
 from .access_rules import IncidentsPerm
@@ -42,6 +41,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import Dispute
+from .views import bureau_filter_request, chosen_bureau
 
 
 def _school(request, pk: int) -> School:
@@ -205,23 +205,8 @@ def dispute_settle(request, code):
 
 
 def _bureau_request(request):
-    """(bureau, form, year, school type, refused page or None), as the
-    referral counts' filter reads them."""
-    bureau_ids = access.bureaus_for(request.user, IncidentsPerm.VIEW_COUNTS)
-    if not bureau_ids:
-        access.deny(request, IncidentsPerm.VIEW_COUNTS, "dispute_completeness", status=403)
-    wanted = request.GET.get("bureau", "")
-    bureau = Bureau.objects.get(
-        pk=int(wanted) if wanted.isdigit() and int(wanted) in bureau_ids else bureau_ids[0])
-    this_year = clock.today().year
-    form = CountsFilterForm(request.GET or None, years=list(range(this_year, this_year - 5, -1)),
-                            initial={"year": this_year})
-    if form.is_bound and not form.is_valid():
-        return bureau, form, this_year, "", render(
-            request, "incidents/disputes_bureau.html",
-            {"bureau": bureau, "form": form, "data": None}, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    return bureau, form, data.get("year") or this_year, data.get("school_type", ""), None
+    return bureau_filter_request(request, target="dispute_completeness",
+                                 template="incidents/disputes_bureau.html", empty="data")
 
 
 PER_PAGE = 50
@@ -279,10 +264,8 @@ def bureau_disputes_xlsx(request):
         data, bureau_name=bureau.name, out=out,
         schools=dispute_counts.bureau_schools(bureau.pk, school_type).iterator(chunk_size=2000))
     out.seek(0)
-    filters = f"year={year}" + (f"&school_type={school_type}" if school_type else "")
-    business_action.send(sender=None, code="export.dispute_returns", by=request.user,
-                         obj=bureau, request=request,
-                         extra={"filters": filters, "kind": "dispute_returns"})
+    disputes.dispute_completeness_exported(bureau=bureau, year=year, school_type=school_type,
+                                           by=request.user, request=request)
     response = FileResponse(out, content_type="application/vnd.openxmlformats-officedocument"
                                               ".spreadsheetml.sheet")
     return downloads.attachment(
@@ -295,12 +278,8 @@ def bureau_disputes_xlsx(request):
 @login_required
 def bureau_dispute_day(request):
     """The bureau admin sets the due day of the monthly return (POST)."""
-    bureau_ids = access.bureaus_for(request.user, IncidentsPerm.SET_DISPUTE_DAY)
-    if not bureau_ids:
-        access.deny(request, IncidentsPerm.SET_DISPUTE_DAY, "dispute_day", status=403)
-    wanted = request.POST.get("bureau", "")
-    bureau = Bureau.objects.get(
-        pk=int(wanted) if wanted.isdigit() and int(wanted) in bureau_ids else bureau_ids[0])
+    bureau = chosen_bureau(request, IncidentsPerm.SET_DISPUTE_DAY, "dispute_day",
+                           request.POST.get("bureau", ""))
     form = DueDayForm(request.POST)
     if form.is_valid():
         try:
@@ -312,7 +291,6 @@ def bureau_dispute_day(request):
             messages.success(request, _("The due day was saved; the schools' open returns "
                                         "now fall due on it."))
             return redirect("incidents:bureau_disputes")
-    this_year = clock.today().year
-    return _bureau_page(request, bureau, CountsFilterForm(
-        years=list(range(this_year, this_year - 5, -1)), initial={"year": this_year}),
-        this_year, "", due_day_form=form, status=400)
+    filters = CountsFilterForm.recent()
+    return _bureau_page(request, bureau, filters, filters.initial["year"], "",
+                        due_day_form=form, status=400)

@@ -377,6 +377,15 @@ def dispute_settle(*, dispute: Dispute, name: str, on: dt.date, by, transferred_
     return DISPUTE.apply(dispute, name, by=by, at=at, changes=changes).obj
 
 
+def dispute_completeness_exported(*, bureau: Bureau, year: int, school_type: str, by,
+                                  request=None) -> None:
+    """Announce ("export.dispute_returns") that `by` downloaded the bureau's
+    dispute-return Excel for `year` and `school_type` ("" for all)."""
+    filters = f"year={year}" + (f"&school_type={school_type}" if school_type else "")
+    business_action.send(sender=None, code="export.dispute_returns", by=by, obj=bureau,
+                         request=request, extra={"filters": filters, "kind": "dispute_returns"})
+
+
 # ------------------------------------------------------------------ reads
 
 

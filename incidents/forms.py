@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.uploads import MultipleFileField, MultipleFileInput
 from schools.forms import PupilCountFilterForm
 
@@ -86,6 +87,14 @@ class CountsFilterForm(PupilCountFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, str(y)) for y in years]
         self.fields["year"].widget.attrs["class"] = "form-select"
+
+    @classmethod
+    def recent(cls, data=None) -> CountsFilterForm:
+        """The filter offering this year and the four before it (Asia/Shanghai),
+        this year chosen; bound to `data` (request.GET) if any."""
+        this_year = clock.today().year
+        return cls(data, years=list(range(this_year, this_year - 5, -1)),
+                   initial={"year": this_year})
 
 
 class LeadsForm(forms.Form):

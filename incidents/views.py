@@ -206,27 +206,35 @@ def bureau_referrals(request):
         "query": "closed=1" if closed else ""})
 
 
-def _counts_request(request):
-    """(bureau, form, year, school type, None) for the bureau view and its
-    Excel, or (…, the 400 page) for a bad filter. The bureau is ?bureau= among
-    those where the user holds incidents.view_counts, else their first; 403
-    (audited) for whoever holds it nowhere."""
-    bureau_ids = access.bureaus_for(request.user, IncidentsPerm.VIEW_COUNTS)
+def chosen_bureau(request, perm, target: str, wanted: str) -> Bureau:
+    """The bureau `wanted` (a ?bureau= value) among those where the user holds
+    `perm` by a bureau role, else their first. Refuses with 403 (audited,
+    `target`) whoever holds it nowhere."""
+    bureau_ids = access.bureaus_for(request.user, perm)
     if not bureau_ids:
-        access.deny(request, IncidentsPerm.VIEW_COUNTS, "referral_counts", status=403)
-    wanted = request.GET.get("bureau", "")
-    bureau = Bureau.objects.get(
+        access.deny(request, perm, target, status=403)
+    return Bureau.objects.get(
         pk=int(wanted) if wanted.isdigit() and int(wanted) in bureau_ids else bureau_ids[0])
-    this_year = clock.today().year
-    years = list(range(this_year, this_year - 5, -1))
-    form = CountsFilterForm(request.GET or None, years=years,
-                            initial={"year": this_year})
+
+
+def bureau_filter_request(request, *, target: str, template: str, empty: str):
+    """(bureau, form, year, school type, None) for a bureau view and its Excel
+    (incidents.view_counts; chosen_bureau), or (…, the 400 page `template`
+    with `empty` None) for a bad filter."""
+    bureau = chosen_bureau(request, IncidentsPerm.VIEW_COUNTS, target,
+                           request.GET.get("bureau", ""))
+    form = CountsFilterForm.recent(request.GET or None)
+    this_year = form.initial["year"]
     if form.is_bound and not form.is_valid():
         return bureau, form, this_year, "", render(
-            request, "incidents/bureau_counts.html",
-            {"bureau": bureau, "form": form, "counts": None}, status=400)
+            request, template, {"bureau": bureau, "form": form, empty: None}, status=400)
     data = form.cleaned_data if form.is_bound else {}
     return bureau, form, data.get("year") or this_year, data.get("school_type", ""), None
+
+
+def _counts_request(request):
+    return bureau_filter_request(request, target="referral_counts",
+                                 template="incidents/bureau_counts.html", empty="counts")
 
 
 @require_GET
