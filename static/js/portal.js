@@ -201,3 +201,75 @@ document.addEventListener("submit", function (event) {
   });
   carry("draft_carried", "1");
 });
+
+// <section data-keep-typing="KEY"> around several forms (a case page with a
+// form per step): sending one form must not lose what was typed in the others.
+// On submit, the typed text of the other forms goes to this tab's
+// sessionStorage under KEY; the next page with the same KEY (the case again,
+// or its errors) puts it back into the fields the server left as they were,
+// opens their <details> and forgets the copy at once. Sign-out forgets it too.
+var KEEP_PREFIX = "sp-keep:";
+function typedFields(form) {
+  var fields = {};
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (!field.name || field.name === "csrfmiddlewaretoken" || field.disabled) { return; }
+    var text = field.tagName === "TEXTAREA" || field.type === "text";
+    if (text && field.value.trim() !== "" && field.value !== field.defaultValue) {
+      fields[field.name] = field.value;
+    }
+  });
+  return fields;
+}
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var scope = !event.defaultPrevented && form.closest && form.closest("[data-keep-typing]");
+  if (!scope) { return; }
+  var kept = {};
+  scope.querySelectorAll("form[action]").forEach(function (other) {
+    if (other === form) { return; }
+    var fields = typedFields(other);
+    if (Object.keys(fields).length) { kept[other.getAttribute("action")] = fields; }
+  });
+  try {
+    var name = KEEP_PREFIX + scope.getAttribute("data-keep-typing");
+    if (Object.keys(kept).length) {
+      window.sessionStorage.setItem(name, JSON.stringify(kept));
+    } else {
+      window.sessionStorage.removeItem(name);
+    }
+  } catch (e) { /* storage disabled: nothing kept */ }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-keep-typing]").forEach(function (scope) {
+    var name = KEEP_PREFIX + scope.getAttribute("data-keep-typing");
+    var kept;
+    try {
+      kept = JSON.parse(window.sessionStorage.getItem(name) || "{}");
+      window.sessionStorage.removeItem(name);
+    } catch (e) { return; }
+    scope.querySelectorAll("form[action]").forEach(function (form) {
+      var fields = kept[form.getAttribute("action")];
+      if (!fields) { return; }
+      Object.keys(fields).forEach(function (field) {
+        var input = form.elements[field];
+        if (input && input.value === input.defaultValue) {
+          input.value = fields[field];
+          input.setAttribute("data-kept", "");
+          var details = form.closest("details");
+          if (details) { details.open = true; }
+        }
+      });
+    });
+  });
+});
+document.addEventListener("submit", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-clear-drafts") &&
+      !event.defaultPrevented) {
+    try {
+      for (var i = window.sessionStorage.length - 1; i >= 0; i -= 1) {
+        var key = window.sessionStorage.key(i);
+        if (key && key.indexOf(KEEP_PREFIX) === 0) { window.sessionStorage.removeItem(key); }
+      }
+    } catch (e) { /* storage disabled */ }
+  }
+});

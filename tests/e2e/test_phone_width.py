@@ -25,7 +25,10 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, district):  #
              ("officer", reverse("reporting:school_reports", args=[school.pk])),
              ("officer", reverse("reporting:report_edit", args=[school.pk, upcoming.pk])),
              ("inspector", reverse("reporting:dashboard")),
-             ("inspector", reverse("reporting:review_queue")))
+             ("inspector", reverse("reporting:review_queue")),
+             # The incidents bureau views: a month per column, a state per column.
+             ("inspector", reverse("incidents:bureau_counts")),
+             ("inspector", reverse("incidents:bureau_disputes")))
     too_wide = {}
     for who, path in pages:
         context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
