@@ -33,11 +33,12 @@ KEYS = ["dashboard_queries_500", "dashboard_queries_50000", "dashboard_ms_500",
         "pupil_list_queries_1000", "pupil_list_queries_1000000",
         "pupil_list_ms_1000", "pupil_list_ms_1000000",
         "bureau_priority_counts_ms_1000", "bureau_priority_counts_ms_1000000",
-        # Issue 10 item 7: the bureau pages of incidents (benchmarks/incidents_pages.py).
+        # Issue 10 items 7 and 10: the bureau pages of incidents
+        # (benchmarks/incidents_pages.py).
         "incidents_bureau_view_queries_500", "incidents_bureau_view_queries_50000",
-        "incidents_bureau_view_ms_50000",
+        "incidents_bureau_view_ms_500", "incidents_bureau_view_ms_50000",
         "dispute_bureau_view_queries_500", "dispute_bureau_view_queries_50000",
-        "dispute_bureau_view_ms_50000"]
+        "dispute_bureau_view_ms_500", "dispute_bureau_view_ms_50000"]
 
 
 def main() -> int:
@@ -444,26 +445,27 @@ What is measured:
   * `bureau_priority_counts_ms_*`: the bureau's priority-group counts
     (`schools:pupil_counts`) for the inspector, at both sizes, the same way.
 
-* **incidents bureau pages** (issue 10 item 7; `--only incidents` to measure
-  these keys alone and keep the other keys' figures of the previous run).
-  `benchmarks/incidents_data.py` adds to `BENCH-500` and `BENCH-50000` (once,
-  set-based SQL: ~55 s for the 50,000 on this machine, 4–5 s a month of
-  returns; reused; a later run adds the months that have passed; with
-  `--only incidents` on an empty database it makes the bureaus' schools, staff
-  and inspector as the data builder does) for the current year: 2 referrals per
-  10 schools, each with its concern (one or two situations; ~79 % reported to
-  the police, most within the 24 hours, some 1–10 days after; the rest not
-  reported), in a mix of states; 1 bullying case per 10 schools in every state,
-  the 10-day investigation and 15-day re-check clocks set as the services set
-  them (some kept, some late, some overdue, some still running); a dispute
+* **incidents bureau pages** (issue 10 items 7 and 10; `--only incidents` to
+  measure these keys alone and keep the other keys' figures of the previous
+  run). `benchmarks/incidents_data.py` adds to `BENCH-500` and `BENCH-50000`
+  (once, set-based SQL; reused; a later run adds the months that have passed;
+  with `--only incidents` on an empty database it makes the bureaus' schools,
+  staff and inspector as the data builder does) for the current year: 6
+  referrals a school, each with its concern (one or two situations; ~79 %
+  reported to the police, most within the 24 hours, some 1–10 days after; the
+  rest not reported), in a mix of states; 4 bullying cases a school in every
+  state, the 10-day investigation and 15-day re-check clocks set as the
+  services set them (some kept, some late, some overdue, some still running) —
+  500,000 referrals and cases at 50,000 schools; then the tallies the view
+  reads are recounted from them (`incidents.tallies.recount`); a dispute
   return for every school and every month of the year before the current one
   (~85 % filed on time, ~10 % late, ~5 % missing: drafts or no row; "none
   found" but for 1 return in 20, which lists a dispute).
   * `incidents_bureau_view_queries_*`: 强制报告统计 (`incidents:bureau_counts`)
     for the bureau's inspector, queries of one request at each size (must be
-    equal); `incidents_bureau_view_ms_50000` the median of 7 (after 1 warm-up)
-    at 50,000 schools.
-  * `dispute_bureau_view_queries_*` / `dispute_bureau_view_ms_50000`: the same
+    equal); `incidents_bureau_view_ms_*` the median of 7 (after 1 warm-up) at
+    each size: at 50,000 schools under 3× the 500-school time.
+  * `dispute_bureau_view_queries_*` / `dispute_bureau_view_ms_*`: the same
     for 矛盾纠纷排查 (`incidents:bureau_disputes`: each month's filing, the
     suppressed dispute counts and the first page of 50 schools with their
     marks). When the counts differ, the run logs the queries that grew.

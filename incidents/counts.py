@@ -5,24 +5,25 @@ their 10-day investigation and 15-day re-check were kept — counts only,
 never a child, a school's case or a code, and every count through
 core.suppression (1–4 → "<5", complements withheld "*").
 
-A bureau and a calendar year (Asia/Shanghai) are read in a fixed number of
-queries whatever the number of referrals: one for the months and the
-situations, one for school type × state, one for timeliness, one for the
-bullying cases, two for the median and 90th percentile of the
-detection→police gap (left out when fewer than the small-cell threshold were
-reported).
+A bureau and a calendar year (Asia/Shanghai) are read from the tallies kept
+as the records change (incidents.tallies), in the same five queries whatever
+the size of the district: the counts by month, situation, state and clock;
+the detection → police gap histogram; the open clocks summed either side of
+the day that holds "now"; and, live, the few open records of that day (one
+query for referrals, one for bullying cases).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, TextField
-from django.db.models.functions import Cast, ExtractMonth
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,19 +38,33 @@ from core.suppression import (
 )
 from schools.models import SchoolType
 
-from .models import BullyingCase, BullyingState, Referral, ReferralState, Situation
+from . import tallies
+from .models import (
+    BullyingCase,
+    BullyingState,
+    IncidentTally,
+    Referral,
+    ReferralState,
+    Situation,
+    TallyMeasure,
+)
 
 MONTHS = range(1, 13)
+M = TallyMeasure
+# The measures split at a moment (summed in SQL), and the one read as a
+# histogram; every other measure is read row by row.
+OPEN_MEASURES = (M.UNREPORTED_OPEN, M.INVESTIGATION_OPEN, M.RECHECK_OPEN)
 
 
 @dataclass(frozen=True)
 class Timeliness:
     """Detection → report to the police over the year's referrals: `table`
     is one suppressed row (in time, late, not reported and overdue, not
-    reported and still within the limit; total); `median_hours` and
-    `p90_hours` (floats, hours, one decimal) over the reported ones, None
-    when fewer than the small-cell threshold were reported (a median of
-    three describes three cases)."""
+    reported and still within the limit, closed without a police report;
+    total); `median_hours` and `p90_hours` (floats, hours, rounded up to the
+    tenth; to the hour beyond 72 hours) over the reported ones, None when
+    fewer than the small-cell threshold were reported (a median of three
+    describes three cases)."""
 
     limit_hours: int
     table: SuppressedTable
@@ -96,121 +111,159 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return (dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone))
 
 
+@dataclass(frozen=True)
+class _Split:
+    """Open clocks of one measure either side of a moment: `before` were
+    due (or, for referrals, detected) before it, `total` all of them."""
+
+    before: int
+    total: int
+
+
 def referral_counts(*, bureau_id: int, year: int, school_type: str = "",
                     at: dt.datetime | None = None) -> ReferralCounts:
     """The referrals of bureau `bureau_id` detected in calendar `year`
-    (Asia/Shanghai), of schools of `school_type` ("" for all), counted and
-    suppressed (see the module docstring). `at` (default now) decides which
-    unreported referrals are already overdue (settings.
-    INCIDENTS_POLICE_REPORT_HOURS after detection; the law says 立即, 2020
-    Opinion Art. 4). Raises nothing for an empty year: every count is 0."""
+    (Asia/Shanghai) and its bullying cases reported in it, of schools of
+    `school_type` ("" for all), counted and suppressed (see the module
+    docstring). `at` (default now) decides which unreported referrals are
+    already overdue (settings.INCIDENTS_POLICE_REPORT_HOURS after detection;
+    the law says 立即, 2020 Opinion Art. 4) and which clocks have run out.
+    Raises nothing for an empty year: every count is 0."""
     at = at or clock.now()
-    start, end = _year_bounds(year)
-    referrals = Referral.objects.filter(school__bureau_id=bureau_id, detected_at__gte=start,
-                                        detected_at__lt=end)
+    limit = dt.timedelta(hours=settings.INCIDENTS_POLICE_REPORT_HOURS)
+    rows = IncidentTally.objects.filter(bureau_id=bureau_id, year=year)
     if school_type:
-        referrals = referrals.filter(school__school_type=school_type)
+        rows = rows.filter(school_type=school_type)
 
-    # Months and situations: one query. The situations are a JSON list of
-    # codes; its text holds each chosen code in quotes on every database.
-    text = Cast("situations", TextField())
-    per_month = {row["month"]: row for row in referrals
-                 .annotate(month=ExtractMonth("detected_at",
-                                              tzinfo=timezone.get_default_timezone()),
-                           situations_text=text)
-                 .values("month")
-                 .annotate(total=Count("id"), **{
-                     f"s_{code}": Count("id", filter=Q(situations_text__contains=f'"{code}"'))
-                     for code in Situation.values})}
-    by_month = suppress_table([[per_month.get(m, {}).get("total", 0) for m in MONTHS]],
+    # 1. Everything but the histogram and the open clocks, row by row.
+    grid: Counter[tuple[str, str, str]] = Counter()
+    for kind, measure, key, n in rows.exclude(measure__in=(*OPEN_MEASURES, M.POLICE_GAP)) \
+            .values_list("school_type", "measure", "key", "n"):
+        grid[(kind, measure, key)] += n
+    total: Counter[tuple[str, str]] = Counter()
+    for (_kind, measure, key), n in grid.items():
+        total[(measure, key)] += n
+
+    by_month = suppress_table([[total[(M.REFERRAL_MONTH, str(m))] for m in MONTHS]],
                               row_totals=True)
     by_situation = suppress_table(
-        [[per_month.get(m, {}).get(f"s_{code}", 0) for m in MONTHS]
+        [[total[(M.REFERRAL_SITUATION, f"{code}:{m}")] for m in MONTHS]
          for code in Situation.values], row_totals=True)
-
-    # School type × state: one query.
     types = [(v, str(label)) for v, label in SchoolType.choices
              if not school_type or v == school_type]
     states = [(v, str(label)) for v, label in ReferralState.choices]
-    grid = {(r["school__school_type"], r["state"]): r["n"] for r in referrals
-            .values("school__school_type", "state").annotate(n=Count("id"))}
-    by_type = suppress_table([[grid.get((t, s), 0) for s, _label in states]
+    by_type = suppress_table([[grid[(t, M.REFERRAL_STATE, s)] for s, _label in states]
                               for t, _label in types], row_totals=True, column_totals=True)
 
+    # 2. The open clocks, split at their day in SQL (3.), then that day live (4., 5.).
+    splits = _open_splits(rows, {M.UNREPORTED_OPEN: at - limit, M.INVESTIGATION_OPEN: at,
+                                 M.RECHECK_OPEN: at})
+    scope = {"school__bureau_id": bureau_id}
+    if school_type:
+        scope["school__school_type"] = school_type
+    start, end = _year_bounds(year)
     return ReferralCounts(
         year=year, school_type=school_type, by_month=by_month,
         situations=[(v, str(label)) for v, label in Situation.choices],
         by_situation=by_situation, types=types, states=states, by_type=by_type,
-        timeliness=_timeliness(referrals, at),
-        bullying=_bullying(bureau_id=bureau_id, start=start, end=end, school_type=school_type,
-                           at=at))
+        timeliness=_timeliness(rows, total, splits[M.UNREPORTED_OPEN], scope=scope,
+                               start=start, end=end, at=at, limit=limit),
+        bullying=_bullying(total, splits, scope=scope, start=start, end=end, at=at))
 
 
-def _bullying(*, bureau_id: int, start, end, school_type: str, at) -> BullyingCounts:
-    """The bullying part of the bureau view: one query."""
-    cases = BullyingCase.objects.filter(school__bureau_id=bureau_id, reported_at__gte=start,
-                                        reported_at__lt=end)
-    if school_type:
-        cases = cases.filter(school__school_type=school_type)
+def _open_splits(rows, moments: dict[str, dt.datetime]) -> dict[str, _Split]:
+    """For each open measure, the rows of days before its moment's day and
+    all its rows, summed in one query."""
+    sums = {}
+    for measure, moment in moments.items():
+        sums[f"{measure}_before"] = Sum("n", filter=Q(measure=measure,
+                                                      key__lt=tallies.day_key(moment)))
+        sums[f"{measure}_total"] = Sum("n", filter=Q(measure=measure))
+    got = rows.filter(measure__in=list(moments)).aggregate(**sums)
+    return {measure: _Split(got[f"{measure}_before"] or 0, got[f"{measure}_total"] or 0)
+            for measure in moments}
+
+
+def _day_start(moment: dt.datetime) -> dt.datetime:
+    return clock.start_of_day(clock.today(moment))
+
+
+def _bullying(total: Counter, splits: dict[str, _Split], *, scope: dict, start, end,
+              at) -> BullyingCounts:
+    """The bullying part of the bureau view: the tallies, and one live query
+    for the clocks due earlier today."""
     states = [(v, str(label)) for v, label in BullyingState.choices]
+    today = _day_start(at)
+    live = BullyingCase.objects.filter(**scope, reported_at__gte=start, reported_at__lt=end) \
+        .filter(Q(decided_at__isnull=True, investigation_due_at__gte=today,
+                  investigation_due_at__lt=at)
+                | Q(rechecked_at__isnull=True, recheck_due_at__gte=today, recheck_due_at__lt=at)) \
+        .aggregate(inv=Count("id", filter=Q(decided_at__isnull=True,
+                                            investigation_due_at__gte=today,
+                                            investigation_due_at__lt=at)),
+                   rc=Count("id", filter=Q(rechecked_at__isnull=True, recheck_due_at__gte=today,
+                                           recheck_due_at__lt=at)))
 
-    def clock(prefix: str, done: str, due: str) -> dict:
-        return {
-            f"{prefix}_in_time": Count("id", filter=Q(**{f"{done}__isnull": False,
-                                                         f"{done}__lte": F(due)})),
-            f"{prefix}_late": Count("id", filter=Q(**{f"{done}__isnull": False,
-                                                      f"{done}__gt": F(due)})),
-            f"{prefix}_overdue": Count("id", filter=Q(**{f"{done}__isnull": True,
-                                                         f"{due}__lt": at})),
-            f"{prefix}_running": Count("id", filter=Q(**{f"{done}__isnull": True,
-                                                         f"{due}__gte": at})),
-        }
+    def clock_row(done: str, split: _Split, due_today: int) -> list[int]:
+        overdue = split.before + due_today
+        return [total[(done, tallies.IN_TIME)], total[(done, tallies.LATE)], overdue,
+                split.total - overdue]
 
-    got = cases.aggregate(
-        **{f"s_{v}": Count("id", filter=Q(state=v)) for v, _label in states},
-        **clock("inv", "decided_at", "investigation_due_at"),
-        **clock("rc", "rechecked_at", "recheck_due_at"))
-    parts = ("in_time", "late", "overdue", "running")
     return BullyingCounts(
         states=states,
-        by_state=suppress_table([[got[f"s_{v}"] for v, _label in states]], row_totals=True),
-        investigation=suppress_table([[got[f"inv_{p}"] for p in parts]], row_totals=True),
-        recheck=suppress_table([[got[f"rc_{p}"] for p in parts]], row_totals=True))
+        by_state=suppress_table([[total[(M.BULLYING_STATE, v)] for v, _label in states]],
+                                row_totals=True),
+        investigation=suppress_table([clock_row(M.INVESTIGATION_DONE,
+                                                splits[M.INVESTIGATION_OPEN], live["inv"])],
+                                     row_totals=True),
+        recheck=suppress_table([clock_row(M.RECHECK_DONE, splits[M.RECHECK_OPEN], live["rc"])],
+                               row_totals=True))
 
 
-def _timeliness(referrals, at: dt.datetime) -> Timeliness:
-    limit = dt.timedelta(hours=settings.INCIDENTS_POLICE_REPORT_HOURS)
-    gap = ExpressionWrapper(F("police_reported_at") - F("detected_at"),
-                            output_field=DurationField())
-    reported = Q(police_reported_at__isnull=False)
-    counts = referrals.annotate(gap=gap).aggregate(
-        in_time=Count("id", filter=reported & Q(gap__lte=limit)),
-        late=Count("id", filter=reported & Q(gap__gt=limit)),
-        overdue=Count("id", filter=Q(police_reported_at__isnull=True,
-                                     detected_at__lt=at - limit)),
-        pending=Count("id", filter=Q(police_reported_at__isnull=True,
-                                     detected_at__gte=at - limit)))
-    row = [counts["in_time"], counts["late"], counts["overdue"], counts["pending"]]
-    n_reported = counts["in_time"] + counts["late"]
+def _timeliness(rows, total: Counter, unreported: _Split, *, scope: dict, start, end, at,
+                limit: dt.timedelta) -> Timeliness:
+    """Detection → police report: the histogram (one query) and the open
+    referrals detected on the day the limit falls in, before it (one)."""
+    histogram = sorted(
+        (int(bucket), n) for bucket, n in rows.filter(measure=M.POLICE_GAP)
+        .annotate(bucket=Cast("key", IntegerField())).values("bucket")
+        .annotate(total=Sum("n")).values_list("bucket", "total") if n)
+    limit_bucket = tallies.gap_bucket(limit)
+    in_time = sum(n for bucket, n in histogram if bucket <= limit_bucket)
+    late = sum(n for bucket, n in histogram if bucket > limit_bucket)
+    boundary = at - limit
+    overdue = unreported.before + Referral.objects.filter(
+        **scope, detected_at__gte=max(start, _day_start(boundary)),
+        detected_at__lt=min(end, boundary), police_reported_at__isnull=True) \
+        .exclude(state=ReferralState.CLOSED).count()
+    row = [in_time, late, overdue, unreported.total - overdue,
+           total[(M.CLOSED_UNREPORTED, "")]]
+    n_reported = in_time + late
     median = p90 = None
     if n_reported >= threshold_default():
-        ordered = referrals.filter(reported).annotate(gap=gap).order_by("gap") \
-            .values_list("gap", flat=True)
-        median = _hours(ordered[_rank(n_reported, 0.5)])
-        p90 = _hours(ordered[_rank(n_reported, 0.9)])
+        median = _quantile(histogram, n_reported, 0.5)
+        p90 = _quantile(histogram, n_reported, 0.9)
     return Timeliness(limit_hours=settings.INCIDENTS_POLICE_REPORT_HOURS,
                       table=suppress_table([row], row_totals=True),
                       median_hours=median, p90_hours=p90)
+
+
+def _quantile(histogram: list[tuple[int, int]], n: int, q: float) -> float:
+    """The q-quantile (nearest rank) of the `n` gaps of `histogram` ((bucket
+    in tenths of an hour, count) in order), in hours."""
+    rank = _rank(n, q)
+    seen = 0
+    for bucket, count in histogram:
+        seen += count
+        if seen > rank:
+            return bucket / 10
+    raise ValueError("the histogram holds fewer than n gaps")
 
 
 def _rank(n: int, q: float) -> int:
     """The 0-based index of the q-quantile of n sorted values (nearest rank:
     the smallest value with at least q·n values at or below it)."""
     return max(0, math.ceil(q * n) - 1)
-
-
-def _hours(gap: dt.timedelta) -> float:
-    return round(gap.total_seconds() / 3600, 1)
 
 
 def month_labels() -> list[str]:
@@ -275,7 +328,7 @@ def write_workbook(counts: ReferralCounts, *, bureau_name: str, out: IO[bytes]) 
     ws.append([])
     t = counts.timeliness
     header([_("Report to the police"), _("In time"), _("Reported late"), _("Not reported, overdue"),
-            _("Not reported yet"), _("Total")])
+            _("Not reported yet"), _("Closed without a police report"), _("Total")])
     ws.append([str(_("Referrals")), *shown(t.table.cells[0]), t.table.row_totals[0].shown])
     ws.append([str(_("Limit (hours)")), t.limit_hours])
     ws.append([str(_("Median (hours)")), t.median_hours if t.median_hours is not None else "—"])

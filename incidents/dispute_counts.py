@@ -9,20 +9,21 @@ through core.suppression only (1–4 → "<5", complements withheld "*"), never 
 party, a summary or a code.
 
 A bureau and a calendar year read in a fixed number of queries whatever the
-number of schools and returns: one for the schools owed each month, one for
-the returns each month, one for the disputes by kind and month, one for risk
-× mediation; the per-school table adds a count and a page of schools and
-their returns (50 a page).
+number of schools and returns: the schools owed each month, the filing and
+dispute tallies kept as returns and disputes change (incidents.tallies), and
+the returns of the few schools that joined or closed within the year (a
+school that did not owe a month is not counted as filing it); the per-school
+table adds a count and a page of schools and their returns (50 a page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -35,8 +36,17 @@ from core.suppression import (
 )
 from schools.models import School, SchoolType, expected_on_q, in_period
 
-from .disputes import Schedule, due_at, due_date
-from .models import Dispute, DisputeKind, DisputeReturn, DisputeRisk, MediationStatus
+from .disputes import Schedule, due_date
+from .models import (
+    DisputeKind,
+    DisputeReturn,
+    DisputeRisk,
+    IncidentTally,
+    MediationStatus,
+    TallyMeasure,
+)
+
+M = TallyMeasure
 
 # How a school stands for a month, as the per-school table marks it.
 ON_TIME, LATE, MISSING, PENDING, NOT_OWED = "on_time", "late", "missing", "pending", "not_owed"
@@ -100,58 +110,109 @@ def dispute_completeness(*, bureau_id: int, year: int, school_type: str = "",
     """The bureau's months of `year` (Asia/Shanghai) up to the current one,
     for schools of `school_type` ("" for all): filing per month (exact) and
     the disputes found that year (suppressed). `at` (default now) decides
-    which months are past their due date. Four queries."""
+    which months are past their due date. Four queries: the schedule, the
+    schools owing each month, the tallies (incidents.tallies), and the
+    returns of the few schools that joined or closed within the year."""
     at = at or clock.now()
     today = clock.today(at)
     schedule = Schedule(bureau_id)
     due_day = schedule(min(dt.date(year, 12, 1), today.replace(day=1)))
     months = _months(year, today)
     schools = School.objects.filter(bureau_id=bureau_id)
-    returns = DisputeReturn.objects.filter(school__bureau_id=bureau_id, month__in=months,
-                                           submitted_at__isnull=False)
-    disputes = Dispute.objects.filter(school__bureau_id=bureau_id, found_on__year=year)
     if school_type:
         schools = schools.filter(school_type=school_type)
-        returns = returns.filter(school__school_type=school_type)
-        disputes = disputes.filter(school__school_type=school_type)
 
     rows: list[MonthFiling] = []
+    dues = {m: due_date(m, schedule(m)) for m in months}
+    tallied = _tallied(bureau_id, year, school_type)
     if months:
-        dues = {m: due_date(m, schedule(m)) for m in months}
         owed = schools.aggregate(**{f"m{m.month}": Count("id", filter=_owed_q(m, dues[m]))
                                     for m in months})
-        filed: dict[str, int] = {}
+        on_time, late, none_found = _filings(tallied.get(M.RETURN_FILED, {}), dues)
+        _leave_out_unowed(schools, months, dues, on_time, late, none_found)
         for m in months:
-            of_month = Q(month=m) & _owed_q(m, dues[m], "school__")
-            filed[f"t{m.month}"] = Count("id", filter=of_month
-                                         & Q(submitted_at__lt=due_at(m, schedule(m))))
-            filed[f"l{m.month}"] = Count("id", filter=of_month
-                                         & Q(submitted_at__gte=due_at(m, schedule(m))))
-            filed[f"n{m.month}"] = Count("id", filter=of_month & Q(none_found=True))
-        got = returns.aggregate(**filed)
-        for m in months:
-            n_owed, on_time, late = owed[f"m{m.month}"], got[f"t{m.month}"], got[f"l{m.month}"]
-            unfiled = n_owed - on_time - late
+            n_owed = owed[f"m{m.month}"]
+            unfiled = n_owed - on_time[m.month] - late[m.month]
             past = today > dues[m]
-            rows.append(MonthFiling(month=m, due=dues[m], owed=n_owed, on_time=on_time,
-                                    late=late, none_found=got[f"n{m.month}"],
+            rows.append(MonthFiling(month=m, due=dues[m], owed=n_owed, on_time=on_time[m.month],
+                                    late=late[m.month], none_found=none_found[m.month],
                                     missing=unfiled if past else 0,
                                     pending=0 if past else unfiled))
 
     kinds = [(v, str(label)) for v, label in DisputeKind.choices]
-    grid = {(r["kind"], r["m"]): r["n"] for r in disputes.annotate(m=ExtractMonth("found_on"))
-            .values("kind", "m").annotate(n=Count("id"))}
-    by_kind = suppress_table([[grid.get((k, m), 0) for m in range(1, 13)] for k, _l in kinds],
-                             row_totals=True, column_totals=True)
     risks = [(v, str(label)) for v, label in DisputeRisk.choices]
     statuses = [(v, str(label)) for v, label in MediationStatus.choices]
-    cross = {(r["risk"], r["status"]): r["n"] for r in disputes.values("risk", "status")
-             .annotate(n=Count("id"))}
-    by_risk = suppress_table([[cross.get((r, s), 0) for s, _l in statuses] for r, _l in risks],
+    grid: Counter[tuple[str, int]] = Counter()
+    cross: Counter[tuple[str, str]] = Counter()
+    for key, n in tallied.get(M.DISPUTE, {}).items():
+        kind, month, risk, status = key.split("/")
+        grid[(kind, int(month))] += n
+        cross[(risk, status)] += n
+    by_kind = suppress_table([[grid[(k, m)] for m in range(1, 13)] for k, _l in kinds],
+                             row_totals=True, column_totals=True)
+    by_risk = suppress_table([[cross[(r, s)] for s, _l in statuses] for r, _l in risks],
                              row_totals=True, column_totals=True)
     return DisputeCompleteness(year=year, school_type=school_type, due_day=due_day,
                                months=rows, kinds=kinds, by_kind=by_kind, risks=risks,
                                statuses=statuses, by_risk=by_risk)
+
+
+def _tallied(bureau_id: int, year: int, school_type: str) -> dict[str, dict[str, int]]:
+    """The year's filing and dispute tallies (incidents.tallies), summed
+    over school types (or of one), by measure and key: one query."""
+    rows = IncidentTally.objects.filter(bureau_id=bureau_id, year=year,
+                                        measure__in=[M.RETURN_FILED, M.DISPUTE])
+    if school_type:
+        rows = rows.filter(school_type=school_type)
+    out: dict[str, dict[str, int]] = {}
+    for measure, key, n in rows.values("measure", "key").annotate(total=Sum("n")) \
+            .values_list("measure", "key", "total"):
+        if n:
+            out.setdefault(measure, {})[key] = n
+    return out
+
+
+def _filings(keys: dict[str, int], dues: dict[dt.date, dt.date]
+             ) -> tuple[Counter[int], Counter[int], Counter[int]]:
+    """(on time, late, none found) by month number, from the RETURN_FILED
+    keys "month/day filed/none found": on time when filed on or before the
+    month's due date (Asia/Shanghai dates)."""
+    due_by_number = {m.month: d for m, d in dues.items()}
+    on_time: Counter[int] = Counter()
+    late: Counter[int] = Counter()
+    none_found: Counter[int] = Counter()
+    for key, n in keys.items():
+        month, day, none = key.split("/")
+        due = due_by_number.get(int(month))
+        if due is None:
+            continue
+        (on_time if dt.date.fromisoformat(day) <= due else late)[int(month)] += n
+        if none == "1":
+            none_found[int(month)] += n
+    return on_time, late, none_found
+
+
+def _leave_out_unowed(schools, months: list[dt.date], dues: dict[dt.date, dt.date],
+                      on_time: Counter[int], late: Counter[int],
+                      none_found: Counter[int]) -> None:
+    """The tallies count every filed return; a school that did not owe the
+    month (it joined after the month began, or closed by its due date:
+    schools.models.in_period) is taken out here. Only schools whose period
+    begins or ends within the year can be such a school: their returns are
+    read live (one query, a handful of rows)."""
+    first, last_due = months[0], max(dues.values())
+    changing = schools.filter(Q(joined_on__gte=first)
+                              | Q(closed_on__isnull=False, closed_on__lte=last_due))
+    for month, submitted_at, none, joined_on, closed_on in DisputeReturn.objects.filter(
+            school__in=changing, month__in=months, submitted_at__isnull=False) \
+            .values_list("month", "submitted_at", "none_found", "school__joined_on",
+                         "school__closed_on"):
+        if in_period(month, joined_on, closed_on) and in_period(dues[month], joined_on,
+                                                                closed_on):
+            continue
+        (on_time if clock.today(submitted_at) <= dues[month] else late)[month.month] -= 1
+        if none:
+            none_found[month.month] -= 1
 
 
 def school_marks(schools, *, months: list[MonthFiling],

@@ -171,6 +171,10 @@ class Referral(TimeStampedModel):
         indexes = [
             models.Index(fields=["school", "state"], name="referral_school_state_idx"),
             models.Index(fields=["detected_at"], name="referral_detected_idx"),
+            # The bureau view's live count of open referrals not yet reported
+            # to the police around the limit (incidents.counts).
+            models.Index(fields=["detected_at"], name="referral_unreported_idx",
+                         condition=Q(police_reported_at__isnull=True) & ~Q(state="closed")),
         ]
 
     @property
@@ -618,7 +622,13 @@ class BullyingCase(TimeStampedModel):
                 name="bullying_decided_has_finding"),
         ]
         indexes = [models.Index(fields=["school", "state"], name="bullying_school_state_idx"),
-                   models.Index(fields=["reported_at"], name="bullying_reported_idx")]
+                   models.Index(fields=["reported_at"], name="bullying_reported_idx"),
+                   # The bureau view's live counts of clocks running out now
+                   # (incidents.counts).
+                   models.Index(fields=["investigation_due_at"], name="bullying_undecided_idx",
+                                condition=Q(decided_at__isnull=True)),
+                   models.Index(fields=["recheck_due_at"], name="bullying_unrechecked_idx",
+                                condition=Q(rechecked_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"bullying:{self.code}"
@@ -737,3 +747,65 @@ class BullyingTransition(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_state} -> {self.to_state}"
+
+
+# ------------------------------------------------------------------ the bureau's counts
+#
+# The bureau view (issue 10 item 7) reads these rows instead of every referral
+# and bullying case of a district (incidents/tallies.py keeps them).
+
+
+class TallyMeasure(models.TextChoices):
+    """What an IncidentTally row counts, and what its `key` is."""
+
+    REFERRAL_MONTH = "referral_month", _("referrals detected in a month (key: month 1–12)")
+    REFERRAL_SITUATION = "referral_situation", _(
+        "referrals of a situation in a month (key: situation:month)")
+    REFERRAL_STATE = "referral_state", _("referrals in a state (key: state)")
+    POLICE_GAP = "police_gap", _(
+        "referrals reported to the police after a gap (key: tenths of an hour, rounded up)")
+    CLOSED_UNREPORTED = "closed_unreported", _("referrals closed without a police report")
+    UNREPORTED_OPEN = "unreported_open", _(
+        "open referrals not yet reported to the police (key: day detected, Asia/Shanghai)")
+    BULLYING_STATE = "bullying_state", _("bullying cases in a state (key: state)")
+    INVESTIGATION_DONE = "investigation_done", _(
+        "investigations decided (key: in_time or late)")
+    INVESTIGATION_OPEN = "investigation_open", _(
+        "investigations not decided yet (key: day due, Asia/Shanghai)")
+    RECHECK_DONE = "recheck_done", _("re-checks recorded (key: in_time or late)")
+    RECHECK_OPEN = "recheck_open", _("re-checks not recorded yet (key: day due, Asia/Shanghai)")
+    RETURN_FILED = "return_filed", _(
+        "dispute returns filed (key: month/day filed, Asia/Shanghai/none found: 1 or 0)")
+    DISPUTE = "dispute", _("disputes found (key: kind/month found/risk/mediation)")
+
+
+class IncidentTally(models.Model):
+    """How many of one bureau's referrals, bullying cases, dispute returns or
+    disputes of one calendar year (Asia/Shanghai: detection for a referral,
+    the report for a case, the month screened for a return, the day found for
+    a dispute), at schools of one type, count under one (measure, key): the
+    bureau views' numbers, kept as the records change (incidents.tallies) so
+    that a view reads a few hundred rows whatever the size of the district.
+    Never a child, a school or a code: only counts."""
+
+    bureau = models.ForeignKey("schools.Bureau", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("bureau"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    school_type = models.CharField(_("school type"), max_length=20)
+    measure = models.CharField(_("measure"), max_length=24, choices=TallyMeasure.choices)
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    n = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("incident tally")
+        verbose_name_plural = _("incident tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "year", "school_type", "measure", "key"],
+                                    name="incident_tally_once"),
+        ]
+        indexes = [models.Index(fields=["bureau", "year", "measure", "key"],
+                                name="incident_tally_read_idx")]
+
+    def __str__(self) -> str:
+        return (f"{self.bureau_id}/{self.year}/{self.school_type}/{self.measure}/{self.key}: "
+                f"{self.n}")

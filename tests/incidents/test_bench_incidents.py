@@ -39,9 +39,9 @@ def test_the_returns_are_filed_for_the_months_of_the_year_before_the_current_one
                                                                 dt.date(2027, 2, 1)]
 
 
-def test_two_referrals_and_one_bullying_case_per_ten_schools():
-    assert incidents_data.counts_for(500) == (100, 50)
-    assert incidents_data.counts_for(50000) == (10000, 5000)
+def test_ten_referrals_and_bullying_cases_per_school():
+    assert incidents_data.counts_for(500) == (3000, 2000)
+    assert incidents_data.counts_for(50000) == (300000, 200000)
 
 
 def test_the_same_query_with_other_values_has_one_shape():
@@ -101,8 +101,8 @@ def of(model, bench):
 def test_each_referral_has_its_concern_and_a_state_that_fits_its_police_report(bench):
     referrals = of(Referral, bench)
 
-    assert (bench.year, bench.referrals, referrals.count()) == (2026, 80, 80)
-    assert of(Concern, bench).count() == 80
+    assert (bench.year, bench.referrals, referrals.count()) == (2026, 2400, 2400)
+    assert of(Concern, bench).count() == 2400
     assert not referrals.exclude(concern__school=F("school")).exists()
     assert not referrals.filter(Q(detected_at__year__lt=2026) | Q(detected_at__gt=AT)).exists()
     assert not referrals.filter(state="detected", police_reported_at__isnull=False).exists()
@@ -115,7 +115,7 @@ def test_each_referral_has_its_concern_and_a_state_that_fits_its_police_report(b
         assert len(set(situations)) == len(situations)
         assert set(situations) <= set(Situation.values)
     reported = referrals.filter(police_reported_at__isnull=False).count()
-    assert 0.6 * 80 <= reported <= 0.95 * 80
+    assert 0.6 * 2400 <= reported <= 0.95 * 2400
 
 
 @postgresql_only
@@ -124,7 +124,7 @@ def test_bullying_cases_are_in_every_state_with_their_clocks_set_as_the_services
         bench):
     cases = list(of(BullyingCase, bench))
 
-    assert len(cases) == bench.cases == 40
+    assert len(cases) == bench.cases == 1600
     assert len({c.state for c in cases}) >= 5
     for case in cases:
         started = case.state != "reported"
@@ -192,3 +192,15 @@ def test_building_again_adds_nothing(bench):
     assert (Referral.objects.count(), BullyingCase.objects.count(),
             DisputeReturn.objects.count(), Dispute.objects.count()) == before
     assert (again.referrals, again.returns) == (bench.referrals, bench.returns)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_bureau_views_tallies_are_counted_from_the_loaded_rows(bench):
+    from incidents.counts import referral_counts
+    from incidents.tallies import recount
+
+    assert recount(bench.bureau.pk, 2026) == 0
+    counts = referral_counts(bureau_id=bench.bureau.pk, year=2026, at=AT)
+    assert counts.by_month.row_totals[0].value == bench.referrals
+    assert counts.bullying.by_state.row_totals[0].value == bench.cases

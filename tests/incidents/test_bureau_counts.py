@@ -121,11 +121,17 @@ class TestTheCounts:
         for hours in (1, 2, 3, 4, 30):
             referral(world.school_a, detected=shanghai("2026-07-01 08:00"),
                      reported_after=dt.timedelta(hours=hours))
-        for _ in range(5):
-            referral(world.school_a, detected=NOW - dt.timedelta(hours=30))  # overdue
+        # Overdue: detected on the day the limit falls in (counted live) and
+        # on an earlier day (from the tallies).
+        for _ in range(4):
+            referral(world.school_a, detected=NOW - dt.timedelta(hours=30))
+        referral(world.school_a, detected=shanghai("2026-11-20 10:00"))
         referral(world.school_a, detected=NOW - dt.timedelta(hours=2))  # within the limit
+        for _ in range(5):  # closed as unfounded without telling the police
+            referral(world.school_a, detected=shanghai("2026-08-01 10:00"),
+                     state=ReferralState.CLOSED)
         t = counts(world).timeliness
-        assert [c.shown for c in t.table.cells[0]] == ["<5", "<5", 5, "<5"]
+        assert [c.shown for c in t.table.cells[0]] == ["<5", "<5", 5, "<5", 5]
         assert (t.median_hours, t.p90_hours) == (3.0, 30.0)
         assert t.limit_hours == 24
 

@@ -14,7 +14,8 @@ def test_schedules_are_declared_once_in_asia_shanghai():
         "schools.abandon_expired_roster_uploads", "schools.refresh_pupil_counts",
         "notifications.deliver_notices", "reporting.scan_notices",
         "reporting.check_tallies", "reporting.arm_followups", "followups.scan_followups",
-        "audit.purge_expired", "reporting.sweep_exports", "incidents.arm_dispute_returns"}
+        "audit.purge_expired", "reporting.sweep_exports", "incidents.arm_dispute_returns",
+        "incidents.recount_tallies"}
     assert {str(t.crontab.timezone) for t in tasks} == {"Asia/Shanghai"}
 
 
