@@ -28,3 +28,12 @@ importing audit; audit turns each into exactly one row.
 from django.dispatch import Signal
 
 business_action = Signal()
+
+
+def announce(code: str, *, by, obj, school_id: int | None, request=None, **extra) -> None:
+    """Send `business_action` for action `code` (registered by the app's
+    audit_actions) done by `by` to `obj` at school `school_id`, from
+    `request` (None outside a request), with `extra` (only keys audit
+    allows: ids, counts, statuses — never a name). Audit writes one row."""
+    business_action.send(sender=None, code=code, by=by, obj=obj, school_id=school_id,
+                         request=request, extra=extra or None)

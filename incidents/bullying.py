@@ -35,7 +35,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.signals import business_action
+from core.signals import announce as _announce
 from followups.models import FollowUp
 from followups.services import followup_cancel, followup_complete, followup_open
 from schools import access
@@ -69,11 +69,6 @@ from .models import (
 from .notice_kinds import BULLYING_SUBJECT
 from .services import ID_CARD
 from .workflows import BULLYING
-
-
-def _announce(code: str, *, by, obj, school_id: int, request=None, **extra) -> None:
-    business_action.send(sender=None, code=code, by=by, obj=obj, school_id=school_id,
-                         request=request, extra=extra or None)
 
 
 def _entry(case: BullyingCase, kind: str, text: str, *, by, at: dt.datetime) -> None:

@@ -29,7 +29,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.signals import business_action
+from core.signals import announce as _announce
 from followups.models import FollowUp
 from followups.services import Opening, followup_complete, followup_open_many, followup_rearm
 from schools import access
@@ -52,9 +52,6 @@ from .workflows import DISPUTE
 MAX_DUE_DAY = 28
 
 
-def _announce(code: str, *, by, obj, school_id: int | None, request=None, **extra) -> None:
-    business_action.send(sender=None, code=code, by=by, obj=obj, school_id=school_id,
-                         request=request, extra=extra or None)
 
 
 # ------------------------------------------------------------------ the calendar
@@ -382,8 +379,8 @@ def dispute_completeness_exported(*, bureau: Bureau, year: int, school_type: str
     """Announce ("export.dispute_returns") that `by` downloaded the bureau's
     dispute-return Excel for `year` and `school_type` ("" for all)."""
     filters = f"year={year}" + (f"&school_type={school_type}" if school_type else "")
-    business_action.send(sender=None, code="export.dispute_returns", by=by, obj=bureau,
-                         request=request, extra={"filters": filters, "kind": "dispute_returns"})
+    _announce("export.dispute_returns", by=by, obj=bureau, school_id=None, request=request,
+              filters=filters, kind="dispute_returns")
 
 
 # ------------------------------------------------------------------ reads

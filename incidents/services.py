@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.photos import PhotoRejected, process_photo, random_storage_name, safe_display_name
-from core.signals import business_action
+from core.signals import announce as _announce
 from followups.models import FollowUp
 from followups.services import followup_cancel, followup_complete, followup_open
 from notifications.services import NoticeDraft, notice_enqueue_many
@@ -60,9 +60,6 @@ ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 REPEAT_WINDOW_SECONDS = 600
 
 
-def _announce(code: str, *, by, obj, school_id: int, request=None, **extra) -> None:
-    business_action.send(sender=None, code=code, by=by, obj=obj, school_id=school_id,
-                         request=request, extra=extra or None)
 
 
 def police_report_due(detected_at: dt.datetime) -> dt.datetime:
@@ -493,5 +490,5 @@ def referral_counts_exported(*, bureau, year: int, school_type: str, by, request
     view's Excel (counts only, suppressed) for `year` and `school_type` ("" for
     all)."""
     filters = f"year={year}" + (f"&school_type={school_type}" if school_type else "")
-    business_action.send(sender=None, code="export.referral_counts", by=by, obj=bureau,
-                         request=request, extra={"filters": filters, "kind": "referral_counts"})
+    _announce("export.referral_counts", by=by, obj=bureau, school_id=None, request=request,
+              filters=filters, kind="referral_counts")

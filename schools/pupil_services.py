@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import clock
-from core.signals import business_action
+from core.signals import announce as _announce
 from core.workflows import Transition, Workflow
 
 from . import access
@@ -65,9 +65,6 @@ PUPIL_STATUS = Workflow(
 TRANSITION_TO = {t.target: t.name for t in PUPIL_STATUS.transitions.values()}
 
 
-def _announce(code: str, *, by, obj, school_id: int, request=None, **extra) -> None:
-    business_action.send(sender=None, code=code, by=by, obj=obj, school_id=school_id,
-                         request=request, extra=extra or None)
 
 
 # ------------------------------------------------------------------ circumstances
