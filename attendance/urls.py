@@ -1,4 +1,11 @@
-"""URLs of attendance: empty until its issue lands; the room is here so the house shows."""
+"""URLs of attendance (控辍保学): the class register (issue 11 item 1)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "attendance"
-urlpatterns: list = []
+urlpatterns = [
+    path("registers/", views.registers, name="registers"),
+    path("registers/classes/<int:pk>/", views.register, name="register"),
+]

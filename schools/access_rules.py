@@ -100,6 +100,10 @@ ADMIN_MODEL_RULES = {
     "schools.membership": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
     "schools.taskforcemember": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA},
                                           delete={_BA}),
+    # The school calendar (issue 11): terms and the bureau's own closures and
+    # make-up days, kept by the bureau admin.
+    "schools.schoolterm": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
+    "schools.calendarday": admin_rule(view={_BA, _IN}, add={_BA}, change={_BA}, delete={_BA}),
     # A locked-out teacher is unlocked by deleting their attempt record.
     "axes.accessattempt": admin_rule(view={_BA}, delete={_BA}),
     "axes.accesslog": admin_rule(view={_BA}),

@@ -9,7 +9,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access, admin_axes, selectors, services  # noqa: F401 - admin_axes registers axes' pages
 from .admin_site import person_label
-from .models import Bureau, Membership, School, SchoolClass, TaskForceMember, User
+from .models import (
+    Bureau,
+    CalendarDay,
+    Membership,
+    School,
+    SchoolClass,
+    SchoolTerm,
+    TaskForceMember,
+    User,
+)
 from .second_factor_admin import ResetSecondFactorMixin
 
 # Roles are Memberships; Django groups would be a second, drifting source of truth.
@@ -125,6 +134,23 @@ class SchoolClassAdmin(BureauScopedAdmin):
     list_filter = ("grade", "school__school_type")
     search_fields = ("school__name",)
     list_select_related = ("school",)
+
+
+@admin.register(SchoolTerm)
+class SchoolTermAdmin(BureauScopedAdmin):
+    """The bureau's terms (校历): school days fall within them (schools.calendar)."""
+
+    list_display = ("name", "starts_on", "ends_on", "bureau")
+    date_hierarchy = "starts_on"
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(BureauScopedAdmin):
+    """Days the bureau decides itself: closures and make-up school days."""
+
+    list_display = ("day", "is_school_day", "reason", "bureau")
+    list_filter = ("is_school_day",)
+    date_hierarchy = "day"
 
 
 class MembershipAdminForm(forms.ModelForm):

@@ -391,6 +391,7 @@ class TaskForceMember(TimeStampedModel):
 
 # Pupils, guardians, enrolments and circumstances live in their own module; they
 # are models of this app.
+from .calendar_models import CalendarDay, SchoolTerm  # noqa: E402,F401
 from .pupil_models import (  # noqa: E402,F401
     Circumstance,
     DifficultyType,

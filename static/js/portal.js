@@ -273,3 +273,17 @@ document.addEventListener("submit", function (event) {
     } catch (e) { /* storage disabled */ }
   }
 });
+
+// <input type="radio" data-mark-label="…"> inside a <details> whose summary
+// holds [data-mark-badge]: the badge says what was chosen (a pupil marked
+// 迟到 on the register shows it without opening the row again).
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[data-mark-label]")) { return; }
+  var details = input.closest("details");
+  var badge = details && details.querySelector("[data-mark-badge]");
+  if (!badge) { return; }
+  badge.textContent = input.getAttribute("data-mark-label");
+  badge.classList.toggle("text-bg-danger", input.value !== "");
+  badge.classList.toggle("text-bg-light", input.value === "");
+});

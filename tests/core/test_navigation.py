@@ -19,9 +19,10 @@ def entries_of(user):
 def test_school_staff_see_their_reports_and_no_bureau_pages(world):
     # 强制报告 (nav-incidents): every member of staff logs concerns there;
     # 矛盾纠纷排查 (nav-disputes): the principal and the safety officer file it.
+    # 今日考勤 (nav-registers): the safety officer keeps every class's register.
     assert entries_of(world.safety_officer) == [
-        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-incidents",
-        "nav-disputes", "nav-notices"]
+        "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-registers",
+        "nav-incidents", "nav-disputes", "nav-notices"]
     disputes = next(link for link in nav_for(world.safety_officer)
                     if link.testid == "nav-disputes")
     assert disputes.href == reverse("incidents:school_disputes", args=[world.school_a.pk])
@@ -32,7 +33,7 @@ def test_school_staff_see_their_reports_and_no_bureau_pages(world):
 def test_a_head_teacher_also_sees_their_classes(world):
     assert entries_of(world.head_teacher) == [
         "nav-home", "nav-reports", "nav-schools", "nav-roster", "nav-my-classes",
-        "nav-incidents", "nav-bullying", "nav-notices"]
+        "nav-registers", "nav-incidents", "nav-bullying", "nav-notices"]
     roster = next(link for link in nav_for(world.head_teacher) if link.testid == "nav-roster")
     assert roster.href == reverse("schools:roster", args=[world.school_a.pk])
 

@@ -27,7 +27,14 @@ from django.utils import timezone
 
 from notifications.models import GroupRobot
 from reporting.models import Bulletin, ExportJob, ReportPhoto, ReportStatus
-from schools.models import Membership, Role, RosterUpload, TaskForceMember
+from schools.models import (
+    CalendarDay,
+    Membership,
+    Role,
+    RosterUpload,
+    SchoolTerm,
+    TaskForceMember,
+)
 from tests.conftest import sign_in
 from tests.reporting.factories import CampaignFactory, DeadlineFactory, ProgressReportFactory
 from tests.schools.factories import MembershipFactory, SchoolClassFactory, UserFactory
@@ -457,6 +464,9 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     "schools:roster_preview": (sides("403", "200"), NOT_ALLOWED),
     "schools:roster_confirm": (NOT_ALLOWED, sides("403", "400")),
     "schools:roster_result": (sides("403", "redirect"), NOT_ALLOWED),
+    # Head teacher at A of no class: A's registers are not hers; B's are all
+    # the principal's.
+    "attendance:register": (sides("404", "200"), sides("404", "400")),
 }
 
 # Rows without a peer side where she is not "any school staff member": (GET, POST).
@@ -465,6 +475,7 @@ TWO_SCHOOL_PLAIN_ROWS: dict[str, tuple[str, str]] = {
     "schools:my_classes": ("200", "405"),
     # Principal at B: B's open bullying cases, as its counselor sees them.
     "incidents:bullying_support_list": ("200", "405"),
+    "attendance:registers": ("200", "405"),
 }
 
 # ------------------------------------------------------------------ a pupil's page
@@ -724,6 +735,32 @@ INCIDENT_ROWS: dict[str, Row] = {
 }
 PORTAL_ROWS.update(INCIDENT_ROWS)
 
+# ------------------------------------------------------------------ the class register
+# Issue 11 items 1 and 8. The class is the sample pupil's (grade 4 class 1 of
+# each school, led at A by world.head_teacher; HEAD_OTHER leads the class
+# beside it). No term is set, so no day is a school day: the page says so and
+# a sent register is refused (400) — only the class's keepers get that far.
+
+
+def register_class(world, side):
+    return {"pk": matrix_pupil(world, side).current_class_id}
+
+
+REGISTER_KEEPERS = {PRINCIPAL: "200", SAFETY: "200", HEAD: "200"}
+REGISTER_ROWS: dict[str, Row] = {
+    # Staff keep no register unless the principal allows them a class.
+    "attendance:registers": Row(get=signed_in("403", **REGISTER_KEEPERS),
+                                post=everyone("405")),
+    "attendance:register": Row(
+        get=by_side(own=signed_in("404", **REGISTER_KEEPERS, head_other="404"),
+                    peer=signed_in("404"), foreign=signed_in("404")),
+        post=by_side(own=signed_in("404", principal="400", safety_officer="400",
+                                   head_teacher="400", head_other="404"),
+                     peer=signed_in("404"), foreign=signed_in("404")),
+        kwargs=register_class, sides=(OWN, PEER, FOREIGN)),
+}
+PORTAL_ROWS.update(REGISTER_ROWS)
+
 
 def school_month(world, side):
     from core import clock
@@ -876,6 +913,8 @@ ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
     "schools.membership": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
     "schools.taskforcemember": {BADMIN: {"view", "add", "change", "delete"},
                                 INSPECTOR: {"view"}},
+    "schools.schoolterm": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
+    "schools.calendarday": {BADMIN: {"view", "add", "change", "delete"}, INSPECTOR: {"view"}},
     "reporting.campaign": {BADMIN: {"view", "add", "change"}, INSPECTOR: {"view"}},
     "reporting.deadline": {BADMIN: {"view", "change"}, INSPECTOR: {"view"}},
     "reporting.progressreport": {BADMIN: {"view"}, INSPECTOR: {"view"}},
@@ -892,6 +931,7 @@ ADMIN_MODELS: dict[str, dict[str, set[str]]] = {
 # Models whose rows belong to one district: the other district's row must be
 # invisible in the admin too (G2).
 DISTRICT_SCOPED = {"schools.bureau", "schools.school", "schools.schoolclass",
+                   "schools.schoolterm", "schools.calendarday",
                    "schools.membership", "schools.taskforcemember", "schools.user",
                    "reporting.campaign", "reporting.deadline", "reporting.progressreport"}
 ADMIN_VIEWS = {
@@ -1082,6 +1122,11 @@ def build_samples(world) -> dict:
         samples[("schools.membership", side)] = membership
         samples[("schools.taskforcemember", side)] = TaskForceMember.objects.get(
             school=school, user=member)
+        samples[("schools.schoolterm", side)] = SchoolTerm.objects.create(
+            bureau=bureau, name="样本学期", starts_on=dt.date(2020, 2, 1),
+            ends_on=dt.date(2020, 7, 1))
+        samples[("schools.calendarday", side)] = CalendarDay.objects.create(
+            bureau=bureau, day=dt.date(2020, 3, 2), reason="样本")
         campaign = CampaignFactory(bureau=bureau)
         deadline = DeadlineFactory(campaign=campaign)
         samples[("reporting.campaign", side)] = campaign
