@@ -11,3 +11,5 @@ REGISTER_ALLOW_KEEPER = register("register.allow_keeper",
                                  _("Allow a teacher to keep a class register"))
 REGISTER_REMOVE_KEEPER = register("register.remove_keeper",
                                   _("Take back a teacher's class register"))
+ABSENCE_CONTACT = register("absence.contact",
+                           _("Record a contact with an absent pupil's guardians"))

@@ -6,7 +6,9 @@ classes their head teachers lead for the last 10 school days before today —
 today's is left to take. Most days a class has no or one absence; one pupil
 of each school is truant on most days (a chronic absentee), and in one class
 three pupils went home with a fever yesterday (an illness cluster). Taken
-through the service with `at=` (08:10 each day, by the head teacher).
+through the service with `at=` (08:10 each day, by the head teacher); every
+truancy but the last school day's has its guardian call recorded, so the
+last one's contact is open (and overdue) in the head teacher's 我的待办.
 Idempotent: a class with any register is left alone."""
 
 from __future__ import annotations
@@ -62,9 +64,17 @@ def seed(bureau: Bureau) -> None:
             for day in days:
                 marks = _marks(school_class.pk, pupils, day, chronic=n == 0,
                                cluster=n == 1 and day == days[-1])
-                services.register_take(
-                    school_class=school_class, marks=marks, by=head,
-                    at=clock.start_of_day(day) + dt.timedelta(hours=8, minutes=10))
+                taken = clock.start_of_day(day) + dt.timedelta(hours=8, minutes=10)
+                register = services.register_take(school_class=school_class, marks=marks,
+                                                  by=head, at=taken)
+                if day == days[-1]:
+                    continue  # the last day's truancy is still to be followed up
+                for mark in register.marks.filter(code="truant").select_related("pupil"):
+                    services.contact_record(
+                        register=register, pupil=mark.pupil, method="phone", reached=True,
+                        reason="家长称孩子不愿上学，正在劝说",
+                        expected_back_on=day + dt.timedelta(days=1),
+                        by=head, at=taken + dt.timedelta(minutes=40))
 
 
 def _marks(class_id: int, pupils: list[int], day: dt.date, *, chronic: bool,

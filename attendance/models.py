@@ -185,3 +185,42 @@ class RegisterKeeper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_class_id}:{self.user_id}"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    WECHAT = "wechat", _("WeChat or message")
+    HOME_VISIT = "home_visit", _("Home visit")
+
+
+class GuardianContact(models.Model):
+    """The same-day contact with the guardians of a pupil absent without
+    leave (issue 11 item 2; 教育部令第23号, the 2006 school safety rules: tell the guardians
+    promptly): how, whether they were reached, the reason they gave and when
+    the pupil is expected back. Several may be recorded (not reached, then
+    reached); the first completes the day's follow-ups."""
+
+    register = models.ForeignKey(ClassRegister, on_delete=models.PROTECT,
+                                 related_name="contacts", verbose_name=_("register"))
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT,
+                              related_name="attendance_contacts", verbose_name=_("pupil"))
+    method = models.CharField(_("how"), max_length=20, choices=ContactMethod.choices)
+    reached = models.BooleanField(_("guardian reached"))
+    reason = models.CharField(_("reason the guardian gave"), max_length=500, blank=True)
+    expected_back_on = models.DateField(_("expected back on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("guardian contact")
+        verbose_name_plural = _("guardian contacts")
+        ordering = ["register", "pupil", "recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reached=True) | Q(reason="",
+                                                                 expected_back_on__isnull=True),
+                                   name="contact_reason_only_when_reached"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact:{self.register_id}:{self.pupil_id}"

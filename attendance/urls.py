@@ -8,4 +8,6 @@ app_name = "attendance"
 urlpatterns = [
     path("registers/", views.registers, name="registers"),
     path("registers/classes/<int:pk>/", views.register, name="register"),
+    path("registers/<int:register_id>/pupils/<uuid:pupil_code>/contact/", views.contact,
+         name="contact"),
 ]

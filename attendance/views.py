@@ -9,19 +9,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import clock
+from core.forms import add_service_errors
 from schools import access
 from schools.calendar import is_school_day
 from schools.models import Pupil, SchoolClass
 
 from . import services
 from .access_rules import AttendancePerm
+from .forms import ContactForm
 from .keepers import keeps, kept_classes, may_list
-from .models import AttendanceCode, ClassRegister, LeaveSource, Session, Symptom
+from .models import UNEXCUSED, AttendanceCode, ClassRegister, LeaveSource, Session, Symptom
 
 REGISTER_LABEL = "attendance.classregister"
 
@@ -104,7 +107,7 @@ def register(request, pk: int):
     school_class = _class(request, pk)
     today = clock.today()
     pupils = list(Pupil.objects.enrolled().filter(current_class=school_class)
-                  .order_by("name", "pk").only("pk", "name", "gender"))
+                  .order_by("name", "pk").only("pk", "code", "name", "gender"))
     existing = ClassRegister.objects.filter(school_class=school_class, day=today) \
         .select_related("taken_by", "changed_by").first()
     errors: dict[str, list[str]] = {}
@@ -135,12 +138,62 @@ def register(request, pk: int):
             access.record_sensitive_reads(request, REGISTER_LABEL, [existing.pk], "view",
                                           AttendancePerm.TAKE_REGISTER,
                                           school_id=school_class.school_id)
+    contact_of = {}
+    if existing is not None:
+        contact_of = {p.pk: reverse("attendance:contact", args=[existing.pk, p.code])
+                      for p in pupils if current.get(p.pk, {}).get("code") in UNEXCUSED}
+    rows = _rows(pupils, current, errors)
+    for row in rows:
+        row["contact_url"] = contact_of.get(row["pupil"].pk, "")
     return render(request, "attendance/register.html", {
         "school_class": school_class, "today": today, "register": existing,
         "school_day": is_school_day(school_class.school.bureau_id, today),
-        "rows": _rows(pupils, current, errors),
+        "rows": rows,
         "day_error": (errors.get("day") or [""])[0],
         "codes": AttendanceCode.choices, "sessions": Session.choices,
         "symptoms": Symptom.choices, "sources": LeaveSource.choices,
         "failed": status == 400,
+    }, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact(request, register_id: int, pupil_code):
+    """联系家长: the same-day contact with the guardians of a pupil marked
+    absent on a register — the guardians with their phone numbers (tap to
+    call: this page is the only place the portal shows them for it), the
+    contacts recorded so far and the form. For the class's keepers only (404
+    otherwise); each view is an audit row (the pupil, by code)."""
+    register = get_object_or_404(ClassRegister.objects.select_related(
+        "school_class__school"), pk=register_id)
+    if not keeps(request.user, register.school_class):
+        access.deny(request, AttendancePerm.TAKE_REGISTER, f"register:{register_id}",
+                    status=404)
+    mark = register.marks.select_related("pupil").filter(pupil__code=pupil_code).first()
+    if mark is None:
+        access.deny(request, AttendancePerm.TAKE_REGISTER, f"register:{register_id}",
+                    status=404)
+    pupil = mark.pupil
+    form = ContactForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.contact_record(register=register, pupil=pupil, by=request.user,
+                                        request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The contact is recorded."))
+                return redirect("attendance:contact", register_id=register.pk,
+                                pupil_code=pupil.code)
+        status = 400
+    access.record_sensitive_reads(request, "schools.pupil", [pupil.code], "view",
+                                  AttendancePerm.TAKE_REGISTER,
+                                  school_id=register.school_id)
+    return render(request, "attendance/contact.html", {
+        "register": register, "mark": mark, "pupil": pupil, "form": form,
+        "guardians": list(pupil.guardians.order_by("-is_primary", "pk")),
+        "contacts": list(register.contacts.filter(pupil=pupil).select_related("recorded_by")),
     }, status=status)

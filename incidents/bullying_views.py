@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock
+from core.forms import add_service_errors
 from core.workflows import InvalidTransition
 from schools import access
 from schools.models import School
@@ -40,7 +41,6 @@ from .forms import (
     TextForm,
     TransitionForm,
     VisitAssignForm,
-    add_service_errors,
 )
 from .models import BullyingCase, BullyingEntryKind, BullyingParty, BullyingSupport, Referral
 from .workflows import BULLYING

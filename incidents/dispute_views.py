@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock, downloads
+from core.forms import add_service_errors
 from core.workflows import InvalidTransition
 from schools import access
 from schools.models import School
@@ -38,7 +39,6 @@ from .forms import (
     DisputeReturnSubmitForm,
     DisputeSettleForm,
     DueDayForm,
-    add_service_errors,
 )
 from .models import Dispute
 from .views import bureau_filter_request, chosen_bureau

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -23,14 +22,6 @@ from .models import (
     ReportMethod,
     Situation,
 )
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError (keyed by field) on `form`: under the
-    field of that name, or at the top for a key the form has no field for."""
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 class ConcernForm(forms.Form):

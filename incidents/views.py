@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import clock, downloads
 from core.downloads import photo_response
+from core.forms import add_service_errors
 from core.photos import DEFAULT_MAX_BYTES
 from core.uploads import PhotoSizeLimitHandler
 from core.workflows import InvalidTransition
@@ -50,7 +51,6 @@ from .forms import (
     NoteForm,
     ReferralOpenForm,
     TransitionForm,
-    add_service_errors,
 )
 from .models import Concern, Referral, ReferralAttachment
 from .workflows import REFERRAL

@@ -345,6 +345,12 @@ INCIDENTS_REVIEW_DAYS = env.int("INCIDENTS_REVIEW_DAYS", default=30)
 # Days the counselor has to give psychological support after a bullying case
 # is recorded (未成年人保护法 Art. 39: 心理辅导; the bureau's limit).
 INCIDENTS_BULLYING_SUPPORT_DAYS = env.int("INCIDENTS_BULLYING_SUPPORT_DAYS", default=2)
+# Dropout control (issue 11 item 2): the hours a head teacher has to reach the
+# guardians of a pupil absent without leave, after the register; and the hour
+# (Asia/Shanghai) the school day ends, when a contact not made goes to the
+# principal and the safety officer.
+ATTENDANCE_CONTACT_HOURS = env.int("ATTENDANCE_CONTACT_HOURS", default=2)
+ATTENDANCE_SCHOOL_DAY_ENDS = env.int("ATTENDANCE_SCHOOL_DAY_ENDS", default=17)
 # School group robots (notifications.robots): the hosts a principal's webhook URL
 # may point to (https only), so the portal cannot be made to post elsewhere.
 GROUP_ROBOT_HOSTS = env.list("GROUP_ROBOT_HOSTS",

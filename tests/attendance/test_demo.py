@@ -37,3 +37,19 @@ def test_ten_school_days_of_registers_with_their_patterns():
     before = (ClassRegister.objects.count(), AttendanceMark.objects.count())
     seed()
     assert (ClassRegister.objects.count(), AttendanceMark.objects.count()) == before
+
+
+def test_the_last_days_truancy_is_open_and_the_others_were_followed_up():
+    from attendance.followup_kinds import GUARDIAN_CONTACT
+    from attendance.models import GuardianContact
+    from followups.models import FollowUp
+
+    seed()
+    last = ClassRegister.objects.order_by("-day").values_list("day", flat=True).first()
+    open_rows = FollowUp.objects.filter(kind=GUARDIAN_CONTACT, state="open")
+    assert open_rows.exists()
+    registers = {int(code.split(":")[0]) for code in
+                 open_rows.values_list("subject_code", flat=True)}
+    assert set(ClassRegister.objects.filter(pk__in=registers)
+               .values_list("day", flat=True)) == {last}
+    assert GuardianContact.objects.filter(reached=True).exists()

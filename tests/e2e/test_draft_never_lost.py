@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from reporting import services
 from reporting.models import Deadline, ProgressReport, ReportStatus
-from tests.e2e.test_report_cycle import people, photo, sign_in  # noqa: F401
+from tests.e2e.test_report_cycle import people, photo, sign_in, sign_out  # noqa: F401
 from tests.reporting.factories import ProgressReportFactory
 
 pytestmark = pytest.mark.e2e
@@ -224,10 +224,7 @@ def test_signing_out_clears_the_copies_on_this_device(page, live_server,
     page.get_by_label(ORGANISATION).press("Tab")
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sp-draft:'))"
                          ) != []
-    page.get_by_role("button", name="菜单").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    page.get_by_role("button", name="退出登录").click()
-    expect(page.get_by_label("用户名")).to_be_visible(timeout=15000)
+    sign_out(page)
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sp-draft:'))"
                          ) == []
 

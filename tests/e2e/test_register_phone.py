@@ -1,7 +1,9 @@
 """今日考勤 on a phone (issue 11 item 10): a head teacher opens the register
 from the menu and marks two pupils — one truant, one late in the morning —
 in under 10 taps; the list then shows the register taken with its two
-exceptions, and the register holds exactly those two rows."""
+exceptions, and the register holds exactly those two rows. Then she calls
+the truant pupil's guardian from the page (the number is a tel: link) and
+records the call, which completes her follow-up."""
 
 import datetime as dt
 
@@ -14,7 +16,7 @@ from schools.models import CalendarDay, Membership, Role, SchoolTerm
 from schools.school_year import current_school_year
 from tests.e2e.test_report_cycle import sign_in
 from tests.schools.factories import SchoolClassFactory, SchoolFactory, school_member
-from tests.schools.pupil_factories import PupilFactory
+from tests.schools.pupil_factories import GuardianFactory, PupilFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -65,3 +67,19 @@ def test_a_head_teacher_marks_two_pupils_in_under_ten_taps(page, live_server, kl
     register = ClassRegister.objects.get()
     assert sorted(register.marks.values_list("pupil__name", "code", "session")) == [
         ("学生03", "truant", "day"), ("学生17", "late", "am")]
+
+    # The guardian call, from the register.
+    GuardianFactory(pupil=truant, is_primary=True, name="学生03家长", phone="13800138003")
+    page.get_by_role("link", name="7年级3班").click()
+    page.get_by_test_id("contact-link").click()
+    expect(page.get_by_test_id("call-guardian")).to_have_attribute("href", "tel:13800138003")
+    page.get_by_label("电话").check()
+    page.get_by_label("已联系上").check()
+    page.get_by_label("家长说明的原因").fill("孩子发烧，在家休息")
+    page.screenshot(path="/tmp/e2e-contact.png", full_page=True)
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("contacts")).to_contain_text("孩子发烧，在家休息")
+    from attendance.followup_kinds import GUARDIAN_CONTACT
+    from followups.models import FollowUp
+
+    assert FollowUp.objects.get(kind=GUARDIAN_CONTACT).state == "done"

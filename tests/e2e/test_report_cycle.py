@@ -43,6 +43,19 @@ def photo(tmp_path):
     return path
 
 
+def sign_out(page):
+    """退出登录 from the top bar, as a person on a phone does: open the menu,
+    wait until it has finished opening (Bootstrap's collapse animates its
+    height; a click during it may land on nothing), sign out, and wait for
+    the sign-in page."""
+    toggler = page.get_by_role("button", name="菜单")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#mainnav.collapse.show")).to_be_visible()
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_label("用户名")).to_be_visible(timeout=15000)
+
+
 def sign_in(page, base, username):
     """Password, then, for an account that must show a second factor at sign-in,
     the code its device shows now, computed from the device's key with

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from schools.models import Role
 from tests.conftest import fresh_totp_code, totp_device
+from tests.e2e.test_report_cycle import sign_out
 from tests.schools.factories import PASSWORD, SchoolFactory, bureau_member
 
 
@@ -63,8 +64,7 @@ def test_an_inspector_enrols_verifies_and_reaches_the_dashboard(page, live_serve
     expect(page.get_by_role("heading", name="督导看板")).to_be_visible()
 
     # Signing out and in again asks for the code only.
-    page.get_by_role("button", name="菜单").click()
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)  # and wait for it: a page opened at once would cancel the sign-out
     password_step(page, base)
     expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
     page.get_by_label("验证码").fill(fresh_totp_code(totp_device(inspector)))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from schools.models import Role
+from tests.e2e.test_report_cycle import sign_out
 from tests.reporting.factories import CampaignFactory, DeadlineFactory
 from tests.schools.factories import PASSWORD, SchoolFactory, school_member
 
@@ -37,8 +38,7 @@ def test_a_safety_officer_signs_in_reaches_the_workbench_and_signs_out(
     expect(page.get_by_test_id("school-card")).to_contain_text("安全专干")
 
     # On a phone the menu is collapsed behind the toggler.
-    page.get_by_role("button", name="菜单").click()
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))

@@ -467,6 +467,7 @@ TWO_SCHOOL_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # (GET, P
     # Head teacher at A of no class: A's registers are not hers; B's are all
     # the principal's.
     "attendance:register": (sides("404", "200"), sides("404", "400")),
+    "attendance:contact": (sides("404", "200"), sides("404", "400")),
 }
 
 # Rows without a peer side where she is not "any school staff member": (GET, POST).
@@ -746,6 +747,26 @@ def register_class(world, side):
     return {"pk": matrix_pupil(world, side).current_class_id}
 
 
+def build_register_samples(world, samples) -> None:
+    """Today's register of the sample pupil's class at each school, the pupil
+    marked truant (written directly: no term is set, so the service would
+    refuse the day)."""
+    from attendance.models import AttendanceMark, ClassRegister
+
+    for side in (OWN, PEER, FOREIGN):
+        pupil = matrix_pupil(world, side)
+        register = ClassRegister.objects.create(
+            school=pupil.school, school_class=pupil.current_class, day=timezone.localdate(),
+            taken_by=world.principal, taken_at=timezone.now())
+        AttendanceMark.objects.create(register=register, pupil=pupil, code="truant")
+        samples[("attendance.classregister", side)] = register
+
+
+def register_contact(world, side):
+    return {"register_id": world.admin_sample("attendance.classregister", side).pk,
+            "pupil_code": matrix_pupil(world, side).code}
+
+
 REGISTER_KEEPERS = {PRINCIPAL: "200", SAFETY: "200", HEAD: "200"}
 REGISTER_ROWS: dict[str, Row] = {
     # Staff keep no register unless the principal allows them a class.
@@ -758,6 +779,14 @@ REGISTER_ROWS: dict[str, Row] = {
                                    head_teacher="400", head_other="404"),
                      peer=signed_in("404"), foreign=signed_in("404")),
         kwargs=register_class, sides=(OWN, PEER, FOREIGN)),
+    # The guardians' phones: the class's keepers only; an empty form is a 400.
+    "attendance:contact": Row(
+        get=by_side(own=signed_in("404", **REGISTER_KEEPERS, head_other="404"),
+                    peer=signed_in("404"), foreign=signed_in("404")),
+        post=by_side(own=signed_in("404", principal="400", safety_officer="400",
+                                   head_teacher="400", head_other="404"),
+                     peer=signed_in("404"), foreign=signed_in("404")),
+        kwargs=register_contact, sides=(OWN, PEER, FOREIGN)),
 }
 PORTAL_ROWS.update(REGISTER_ROWS)
 
@@ -1254,6 +1283,7 @@ def test_authorization_matrix(world, client, principal, settings, tmp_path):
     mworld = MatrixWorld(world, build_samples(world))
     build_pupil_page_samples(world, mworld.samples)
     build_incident_samples(world, mworld.samples)
+    build_register_samples(mworld, mworld.samples)
     mworld.export_job = ExportJob.objects.create(
         kind="timeliness", campaign=CampaignFactory(bureau=world.bureau),
         requested_by=world.inspector, status="done", file=sample_jpeg())
